@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-cotyledon",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Cotyledon", targets: ["Cotyledon"]),
+        .executable(name: "cotyledon-demo", targets: ["cotyledon-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CCotyledonLinux",
+            path: "Sources/CCotyledonLinux"
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "Cotyledon",
+            dependencies: [
+                "CCotyledonLinux",
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "cotyledon-demo",
+            dependencies: [
+                "Cotyledon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Small daemons that exercise API misuse, hooks and failure modes for the integration tests.
+        .executableTarget(
+            name: "cotyledon-fixture",
+            dependencies: [
+                "Cotyledon",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Single-threaded child-subreaper that starts daemons for the integration tests (DESIGN §10).
+        .executableTarget(
+            name: "cotyledon-test-driver",
+            path: "Tests/CotyledonTestDriver"
+        ),
+        .testTarget(
+            name: "CotyledonTests",
+            dependencies: ["Cotyledon"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: []
+        ),
+    ]
+)

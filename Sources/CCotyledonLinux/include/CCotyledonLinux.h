@@ -1,0 +1,80 @@
+#ifndef C_COTYLEDON_LINUX_H
+#define C_COTYLEDON_LINUX_H
+
+// Fixed-arity wrappers for Linux calls Swift cannot import directly
+// (variadic functions, macros) and for syscalls glibc 2.36 has no wrapper for.
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+static inline int ccotyledon_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
+
+static inline int ccotyledon_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+}
+
+static inline int ccotyledon_set_child_subreaper(int on) {
+    return prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)on, 0UL, 0UL, 0UL);
+}
+
+static inline int ccotyledon_is_child_subreaper(void) {
+    int value = 0;
+    if (prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&value, 0UL, 0UL, 0UL) != 0) {
+        return 0;
+    }
+    return value;
+}
+
+int ccotyledon_pipe_cloexec(int fds[2]);
+
+/// Makes stdout line-buffered (it is fully buffered on a pipe or the journal).
+void ccotyledon_line_buffer_stdout(void);
+
+static inline pid_t ccotyledon_fork(void) {
+    return fork();
+}
+
+static inline int ccotyledon_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static inline int ccotyledon_pidfd_send_signal(int pidfd, int signal) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+}
+
+static inline int ccotyledon_close_range(unsigned int first, unsigned int last) {
+    return (int)syscall(SYS_close_range, first, last, 0);
+}
+
+static inline int ccotyledon_fcntl_dupfd(int fd, int minimum) {
+    return fcntl(fd, F_DUPFD, minimum);
+}
+
+static inline int ccotyledon_fcntl_set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) {
+        return -1;
+    }
+    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static inline int ccotyledon_wifexited(int status) { return WIFEXITED(status); }
+static inline int ccotyledon_wexitstatus(int status) { return WEXITSTATUS(status); }
+static inline int ccotyledon_wifsignaled(int status) { return WIFSIGNALED(status); }
+static inline int ccotyledon_wtermsig(int status) { return WTERMSIG(status); }
+static inline int ccotyledon_wcoredump(int status) { return WCOREDUMP(status); }
+
+/// The process environment array, for the process-title code that moves it.
+char **ccotyledon_environ_get(void);
+void ccotyledon_environ_set(char **environment);
+
+#endif

@@ -1,0 +1,39 @@
+import SystemPackage
+
+/// An error thrown by ``ServiceManager``: each message says what went wrong and what to do.
+public enum CotyledonError: Error, Equatable, CustomStringConvertible {
+    /// A worker count outside `1...ServiceManager.maximumWorkers`.
+    case invalidWorkerCount(service: String, requested: Int)
+    /// A ``ServiceID`` this manager did not return.
+    case unknownServiceID(ServiceID)
+    /// ``ServiceManager/run()`` was called a second time (or from a worker or hook).
+    case runCalledTwice
+    /// ``ServiceManager/run()`` was called while the process had more than one thread.
+    case multiThreaded(threads: Int)
+    /// A service was added after ``ServiceManager/run()`` started.
+    case addAfterRun(service: String)
+    /// A second ``ServiceManager`` was created in the same process.
+    case secondManager
+    /// A system call the master cannot do without failed.
+    case systemCallFailed(call: String, errno: Errno)
+
+    /// The message, naming the fix.
+    public var description: String {
+        switch self {
+        case .invalidWorkerCount(let service, let requested):
+            return "service \"\(service)\": workers must be at least 1 and at most \(ServiceManager.maximumWorkers) (got \(requested)); pass a count in that range"
+        case .unknownServiceID(let id):
+            return "unknown service id \(id): pass the id that add() returned"
+        case .runCalledTwice:
+            return "run() was already called on this ServiceManager; call it once, at the end of main, and not from a hook or a worker"
+        case .multiThreaded(let threads):
+            return "ServiceManager.run() must be single-threaded, but this process has \(threads) threads: create no Task, Dispatch queue, NIO event loop or thread before run(); start them inside Service.run(), which runs in the worker"
+        case .addAfterRun(let service):
+            return "cannot add a service after run() has started (service \"\(service)\"); add every service before calling run(), or use reconfigure() to change worker counts"
+        case .secondManager:
+            return "only one ServiceManager may exist per process; register every service on the first one"
+        case .systemCallFailed(let call, let errno):
+            return "\(call) failed: \(errno); the supervisor cannot start without it"
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Glibc
+import Logging
+
+/// A swift-log handler that writes each record as one line with one `write(2)`, so lines
+/// of the master and of every worker sharing a stream never interleave:
+///
+/// ```
+/// 2026-11-27T16:40:00.123456Z info cotyledon-demo[1234]: printer worker(0) [pid 1235] started event=worker-started service=printer worker=0 pid=1235 mono=12.345678
+/// ```
+///
+/// The pid is that of the process writing (master or worker); `event=` comes first among
+/// the metadata, the rest sorted; `mono=` is `CLOCK_MONOTONIC` in seconds, comparable
+/// across processes. It holds no lock and starts no thread, so the single-threaded
+/// master can use it before and after forking.
+public struct CotyledonLogHandler: LogHandler {
+    /// The minimum level written.
+    public var logLevel: Logger.Level = .info
+    /// Metadata added to every record.
+    public var metadata: Logger.Metadata = [:]
+    /// Contributes metadata at log time.
+    public var metadataProvider: Logger.MetadataProvider?
+
+    private let programName: String
+    private let fileDescriptor: Int32
+
+    /// Creates a handler.
+    ///
+    /// - Parameters:
+    ///   - programName: the name before `[pid]`; defaults to the executable's base name.
+    ///   - fileDescriptor: where lines go; defaults to standard error.
+    public init(programName: String? = nil, fileDescriptor: Int32 = STDERR_FILENO) {
+        self.programName = programName ?? ProgramName.current
+        self.fileDescriptor = fileDescriptor
+    }
+
+    /// Reads or writes one metadata entry.
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// Formats and writes one record.
+    public func log(event: LogEvent) {
+        var fields = metadata
+        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
+        if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
+        var line = "\(LogTimestamp.now()) \(event.level) \(programName)[\(getpid())]: \(event.message)"
+        if let eventName = fields.removeValue(forKey: "event") {
+            line += " event=\(Self.token(eventName))"
+        }
+        for key in fields.keys.sorted() {
+            line += " \(key)=\(Self.token(fields[key]!))"
+        }
+        line += " mono=\(LogTimestamp.monotonic())\n"
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            try? Syscall.writeAll(fileDescriptor, UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// A value as one space-free token (spaces become `_`).
+    private static func token(_ value: Logger.Metadata.Value) -> String {
+        String(describing: value).map { $0 == " " || $0 == "\n" ? "_" : $0 }.reduce(into: "") { $0.append($1) }
+    }
+}
+
+/// Timestamps for log lines, computed without Foundation.
+enum LogTimestamp {
+    /// UTC wall-clock time as `2026-11-27T16:40:00.123456Z`.
+    static func now() -> String {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        var seconds = time.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + "\(pad(Int32(time.tv_nsec / 1000), 6))Z"
+    }
+
+    /// `CLOCK_MONOTONIC` seconds with microseconds, as `12345.678901`.
+    static func monotonic() -> String {
+        let nanoseconds = MonotonicInstant.now.nanoseconds
+        return "\(nanoseconds / 1_000_000_000).\(pad(Int32((nanoseconds % 1_000_000_000) / 1000), 6))"
+    }
+
+    private static func pad(_ value: Int32, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

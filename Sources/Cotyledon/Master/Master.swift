@@ -1,0 +1,475 @@
+import CCotyledonLinux
+import Glibc
+import Logging
+import SystemPackage
+
+/// The supervisor: one thread, one `poll` loop, no Dispatch, no tasks (DESIGN §2).
+///
+/// Each turn of the loop waits for a signal (read from a `signalfd`), a worker message
+/// (one pipe per worker) or the nearest deadline (a graceful-stop timeout or a delayed
+/// respawn), handles what arrived, then forks whatever workers are missing. An idle
+/// master with no deadline sleeps in `poll` without waking.
+final class Master {
+    /// What the master is doing.
+    enum Phase: Equatable {
+        /// Keeping every service at its worker count.
+        case running
+        /// Waiting for workers to exit; `fast` after SIGINT/SIGQUIT or a second stop signal.
+        case stopping(fast: Bool)
+    }
+
+    /// How long workers get after a fast stop before their group is killed.
+    static let fastStopGrace: Duration = .seconds(1)
+
+    private static let handledSignals: [Signal] = [.terminate, .interrupt, .quit, .hangup, .ttin, .ttou, .child]
+    private static let stopSignals: [Signal] = [.terminate, .interrupt, .quit]
+
+    private let services: [ServiceRegistration]
+    /// The manager's hooks; replaced when hooks are registered from a hook.
+    var hooks: Hooks
+    private let restartPolicy: RestartPolicy
+    private var logger: Logger
+    private let pid: pid_t
+    private let signals: SignalFileDescriptor
+    /// Workers hold the read end; the write end lives only here, so EOF tells them the master is gone.
+    private let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+    private let descriptorLimit: FileDescriptorLimit
+    private let notifier = SystemdNotifier()
+
+    private var phase = Phase.running
+    private var workers: [pid_t: WorkerRecord] = [:]
+    /// The worker filling each slot; workers being stopped no longer fill theirs.
+    private var slots: [WorkerSlot: WorkerRecord] = [:]
+    /// Slots whose respawn waits for a backoff delay.
+    private var delayedRespawns: [WorkerSlot: MonotonicInstant] = [:]
+    private var consecutiveEarlyFailures: [WorkerSlot: Int] = [:]
+    private var startedSlots: Set<WorkerSlot> = []
+    private var reportedAllReady = false
+    private var statusChanged = true
+    private var randomNumbers = SystemRandomNumberGenerator()
+
+    /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
+    /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
+    init(services: [ServiceRegistration], hooks: Hooks, restartPolicy: RestartPolicy, logger: Logger) throws(CotyledonError) {
+        self.services = services
+        self.hooks = hooks
+        self.restartPolicy = restartPolicy
+        self.logger = logger
+        self.pid = getpid()
+        // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
+        // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also
+        // make the kernel reap workers itself). A closed stderr or a vanished client
+        // must not kill the master: SIGPIPE is ignored.
+        for handled in Self.handledSignals {
+            signal(handled.rawValue, SIG_DFL)
+        }
+        signal(SIGPIPE, SIG_IGN)
+        // Workers inherit it: printed lines reach a pipe or the journal as they are printed.
+        ccotyledon_line_buffer_stdout()
+        do {
+            let handled = SignalSet(Self.handledSignals)
+            try handled.block()
+            signals = try SignalFileDescriptor(handled)
+        } catch {
+            throw .systemCallFailed(call: "signalfd", errno: error)
+        }
+        do {
+            masterAlive = try Syscall.pipe()
+        } catch {
+            throw .systemCallFailed(call: "pipe2", errno: error)
+        }
+        descriptorLimit = FileDescriptorLimit.raiseToHardLimit()
+        let invocation = ProgramName.invocation
+        ProcessTitle.set("\(invocation.name): master process [\(invocation.commandLine)]")
+    }
+
+    /// Supervises until a stop completes, then exits the process.
+    func run() -> Never {
+        let summary = services.map { "\($0.name):\($0.desiredWorkers)" }.joined(separator: ",")
+        logger.info("master process started", metadata: ["event": "master-started", "pid": "\(pid)", "services": "\(summary)"])
+        spawnMissingWorkers()
+        while true {
+            publishStatusIfChanged()
+            if case .stopping = phase, workers.isEmpty {
+                exitMaster()
+            }
+            waitAndHandleEvents()
+            fireDueDeadlines()
+            spawnMissingWorkers()
+        }
+    }
+
+    // MARK: - Waiting
+
+    private func waitAndHandleEvents() {
+        let polled = workers.values.filter { $0.messages != nil }
+        var descriptors = [pollfd(fd: signals.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
+        descriptors.reserveCapacity(polled.count + 1)
+        for worker in polled {
+            descriptors.append(pollfd(fd: worker.messages!.rawValue, events: Int16(POLLIN), revents: 0))
+        }
+        let ready: Int32
+        do {
+            ready = try Syscall.poll(&descriptors, timeout: pollTimeout())
+        } catch {
+            logger.critical("poll failed: \(error)", metadata: ["event": "poll-failed"])
+            exitMaster(status: MasterExitCode.software.rawValue)
+        }
+        guard ready > 0 else { return }
+        // Messages first: a worker's "ready" must count before its exit is reaped.
+        for (index, worker) in polled.enumerated() where descriptors[index + 1].revents != 0 {
+            readMessages(from: worker)
+        }
+        if descriptors[0].revents != 0 {
+            handleSignals()
+        }
+    }
+
+    /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
+    private func pollTimeout() -> Int32 {
+        var nearest = delayedRespawns.values.min()
+        for worker in workers.values {
+            if let deadline = worker.killDeadline, nearest.map({ deadline < $0 }) ?? true {
+                nearest = deadline
+            }
+        }
+        guard let nearest else { return -1 }
+        let remaining = (nearest - .now).nanoseconds
+        guard remaining > 0 else { return 0 }
+        return Int32(min((remaining + 999_999) / 1_000_000, Int64(Int32.max)))
+    }
+
+    // MARK: - Worker messages
+
+    private func readMessages(from worker: WorkerRecord) {
+        guard let messages = worker.messages else { return }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while true {
+            let count: Int?
+            do {
+                count = try Syscall.read(messages, into: &buffer)
+            } catch {
+                count = 0
+            }
+            guard let count else { return }
+            if count == 0 {
+                // The worker exited or closed its end: stop polling it; the reap follows.
+                Syscall.close(messages)
+                worker.messages = nil
+                return
+            }
+            for byte in buffer.prefix(count) {
+                switch WorkerMessage(rawValue: byte) {
+                case .ready: workerBecameReady(worker)
+                case .exitingForReload: worker.announcedReloadExit = true
+                case nil: logger.warning("\(worker.label) sent an unknown message byte \(byte)", metadata: ["event": "protocol-error"])
+                }
+            }
+        }
+    }
+
+    private func workerBecameReady(_ worker: WorkerRecord) {
+        guard !worker.isReady else { return }
+        worker.isReady = true
+        statusChanged = true
+        logger.info("\(worker.label) ready", metadata: workerFields(worker, event: "worker-ready"))
+        reportAllReadyIfComplete()
+    }
+
+    private func reportAllReadyIfComplete() {
+        guard !reportedAllReady, phase == .running else { return }
+        var total = 0
+        for service in services {
+            for workerID in 0..<service.desiredWorkers {
+                guard let worker = slots[WorkerSlot(service: service.id, workerID: workerID)], worker.isReady else { return }
+                total += 1
+            }
+        }
+        reportedAllReady = true
+        logger.info("all \(total) workers ready", metadata: ["event": "all-ready", "workers": "\(total)"])
+        notifier.notify("READY=1\nSTATUS=\(statusText())")
+        statusChanged = false
+    }
+
+    // MARK: - Signals
+
+    private func handleSignals() {
+        let received: [Signal]
+        do {
+            received = try signals.readPending()
+        } catch {
+            logger.error("reading signals failed: \(error)", metadata: ["event": "signal-read-failed"])
+            return
+        }
+        if received.contains(.child) {
+            reapChildren()
+        }
+        // Standard signals coalesce; a stop read in the same batch as others wins.
+        if let stop = received.first(where: { Self.stopSignals.contains($0) }) {
+            logSignal(stop)
+            beginStop(fast: stop != .terminate || phase != .running)
+            return
+        }
+        for signal in received where signal != .child {
+            logSignal(signal)
+            guard phase == .running else {
+                logger.info("ignoring \(signal) while stopping", metadata: ["event": "signal-ignored", "signal": "\(signal)"])
+                continue
+            }
+            switch signal {
+            case .hangup: reload()
+            case .ttin: for service in services { scale(service, to: min(service.desiredWorkers + 1, ServiceManager.maximumWorkers)) }
+            case .ttou: for service in services where service.desiredWorkers > 1 { scale(service, to: service.desiredWorkers - 1) }
+            default: break
+            }
+        }
+    }
+
+    private func logSignal(_ signal: Signal) {
+        logger.info("received \(signal)", metadata: ["event": "signal", "signal": "\(signal)"])
+    }
+
+    /// Whether a stop signal is waiting, checked between forks so a stop during a big
+    /// start-up is not delayed by forking workers that would only be stopped again.
+    private var stopSignalPending: Bool {
+        let pending = SignalSet.pending()
+        return Self.stopSignals.contains { pending.contains($0) }
+    }
+
+    // MARK: - Reaping
+
+    private func reapChildren() {
+        while true {
+            let reaped: (pid: pid_t, status: Int32)?
+            do {
+                reaped = try Syscall.reapAnyChild()
+            } catch {
+                return // ECHILD: no children left.
+            }
+            guard let reaped else { return }
+            let status = WorkerExitStatus(waitStatus: reaped.status)
+            if let worker = workers.removeValue(forKey: reaped.pid) {
+                workerExited(worker, status: status)
+            } else {
+                // As PID 1 or a subreaper, orphans of other processes end up here.
+                logger.debug("reaped process \(reaped.pid), not a worker: \(status)",
+                             metadata: ["event": "reaped-other", "pid": "\(reaped.pid)", "status": "\(status.token)"])
+            }
+        }
+    }
+
+    private func workerExited(_ worker: WorkerRecord, status: WorkerExitStatus) {
+        readMessages(from: worker)
+        worker.closeDescriptors()
+        if slots[worker.slot] === worker {
+            slots[worker.slot] = nil
+        }
+        statusChanged = true
+        let reason: WorkerExitReason = worker.stopRequest
+            ?? (worker.announcedReloadExit ? .reload : (worker.isReady ? .crash : .failedBeforeReady))
+        var fields = workerFields(worker, event: "worker-exited")
+        fields["status"] = "\(status.token)"
+        fields["reason"] = "\(reason.rawValue)"
+        let message: Logger.Message = "\(worker.label) \(status)"
+        if reason.isFailure { logger.error(message, metadata: fields) } else { logger.info(message, metadata: fields) }
+        for hook in hooks.deadWorker {
+            runHook("dead-worker", hook.name) { try hook.body(worker.service.id, worker.workerID, status) }
+        }
+        guard phase == .running else { return }
+        scheduleRespawn(of: worker, reason: reason)
+    }
+
+    private func scheduleRespawn(of worker: WorkerRecord, reason: WorkerExitReason) {
+        let slot = worker.slot
+        guard reason != .scaledDown, reason != .stopped,
+              worker.workerID < worker.service.desiredWorkers, slots[slot] == nil else { return }
+        guard reason.isFailure else { return } // reload: respawned by the next spawn pass, at once
+        let uptime = MonotonicInstant.now - worker.startedAt
+        let failures = uptime < restartPolicy.minimumUptime ? (consecutiveEarlyFailures[slot] ?? 0) + 1 : 0
+        consecutiveEarlyFailures[slot] = failures
+        let delay = restartPolicy.delay(afterConsecutiveEarlyFailures: failures,
+                                        random: Double.random(in: 0...1, using: &randomNumbers))
+        guard delay > .zero else { return }
+        delayedRespawns[slot] = .now + delay
+        var fields = workerFields(worker, event: "respawn-delayed")
+        fields["delay"] = "\(delay.secondsValue)"
+        fields["failures"] = "\(failures)"
+        logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(failures) times in a row within \(restartPolicy.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
+    }
+
+    // MARK: - Forking
+
+    private func spawnMissingWorkers() {
+        guard phase == .running else { return }
+        for service in services {
+            for workerID in 0..<service.desiredWorkers {
+                let slot = WorkerSlot(service: service.id, workerID: workerID)
+                guard slots[slot] == nil, delayedRespawns[slot] == nil else { continue }
+                guard !stopSignalPending else { return }
+                spawn(service, workerID: workerID)
+            }
+        }
+    }
+
+    private func spawn(_ service: ServiceRegistration, workerID: Int) {
+        let slot = WorkerSlot(service: service.id, workerID: workerID)
+        let pipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        let child: pid_t
+        do {
+            pipe = try Syscall.pipe()
+            fflush(nil) // or the child would print the master's buffered output again
+            do {
+                child = try Syscall.fork()
+            } catch {
+                Syscall.close(pipe.readEnd)
+                Syscall.close(pipe.writeEnd)
+                throw error
+            }
+        } catch {
+            let retry = Duration.seconds(1)
+            delayedRespawns[slot] = .now + retry
+            logger.error("cannot fork \(service.name) worker(\(workerID)): \(error); retrying in 1 s",
+                         metadata: ["event": "fork-failed", "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
+            return
+        }
+        if child == 0 {
+            WorkerProcess.run(WorkerLaunch(
+                service: service, workerID: workerID, masterPID: pid,
+                messagesWriteEnd: pipe.writeEnd, masterAliveReadEnd: masterAlive.readEnd,
+                descriptorLimit: descriptorLimit, newWorkerHooks: hooks.newWorker, logger: logger))
+        }
+        Syscall.setProcessGroup(of: child, to: child)
+        Syscall.close(pipe.writeEnd)
+        try? Syscall.setNonBlocking(pipe.readEnd)
+        let pidfd = try? Syscall.openPIDFileDescriptor(child)
+        let worker = WorkerRecord(service: service, workerID: workerID, pid: child, pidfd: pidfd,
+                                  messages: pipe.readEnd, startedAt: .now)
+        workers[child] = worker
+        slots[slot] = worker
+        let isRespawn = !startedSlots.insert(slot).inserted
+        statusChanged = true
+        var fields = workerFields(worker, event: "worker-started")
+        fields["respawn"] = "\(isRespawn)"
+        logger.info("\(worker.label) \(isRespawn ? "respawned" : "started")", metadata: fields)
+    }
+
+    // MARK: - Deadlines
+
+    private func fireDueDeadlines() {
+        let now = MonotonicInstant.now
+        for (slot, deadline) in delayedRespawns where deadline <= now {
+            delayedRespawns[slot] = nil
+        }
+        for worker in workers.values {
+            guard let deadline = worker.killDeadline, deadline <= now else { continue }
+            worker.killDeadline = nil
+            logger.warning("\(worker.label) did not stop in time: sending SIGKILL to its process group",
+                           metadata: workerFields(worker, event: "stop-timeout"))
+            worker.sendToGroup(.kill)
+        }
+    }
+
+    // MARK: - Stopping
+
+    private func beginStop(fast: Bool) {
+        switch phase {
+        case .running:
+            phase = .stopping(fast: fast)
+            notifier.notify("STOPPING=1\nSTATUS=stopping")
+            logger.info("stopping \(fast ? "fast" : "gracefully")", metadata: ["event": "stopping", "mode": "\(fast ? "fast" : "graceful")"])
+            for hook in hooks.terminate {
+                runHook("terminate", hook.name) { try hook.body() }
+            }
+            delayedRespawns.removeAll()
+        case .stopping(fast: false):
+            phase = .stopping(fast: true)
+            logger.info("second stop signal: stopping fast", metadata: ["event": "stopping", "mode": "fast"])
+        case .stopping(fast: true):
+            return
+        }
+        for worker in workers.values {
+            requestStop(of: worker, reason: worker.stopRequest ?? .stopped, fast: fast || phase == .stopping(fast: true))
+        }
+    }
+
+    /// Asks `worker`'s process group to stop (SIGTERM, or SIGINT when `fast`, then
+    /// SIGCONT for stopped processes) and arms the deadline after which it is killed.
+    private func requestStop(of worker: WorkerRecord, reason: WorkerExitReason, fast: Bool) {
+        worker.stopRequest = reason
+        if slots[worker.slot] === worker {
+            slots[worker.slot] = nil
+        }
+        worker.sendToGroup(fast ? .interrupt : .terminate)
+        worker.sendToGroup(.continue)
+        let deadline = MonotonicInstant.now + (fast ? min(Self.fastStopGrace, worker.service.gracefulShutdownTimeout)
+                                                    : worker.service.gracefulShutdownTimeout)
+        worker.killDeadline = min(worker.killDeadline ?? deadline, deadline)
+        statusChanged = true
+    }
+
+    private func exitMaster(status: Int32 = MasterExitCode.stopped.rawValue) -> Never {
+        logger.info("master exiting with status \(status)", metadata: ["event": "master-exit", "status": "\(status)"])
+        fflush(nil)
+        exit(status)
+    }
+
+    // MARK: - Reload and scaling
+
+    private func reload() {
+        logger.info("reloading: running reload hooks and signalling every worker", metadata: ["event": "reloading"])
+        for hook in hooks.reload {
+            runHook("reload", hook.name) { try hook.body() }
+        }
+        for worker in slots.values {
+            worker.send(.hangup)
+        }
+    }
+
+    /// Sets `service`'s worker count; scaling down stops the highest ids gracefully.
+    func scale(_ service: ServiceRegistration, to count: Int) {
+        guard phase == .running, count != service.desiredWorkers else { return }
+        let previous = service.desiredWorkers
+        service.desiredWorkers = count
+        for workerID in count..<max(count, previous) {
+            let slot = WorkerSlot(service: service.id, workerID: workerID)
+            delayedRespawns[slot] = nil
+            consecutiveEarlyFailures[slot] = nil
+            if let worker = slots[slot] {
+                requestStop(of: worker, reason: .scaledDown, fast: false)
+            }
+        }
+        statusChanged = true
+        logger.info("\(service.name) scaled from \(previous) to \(count) workers",
+                    metadata: ["event": "scaled", "service": "\(service.name)", "workers": "\(count)"])
+    }
+
+    // MARK: - Helpers
+
+    private func runHook(_ kind: String, _ name: String, _ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            logger.error("\(kind) hook \"\(name)\" failed: \(error)",
+                         metadata: ["event": "hook-failed", "hook": "\(kind)", "name": "\(name)"])
+        }
+    }
+
+    private func workerFields(_ worker: WorkerRecord, event: String) -> Logger.Metadata {
+        ["event": "\(event)", "service": "\(worker.service.name)", "worker": "\(worker.workerID)", "pid": "\(worker.pid)"]
+    }
+
+    private func statusText() -> String {
+        services.map { service in
+            let ready = (0..<service.desiredWorkers).count {
+                slots[WorkerSlot(service: service.id, workerID: $0)]?.isReady == true
+            }
+            return "\(service.name) \(ready)/\(service.desiredWorkers) ready"
+        }.joined(separator: ", ")
+    }
+
+    private func publishStatusIfChanged() {
+        guard statusChanged else { return }
+        statusChanged = false
+        notifier.notify("STATUS=\(phase == .running ? statusText() : "stopping: \(workers.count) workers left")")
+    }
+}

@@ -1,0 +1,58 @@
+import Glibc
+import SystemPackage
+
+/// The master's view of one live worker process.
+final class WorkerRecord {
+    let service: ServiceRegistration
+    let workerID: Int
+    let pid: pid_t
+    /// Signals the worker itself without the risk of a reused pid; `nil` if the kernel has no pidfds.
+    let pidfd: FileDescriptor?
+    /// The read end of the worker's message pipe; `nil` once the worker closed it.
+    var messages: FileDescriptor?
+    let startedAt: MonotonicInstant
+    var isReady = false
+    /// The worker said it exits to be respawned for a reload.
+    var announcedReloadExit = false
+    /// Set when the master asked the worker to stop; such a worker no longer fills its slot.
+    var stopRequest: WorkerExitReason?
+    /// When the worker's process group gets `SIGKILL` if it has not exited.
+    var killDeadline: MonotonicInstant?
+
+    init(service: ServiceRegistration, workerID: Int, pid: pid_t, pidfd: FileDescriptor?,
+         messages: FileDescriptor, startedAt: MonotonicInstant) {
+        self.service = service
+        self.workerID = workerID
+        self.pid = pid
+        self.pidfd = pidfd
+        self.messages = messages
+        self.startedAt = startedAt
+    }
+
+    var slot: WorkerSlot { WorkerSlot(service: service.id, workerID: workerID) }
+
+    /// `printer worker(2) [pid 1234]`, the subject of the master's log lines.
+    var label: String { "\(service.name) worker(\(workerID)) [pid \(pid)]" }
+
+    /// Sends `signal` to the worker process alone.
+    func send(_ signal: Signal) {
+        if let pidfd {
+            Syscall.send(signal, to: pidfd)
+        } else {
+            Syscall.send(signal, toProcess: pid)
+        }
+    }
+
+    /// Sends `signal` to the worker's process group (the worker and what it started);
+    /// the group id is the worker's pid, which stays reserved until the master reaps it.
+    func sendToGroup(_ signal: Signal) {
+        Syscall.send(signal, toGroup: pid)
+    }
+
+    /// Closes the master's descriptors for this worker.
+    func closeDescriptors() {
+        if let pidfd { Syscall.close(pidfd) }
+        if let messages { Syscall.close(messages) }
+        messages = nil
+    }
+}

@@ -1,0 +1,139 @@
+import CCotyledonLinux
+import Glibc
+import SystemPackage
+
+/// The raw system calls Cotyledon uses, wrapped once: `EINTR` is retried and
+/// failures are thrown as typed ``SystemPackage/Errno`` values, so no other file
+/// touches `errno`.
+enum Syscall {
+    /// Calls `body` until it does not fail with `EINTR`; throws `errno` on `-1`.
+    @discardableResult
+    static func retrying<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let error = Errno(rawValue: errno)
+            if error != .interrupted { throw error }
+        }
+    }
+
+    /// `fork()`; returns 0 in the child.
+    static func fork() throws(Errno) -> pid_t {
+        try retrying { ccotyledon_fork() }
+    }
+
+    /// `waitpid(-1, WNOHANG)`: the next exited child and its raw status, or `nil` when none is waiting.
+    static func reapAnyChild() throws(Errno) -> (pid: pid_t, status: Int32)? {
+        var status: Int32 = 0
+        let pid = try retrying { waitpid(-1, &status, WNOHANG) }
+        return pid == 0 ? nil : (pid, status)
+    }
+
+    /// `kill(pid, signal)`; a process that is already gone is not an error.
+    static func send(_ signal: Signal, toProcess pid: pid_t) {
+        _ = Glibc.kill(pid, signal.rawValue)
+    }
+
+    /// `kill(-pgid, signal)`; a group that is already gone is not an error.
+    static func send(_ signal: Signal, toGroup pgid: pid_t) {
+        _ = Glibc.kill(-pgid, signal.rawValue)
+    }
+
+    /// `pidfd_open(pid, 0)`.
+    static func openPIDFileDescriptor(_ pid: pid_t) throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try retrying { ccotyledon_pidfd_open(pid) })
+    }
+
+    /// `pidfd_send_signal`; a process that already exited is not an error.
+    static func send(_ signal: Signal, to pidfd: FileDescriptor) {
+        _ = ccotyledon_pidfd_send_signal(pidfd.rawValue, signal.rawValue)
+    }
+
+    /// `pipe2(O_CLOEXEC)`.
+    static func pipe() throws(Errno) -> (readEnd: FileDescriptor, writeEnd: FileDescriptor) {
+        var fds: [Int32] = [-1, -1]
+        try retrying { ccotyledon_pipe_cloexec(&fds) }
+        return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
+    }
+
+    /// Sets `O_NONBLOCK` on `fd`.
+    static func setNonBlocking(_ fd: FileDescriptor) throws(Errno) {
+        try retrying { ccotyledon_fcntl_set_nonblocking(fd.rawValue) }
+    }
+
+    /// `setpgid(pid, pgid)`; `EACCES` (the child already called `execve`) and
+    /// `ESRCH` (it already exited) are not errors for a supervisor.
+    static func setProcessGroup(of pid: pid_t, to pgid: pid_t) {
+        _ = setpgid(pid, pgid)
+    }
+
+    /// Reads into `buffer`; returns 0 at end of file and `nil` when a non-blocking read would block.
+    static func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int? {
+        do {
+            return try retrying { Glibc.read(fd.rawValue, buffer.baseAddress, buffer.count) }
+        } catch .wouldBlock {
+            return nil
+        }
+    }
+
+    /// Reads into `buffer` from its start; returns the byte count, 0 at end of file, and
+    /// `nil` when a non-blocking read would block.
+    static func read(_ fd: FileDescriptor, into buffer: inout [UInt8]) throws(Errno) -> Int? {
+        let result: Result<Int?, Errno> = buffer.withUnsafeMutableBytes { bytes in
+            Result { () throws(Errno) in try read(fd, into: bytes) }
+        }
+        return try result.get()
+    }
+
+    /// Writes all of `bytes`, retrying short writes.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
+        var offset = 0
+        while offset < bytes.count {
+            offset += try retrying { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+        }
+    }
+
+    /// Closes `fd`, ignoring errors (Linux always releases the descriptor).
+    static func close(_ fd: FileDescriptor) {
+        _ = Glibc.close(fd.rawValue)
+    }
+
+    /// `dup2(fd, target)`.
+    static func duplicate(_ fd: Int32, to target: Int32) throws(Errno) {
+        try retrying { dup2(fd, target) }
+    }
+
+    /// `fcntl(fd, F_DUPFD, minimum)`: a copy of `fd` numbered at least `minimum`.
+    static func duplicate(_ fd: Int32, atLeast minimum: Int32) throws(Errno) -> Int32 {
+        try retrying { ccotyledon_fcntl_dupfd(fd, minimum) }
+    }
+
+    /// Closes every descriptor from `first` up.
+    static func closeAll(from first: Int32) throws(Errno) {
+        try retrying { ccotyledon_close_range(UInt32(first), UInt32.max) }
+    }
+
+    /// `open(path, flags)`.
+    static func open(_ path: String, _ flags: Int32) throws(Errno) -> Int32 {
+        try retrying { Glibc.open(path, flags) }
+    }
+
+    /// `poll` on `descriptors`; `timeout` in milliseconds, -1 for none.
+    static func poll(_ descriptors: inout [pollfd], timeout: Int32) throws(Errno) -> Int32 {
+        let count = nfds_t(descriptors.count)
+        do {
+            return try descriptors.withUnsafeMutableBufferPointer { buffer throws(Errno) in
+                try retryingOnce { Glibc.poll(buffer.baseAddress, count, timeout) }
+            }
+        } catch .interrupted {
+            return 0
+        }
+    }
+
+    /// Like ``retrying(_:)`` but returns `EINTR` to the caller, for calls whose timeout must be recomputed.
+    private static func retryingOnce<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
+        let result = body()
+        if result == -1 { throw Errno(rawValue: errno) }
+        return result
+    }
+}

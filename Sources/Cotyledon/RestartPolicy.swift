@@ -1,0 +1,52 @@
+/// When a dead worker is respawned.
+///
+/// A worker that dies is respawned at once. Only a worker that keeps dying soon after it
+/// started (``earlyFailuresBeforeBackoff`` times in a row, each within ``minimumUptime``)
+/// waits before its next start: ``initialDelay``, doubling each further early failure up
+/// to ``maximumDelay``, with ±``jitter`` so a crashing pool does not restart in lockstep.
+/// A worker that stays up for ``minimumUptime`` resets its count. The delay belongs to
+/// that worker alone: the rest of the pool and the master never wait for it.
+/// Stops requested by the master (shutdown, scale-down, reload) never count.
+public struct RestartPolicy: Sendable, Equatable {
+    /// A worker that dies before this uptime failed early.
+    public var minimumUptime: Duration
+    /// Consecutive early failures that are still respawned at once.
+    public var earlyFailuresBeforeBackoff: Int
+    /// The first delay once backoff starts.
+    public var initialDelay: Duration
+    /// The longest delay.
+    public var maximumDelay: Duration
+    /// Relative random spread of each delay, in `0...1`.
+    public var jitter: Double
+
+    /// Creates a policy; the defaults are 1 s uptime, 3 failures, 100 ms doubling to 30 s, ±20 %.
+    public init(
+        minimumUptime: Duration = .seconds(1),
+        earlyFailuresBeforeBackoff: Int = 3,
+        initialDelay: Duration = .milliseconds(100),
+        maximumDelay: Duration = .seconds(30),
+        jitter: Double = 0.2
+    ) {
+        self.minimumUptime = minimumUptime
+        self.earlyFailuresBeforeBackoff = max(0, earlyFailuresBeforeBackoff)
+        self.initialDelay = initialDelay
+        self.maximumDelay = maximumDelay
+        self.jitter = min(max(jitter, 0), 1)
+    }
+
+    /// The policy with every default.
+    public static let `default` = RestartPolicy()
+
+    /// The wait before the next start of a worker that has failed early
+    /// `consecutiveEarlyFailures` times in a row.
+    ///
+    /// - Parameter random: a value in `0...1` that places the delay inside the jitter band.
+    public func delay(afterConsecutiveEarlyFailures consecutiveEarlyFailures: Int, random: Double) -> Duration {
+        let excess = consecutiveEarlyFailures - earlyFailuresBeforeBackoff
+        guard excess > 0 else { return .zero }
+        let doublings = min(excess - 1, 62)
+        let base = min(initialDelay.secondsValue * Double(1 << doublings), maximumDelay.secondsValue)
+        let spread = 1 + jitter * (2 * min(max(random, 0), 1) - 1)
+        return .nanoseconds(Int64(min(base * spread, maximumDelay.secondsValue) * 1e9))
+    }
+}

@@ -1,0 +1,88 @@
+/// The unit of work a ``ServiceManager`` runs in each of a service's worker processes.
+///
+/// Subclass it and override ``run()``:
+///
+/// ```swift
+/// final class PrinterService: Service {
+///     override nonisolated class var name: String { "printer" }
+///
+///     override func run() async throws {
+///         while !Task.isCancelled {
+///             print("Doing stuff")
+///             try await Task.sleep(for: .seconds(1))
+///         }
+///     }
+/// }
+/// ```
+///
+/// One instance exists per worker process, created after the fork. The class is
+/// `@MainActor`: its state is safe to mutate from ``run()``, ``terminate()`` and
+/// ``reload()``, which all run on the main actor, interleaved at suspension points.
+/// A `run()` that blocks the main actor (a synchronous loop, CPU-bound work) starves
+/// `terminate()` and `reload()`: put blocking work in ``runBlocking(_:)`` or on your
+/// own threads, and poll ``stopToken``. A `run()` that never suspends is stopped by
+/// the master's `SIGKILL` once the graceful shutdown timeout is over.
+///
+/// - Important: `ServiceLifecycle.Service` (swift-service-lifecycle) has the same
+///   name; in a file importing both, write `Cotyledon.Service`.
+@MainActor
+open class Service {
+    /// The worker's stable index in its service, in `0..<workers`; a respawned worker
+    /// gets the id of the one it replaces.
+    public let workerID: Int
+
+    /// Set when the worker is asked to stop; readable from any thread.
+    public nonisolated let stopToken = StopToken()
+
+    /// The worker process's connection to its master (set before ``run()`` starts).
+    var runtime: WorkerRuntime?
+
+    /// Creates the service for one worker; called in the worker process, after the fork.
+    public required init(workerID: Int) {
+        self.workerID = workerID
+    }
+
+    /// The service's name in process titles and logs; defaults to the type's name.
+    /// Read by the master before any instance exists, hence a `class var`.
+    nonisolated open class var name: String {
+        String(describing: self)
+    }
+
+    /// How long workers get to finish ``terminate()`` before they are killed;
+    /// `nil` uses the manager's default (60 s unless configured).
+    nonisolated open class var gracefulShutdownTimeout: Duration? {
+        nil
+    }
+
+    /// When a worker counts as ready; default: as soon as ``run()`` starts.
+    nonisolated open class var readiness: ReadinessMode {
+        .whenRunStarts
+    }
+
+    /// The service's work. Return or throw when done.
+    ///
+    /// Throwing counts as a crash: the worker exits with status 1 and is respawned.
+    /// Returning before any ``terminate()`` leaves the worker idle until it is stopped
+    /// (as in Python's cotyledon), so a short `run()` never turns into a fork loop.
+    open func run() async throws {}
+
+    /// Asks ``run()`` to finish. The default cancels the task running `run()`, so a loop
+    /// that checks `Task.isCancelled` or awaits `Task.sleep` ends by itself. Override it
+    /// to drain work; the worker exits once both `terminate()` and `run()` have returned.
+    open func terminate() async {
+        runtime?.cancelRun()
+    }
+
+    /// Handles a reload request (`SIGHUP`). The default finishes the worker gracefully
+    /// (``terminate()``) and the master respawns it at once with the same ``workerID``,
+    /// so it starts again with fresh configuration. Override it to reload in place.
+    open func reload() async {
+        runtime?.restartForReload()
+    }
+
+    /// Reports this worker ready, for services whose ``readiness`` is
+    /// ``ReadinessMode/explicit``; later calls do nothing.
+    public final func markReady() {
+        runtime?.markReady()
+    }
+}

@@ -1,0 +1,160 @@
+import Glibc
+import Logging
+import Synchronization
+
+/// Forks, supervises and respawns the workers of the services added to it.
+///
+/// ```swift
+/// let manager = try ServiceManager()
+/// try manager.add(PrinterService.self, workers: 2)
+/// try manager.run()
+/// ```
+///
+/// ``run()`` turns the calling process into the master: a single-threaded loop that
+/// forks each service's workers, respawns the ones that die, and acts on signals
+/// (`SIGTERM` graceful stop, `SIGINT`/`SIGQUIT` fast stop, `SIGHUP` reload,
+/// `SIGTTIN`/`SIGTTOU` one worker more/fewer per service). It never returns.
+///
+/// - Important: the master must stay single-threaded until it forks, or workers
+///   inherit locks held by threads that do not exist in them. Before ``run()``, start no
+///   `Task`, Dispatch queue, SwiftNIO event loop, metrics backend or thread; do that in
+///   ``Service/run()``. ``run()`` checks and throws ``CotyledonError/multiThreaded(threads:)``.
+///
+/// Hooks that run in the master (terminate, reload, dead worker) run synchronously
+/// inside its loop: they must be quick, must not block, and must not start threads or
+/// tasks. A hook that throws is logged with its name; the remaining hooks still run.
+public final class ServiceManager {
+    /// The largest worker count a service may have.
+    public static let maximumWorkers = 10_000
+
+    private static let exists = Atomic<Bool>(false)
+
+    private let defaultGracefulShutdownTimeout: Duration
+    private let restartPolicy: RestartPolicy
+    private let logger: Logger
+    private var services: [ServiceRegistration] = []
+    private var hooks = Hooks()
+    private var master: Master?
+    private var runStarted = false
+
+    /// Creates the process's only manager.
+    ///
+    /// - Parameters:
+    ///   - gracefulShutdownTimeout: how long workers get to stop after `SIGTERM` before
+    ///     they are killed, unless their service says otherwise.
+    ///   - restartPolicy: when dead workers are respawned.
+    ///   - logger: where the master and workers log their events.
+    /// - Throws: ``CotyledonError/secondManager`` if this process already created one.
+    public init(
+        gracefulShutdownTimeout: Duration = .seconds(60),
+        restartPolicy: RestartPolicy = .default,
+        logger: Logger = Logger(label: "cotyledon")
+    ) throws(CotyledonError) {
+        guard ServiceManager.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            throw .secondManager
+        }
+        self.defaultGracefulShutdownTimeout = gracefulShutdownTimeout
+        self.restartPolicy = restartPolicy
+        self.logger = logger
+    }
+
+    /// Adds a service whose workers are created with `S(workerID:)`.
+    ///
+    /// - Parameters:
+    ///   - type: the ``Service`` subclass; its ``Service/name`` names the workers.
+    ///   - workers: how many workers to keep alive, `1...maximumWorkers`.
+    ///   - gracefulShutdownTimeout: overrides the class's and the manager's timeout.
+    /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
+    @discardableResult
+    public func add<S: Service>(
+        _ type: S.Type, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil
+    ) throws(CotyledonError) -> ServiceID {
+        try add(name: type.name, workers: workers,
+                gracefulShutdownTimeout: gracefulShutdownTimeout ?? type.gracefulShutdownTimeout,
+                readiness: type.readiness) { workerID in type.init(workerID: workerID) }
+    }
+
+    /// Adds a service built by a closure, for services that need arguments.
+    ///
+    /// The closure runs in each worker process, after the fork, on the main actor.
+    ///
+    /// - Parameters:
+    ///   - name: the name in process titles and logs.
+    ///   - workers: how many workers to keep alive, `1...maximumWorkers`.
+    ///   - gracefulShutdownTimeout: how long workers get to stop; `nil` for the manager's.
+    ///   - readiness: when a worker counts as ready.
+    ///   - makeService: builds the service for a worker id; a thrown error counts as a crash.
+    /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
+    @discardableResult
+    public func add(
+        name: String, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil,
+        readiness: ReadinessMode = .whenRunStarts,
+        makeService: @escaping @MainActor (_ workerID: Int) throws -> Service
+    ) throws(CotyledonError) -> ServiceID {
+        guard !runStarted else { throw .addAfterRun(service: name) }
+        try Self.validate(workers: workers, service: name)
+        let id = ServiceID(rawValue: services.count)
+        services.append(ServiceRegistration(
+            id: id, name: name, workers: workers,
+            gracefulShutdownTimeout: gracefulShutdownTimeout ?? defaultGracefulShutdownTimeout,
+            readiness: readiness, makeService: makeService))
+        return id
+    }
+
+    /// Changes how many workers a service keeps alive: before ``run()``, or from a
+    /// hook while running. Scaling down stops the highest worker ids gracefully.
+    public func reconfigure(_ id: ServiceID, workers: Int) throws(CotyledonError) {
+        guard services.indices.contains(id.rawValue) else { throw .unknownServiceID(id) }
+        let service = services[id.rawValue]
+        try Self.validate(workers: workers, service: service.name)
+        if let master {
+            master.scale(service, to: workers)
+        } else {
+            service.desiredWorkers = workers
+        }
+    }
+
+    /// Registers hooks; each list runs in registration order.
+    ///
+    /// - Parameters:
+    ///   - name: names these hooks in the log when one throws; defaults to the call site.
+    ///   - onTerminate: in the master, when a stop begins, before workers are signalled.
+    ///   - onReload: in the master, on `SIGHUP`, before workers are signalled.
+    ///   - onNewWorker: in the new worker process, after its service is created and
+    ///     before ``Service/run()``; a throw is logged and the worker still runs.
+    ///   - onDeadWorker: in the master, after a worker was reaped, before its respawn.
+    public func registerHooks(
+        name: String = "\(#fileID):\(#line)",
+        onTerminate: (() throws -> Void)? = nil,
+        onReload: (() throws -> Void)? = nil,
+        onNewWorker: (@MainActor (_ service: ServiceID, _ workerID: Int, _ instance: Service) throws -> Void)? = nil,
+        onDeadWorker: ((_ service: ServiceID, _ workerID: Int, _ status: WorkerExitStatus) throws -> Void)? = nil
+    ) {
+        if let onTerminate { hooks.terminate.append(NamedHook(name: name, body: onTerminate)) }
+        if let onReload { hooks.reload.append(NamedHook(name: name, body: onReload)) }
+        if let onNewWorker { hooks.newWorker.append(NamedHook(name: name, body: onNewWorker)) }
+        if let onDeadWorker { hooks.deadWorker.append(NamedHook(name: name, body: onDeadWorker)) }
+        master?.hooks = hooks
+    }
+
+    /// Becomes the master: forks the workers and supervises them until a stop signal,
+    /// then exits the process (status 0 after a requested stop, see ``MasterExitCode``).
+    ///
+    /// - Throws: ``CotyledonError`` when called twice, from a multi-threaded process,
+    ///   or when a system call the master needs fails; nothing was forked then.
+    public func run() throws(CotyledonError) -> Never {
+        guard !runStarted else { throw .runCalledTwice }
+        let threads = ThreadCount.current() ?? 1
+        guard threads == 1 else { throw .multiThreaded(threads: threads) }
+        runStarted = true
+        let master = try Master(services: services, hooks: hooks, restartPolicy: restartPolicy, logger: logger)
+        self.master = master
+        master.run()
+    }
+
+    private static func validate(workers: Int, service: String) throws(CotyledonError) {
+        guard (1...maximumWorkers).contains(workers) else {
+            throw .invalidWorkerCount(service: service, requested: workers)
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Glibc
+import Logging
+import SystemPackage
+
+/// Everything a freshly forked worker needs from its master.
+struct WorkerLaunch {
+    let service: ServiceRegistration
+    let workerID: Int
+    let masterPID: pid_t
+    /// The write end of this worker's message pipe to the master.
+    let messagesWriteEnd: FileDescriptor
+    /// The read end of the pipe whose write end only the master holds.
+    let masterAliveReadEnd: FileDescriptor
+    let descriptorLimit: FileDescriptorLimit
+    let newWorkerHooks: [NamedHook<@MainActor (ServiceID, Int, Service) throws -> Void>]
+    let logger: Logger
+}

@@ -1,0 +1,61 @@
+import CCotyledonLinux
+import Dispatch
+import Glibc
+import SystemPackage
+
+/// The first code a worker runs after `fork`: it cuts the ties to the master's state,
+/// then hands over to async Swift on the main actor. Signals the master blocked stay
+/// blocked until the worker's own handling is installed, so none is lost or handled
+/// by master code in between.
+enum WorkerProcess {
+    /// The worker's message pipe to the master, after the descriptor shuffle.
+    static let messagesDescriptor: Int32 = 3
+    /// The master-alive pipe, after the descriptor shuffle.
+    static let masterAliveDescriptor: Int32 = 4
+
+    /// Environment variables meant for the master alone: libsystemd reads them on every
+    /// call, so a worker that kept them could notify or accept for the master.
+    static let masterOnlyEnvironment = ["NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]
+
+    /// Runs the worker; never returns.
+    static func run(_ launch: WorkerLaunch) -> Never {
+        Syscall.setProcessGroup(of: 0, to: 0)
+        // The master may have died between fork and prctl: re-check after arming.
+        _ = ccotyledon_set_parent_death_signal(SIGTERM)
+        guard getppid() == launch.masterPID else { _exit(0) }
+        do {
+            try keepOnlyWorkerDescriptors(launch)
+        } catch {
+            launch.logger.critical("worker cannot set up its descriptors: \(error)", metadata: ["event": "worker-setup-failed"])
+            _exit(MasterExitCode.software.rawValue)
+        }
+        for name in masterOnlyEnvironment { unsetenv(name) }
+        let name = launch.service.name
+        ProcessTitle.set("\(ProgramName.current): \(name) worker(\(launch.workerID))")
+        ProcessTitle.setShortName("\(name)/\(launch.workerID)")
+        launch.descriptorLimit.restore()
+        // After fork the process has this one (main) thread and the master's state is
+        // never touched again, so handing `launch` to the main actor cannot race.
+        nonisolated(unsafe) let launch = launch
+        MainActor.assumeIsolated {
+            WorkerRuntime(launch: launch).start()
+        }
+        dispatchMain()
+    }
+
+    /// Moves the worker's two pipe ends to 3 and 4, closes every other descriptor the
+    /// master had (other workers' pipes, the signalfd, pidfds) and reads stdin from /dev/null.
+    private static func keepOnlyWorkerDescriptors(_ launch: WorkerLaunch) throws(Errno) {
+        let firstFree = masterAliveDescriptor + 1
+        let messages = try Syscall.duplicate(launch.messagesWriteEnd.rawValue, atLeast: firstFree)
+        let alive = try Syscall.duplicate(launch.masterAliveReadEnd.rawValue, atLeast: firstFree)
+        try Syscall.duplicate(messages, to: messagesDescriptor)
+        try Syscall.duplicate(alive, to: masterAliveDescriptor)
+        try Syscall.closeAll(from: firstFree)
+        let null = try Syscall.open("/dev/null", O_RDONLY)
+        if null != STDIN_FILENO {
+            try Syscall.duplicate(null, to: STDIN_FILENO)
+            Syscall.close(FileDescriptor(rawValue: null))
+        }
+    }
+}

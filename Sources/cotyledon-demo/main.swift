@@ -1,0 +1,1 @@
+CotyledonDemo.main()

@@ -1,0 +1,55 @@
+import Cotyledon
+import Glibc
+
+/// Prints one line to stdout with a single `write(2)`.
+func emit(_ line: String) {
+    var bytes = Array((line + "\n").utf8)
+    _ = write(STDOUT_FILENO, &bytes, bytes.count)
+}
+
+/// Sleeps until cancelled and reports its reloads, for the hooks scenario.
+final class FixtureService: Service {
+    override nonisolated class var name: String { "fixture" }
+
+    override func run() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+
+    override func reload() async {
+        emit("service-reload worker=\(workerID)")
+    }
+}
+
+/// Becomes ready, then fails.
+final class ThrowingService: Service {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String { "deliberate failure from the throwing fixture" }
+    }
+
+    override nonisolated class var name: String { "thrower" }
+
+    override func run() async throws {
+        try await Task.sleep(for: .milliseconds(50))
+        throw Failure()
+    }
+}
+
+/// Ignores both cancellation and `terminate()`: only SIGKILL stops it.
+final class HangingService: Service {
+    override nonisolated class var name: String { "hanger" }
+
+    override func run() async throws {
+        while true {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+
+    override func terminate() async {
+        emit("hanger terminate called worker=\(workerID)")
+        while true {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+}

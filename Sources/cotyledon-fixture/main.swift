@@ -1,0 +1,81 @@
+import Cotyledon
+import Glibc
+import Logging
+
+// `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS]`: small daemons
+// for the integration tests (hooks, failures, API misuse). Misuse exits 70 with the
+// library's error message on stderr.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let scenario = arguments.first else {
+    emit("usage: cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS]")
+    exit(64)
+}
+@MainActor func option(_ name: String, default value: Double) -> Double {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count,
+          let parsed = Double(arguments[index + 1]) else { return value }
+    return parsed
+}
+let workers = Int(option("--workers", default: 2))
+let gracefulTimeout = Duration.seconds(option("--graceful-timeout", default: 60))
+
+LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
+
+func fail(_ error: Error) -> Never {
+    var bytes = Array("cotyledon-fixture: error: \(error)\n".utf8)
+    _ = write(STDERR_FILENO, &bytes, bytes.count)
+    exit(MasterExitCode.software.rawValue)
+}
+
+do {
+    let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout)
+    switch scenario {
+    case "hooks":
+        try manager.add(FixtureService.self, workers: workers)
+        manager.registerHooks(
+            name: "fixture",
+            onTerminate: { emit("hook=terminate") },
+            onReload: { emit("hook=reload") },
+            onNewWorker: { _, workerID, _ in emit("hook=new-worker service=fixture worker=\(workerID)") },
+            onDeadWorker: { _, workerID, status in emit("hook=dead-worker service=fixture worker=\(workerID) status=\(status.token)") })
+    case "throwing":
+        try manager.add(ThrowingService.self, workers: workers)
+    case "hanging-terminate":
+        try manager.add(HangingService.self, workers: workers)
+    case "misuse-zero-workers":
+        try manager.add(FixtureService.self, workers: 0)
+    case "misuse-unknown-service":
+        try manager.add(FixtureService.self, workers: 1)
+        try manager.reconfigure(ServiceID(rawValue: 7), workers: 2)
+    case "misuse-run-twice":
+        // The first worker death runs this hook in the master, which is already running.
+        try manager.add(ThrowingService.self, workers: 1)
+        manager.registerHooks(name: "run-again", onDeadWorker: { _, _, _ in
+            do {
+                try manager.run()
+            } catch {
+                fail(error)
+            }
+        })
+    case "misuse-threads":
+        try manager.add(FixtureService.self, workers: 1)
+        ThreadStarter.startIdleThread()
+    case "misuse-add-after-run":
+        try manager.add(ThrowingService.self, workers: 1)
+        manager.registerHooks(name: "add-late", onDeadWorker: { _, _, _ in
+            do {
+                try manager.add(FixtureService.self, workers: 1)
+            } catch {
+                fail(error)
+            }
+        })
+    case "misuse-second-manager":
+        _ = try ServiceManager()
+    default:
+        emit("unknown scenario \(scenario)")
+        exit(64)
+    }
+    try manager.run()
+} catch {
+    fail(error)
+}

@@ -80,6 +80,12 @@ open class Service {
         runtime?.restartForReload()
     }
 
+    /// Listening sockets from systemd socket activation, by `FileDescriptorName=`;
+    /// empty when the master was not socket-activated.
+    public var listeners: Listeners {
+        runtime?.listeners ?? .none
+    }
+
     /// Reports this worker ready, for services whose ``readiness`` is
     /// ``ReadinessMode/explicit``; later calls do nothing.
     public final func markReady() {

@@ -31,6 +31,7 @@ public final class ServiceManager {
 
     private let defaultGracefulShutdownTimeout: Duration
     private let restartPolicy: RestartPolicy
+    private let startupTimeout: Duration?
     private let logger: Logger
     private var services: [ServiceRegistration] = []
     private var hooks = Hooks()
@@ -43,11 +44,15 @@ public final class ServiceManager {
     ///   - gracefulShutdownTimeout: how long workers get to stop after `SIGTERM` before
     ///     they are killed, unless their service says otherwise.
     ///   - restartPolicy: when dead workers are respawned.
+    ///   - startupTimeout: how long the initial workers get to all report ready; when
+    ///     it expires the master says why (log, systemd `STATUS=`), stops, and exits 69.
+    ///     `nil` waits forever.
     ///   - logger: where the master and workers log their events.
     /// - Throws: ``CotyledonError/secondManager`` if this process already created one.
     public init(
         gracefulShutdownTimeout: Duration = .seconds(60),
         restartPolicy: RestartPolicy = .default,
+        startupTimeout: Duration? = .seconds(90),
         logger: Logger = Logger(label: "cotyledon")
     ) throws(CotyledonError) {
         guard ServiceManager.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
@@ -55,6 +60,7 @@ public final class ServiceManager {
         }
         self.defaultGracefulShutdownTimeout = gracefulShutdownTimeout
         self.restartPolicy = restartPolicy
+        self.startupTimeout = startupTimeout
         self.logger = logger
     }
 
@@ -147,7 +153,8 @@ public final class ServiceManager {
         let threads = ThreadCount.current() ?? 1
         guard threads == 1 else { throw .multiThreaded(threads: threads) }
         runStarted = true
-        let master = try Master(services: services, hooks: hooks, restartPolicy: restartPolicy, logger: logger)
+        let master = try Master(services: services, hooks: hooks, restartPolicy: restartPolicy,
+                                startupTimeout: startupTimeout, logger: logger)
         self.master = master
         master.run()
     }

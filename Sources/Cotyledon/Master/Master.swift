@@ -28,15 +28,21 @@ final class Master {
     /// The manager's hooks; replaced when hooks are registered from a hook.
     var hooks: Hooks
     private let restartPolicy: RestartPolicy
-    private var logger: Logger
+    private let logger: Logger
     private let pid: pid_t
+    private let listeners: Listeners
     private let signals: SignalFileDescriptor
     /// Workers hold the read end; the write end lives only here, so EOF tells them the master is gone.
     private let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
     private let descriptorLimit: FileDescriptorLimit
-    private let notifier = SystemdNotifier()
+    private let notifier: SystemdNotifier
 
     private var phase = Phase.running
+    private var exitStatus = MasterExitCode.stopped
+    /// When the initial workers must all be ready; `nil` once they were, or when disabled.
+    private var startupDeadline: MonotonicInstant?
+    private var nextWatchdogPing: MonotonicInstant?
+    private var restarts: [ServiceID: Int] = [:]
     private var workers: [pid_t: WorkerRecord] = [:]
     /// The worker filling each slot; workers being stopped no longer fill theirs.
     private var slots: [WorkerSlot: WorkerRecord] = [:]
@@ -50,12 +56,16 @@ final class Master {
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
-    init(services: [ServiceRegistration], hooks: Hooks, restartPolicy: RestartPolicy, logger: Logger) throws(CotyledonError) {
+    init(services: [ServiceRegistration], hooks: Hooks, restartPolicy: RestartPolicy,
+         startupTimeout: Duration?, logger: Logger) throws(CotyledonError) {
         self.services = services
         self.hooks = hooks
         self.restartPolicy = restartPolicy
         self.logger = logger
         self.pid = getpid()
+        self.notifier = SystemdNotifier(logger: logger)
+        self.listeners = Listeners.fromEnvironment(logger: logger)
+        self.startupDeadline = startupTimeout.map { .now + $0 }
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
         // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also
         // make the kernel reap workers itself). A closed stderr or a vanished client
@@ -87,6 +97,8 @@ final class Master {
     func run() -> Never {
         let summary = services.map { "\($0.name):\($0.desiredWorkers)" }.joined(separator: ",")
         logger.info("master process started", metadata: ["event": "master-started", "pid": "\(pid)", "services": "\(summary)"])
+        notifier.send("MAINPID=\(pid)", "STATUS=starting \(summary)")
+        nextWatchdogPing = notifier.watchdogInterval.map { .now + $0 }
         spawnMissingWorkers()
         while true {
             publishStatusIfChanged()
@@ -127,7 +139,8 @@ final class Master {
 
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
-        var nearest = delayedRespawns.values.min()
+        var nearest = [delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline]
+            .compactMap { $0 }.min()
         for worker in workers.values {
             if let deadline = worker.killDeadline, nearest.map({ deadline < $0 }) ?? true {
                 nearest = deadline
@@ -186,8 +199,9 @@ final class Master {
             }
         }
         reportedAllReady = true
+        startupDeadline = nil
         logger.info("all \(total) workers ready", metadata: ["event": "all-ready", "workers": "\(total)"])
-        notifier.notify("READY=1\nSTATUS=\(statusText())")
+        notifier.ready(status: statusText())
         statusChanged = false
     }
 
@@ -284,6 +298,7 @@ final class Master {
         guard reason != .scaledDown, reason != .stopped,
               worker.workerID < worker.service.desiredWorkers, slots[slot] == nil else { return }
         guard reason.isFailure else { return } // reload: respawned by the next spawn pass, at once
+        restarts[worker.service.id, default: 0] += 1
         let uptime = MonotonicInstant.now - worker.startedAt
         let failures = uptime < restartPolicy.minimumUptime ? (consecutiveEarlyFailures[slot] ?? 0) + 1 : 0
         consecutiveEarlyFailures[slot] = failures
@@ -336,7 +351,7 @@ final class Master {
             WorkerProcess.run(WorkerLaunch(
                 service: service, workerID: workerID, masterPID: pid,
                 messagesWriteEnd: pipe.writeEnd, masterAliveReadEnd: masterAlive.readEnd,
-                descriptorLimit: descriptorLimit, newWorkerHooks: hooks.newWorker, logger: logger))
+                descriptorLimit: descriptorLimit, listeners: listeners, newWorkerHooks: hooks.newWorker, logger: logger))
         }
         Syscall.setProcessGroup(of: child, to: child)
         Syscall.close(pipe.writeEnd)
@@ -357,6 +372,16 @@ final class Master {
 
     private func fireDueDeadlines() {
         let now = MonotonicInstant.now
+        if let ping = nextWatchdogPing, ping <= now, let interval = notifier.watchdogInterval {
+            // Sent from the loop itself: a stuck loop stops the pings and systemd steps in.
+            notifier.watchdogPing()
+            nextWatchdogPing = now + interval
+        }
+        notifier.flushStatus(now: now)
+        if let deadline = startupDeadline, deadline <= now, phase == .running {
+            startupDeadline = nil
+            startupTimedOut()
+        }
         for (slot, deadline) in delayedRespawns where deadline <= now {
             delayedRespawns[slot] = nil
         }
@@ -375,7 +400,8 @@ final class Master {
         switch phase {
         case .running:
             phase = .stopping(fast: fast)
-            notifier.notify("STOPPING=1\nSTATUS=stopping")
+            let longest = services.map(\.gracefulShutdownTimeout).max() ?? .zero
+            notifier.stopping(within: (fast ? min(Self.fastStopGrace, longest) : longest) + .seconds(5))
             logger.info("stopping \(fast ? "fast" : "gracefully")", metadata: ["event": "stopping", "mode": "\(fast ? "fast" : "graceful")"])
             for hook in hooks.terminate {
                 runHook("terminate", hook.name) { try hook.body() }
@@ -407,7 +433,17 @@ final class Master {
         statusChanged = true
     }
 
-    private func exitMaster(status: Int32 = MasterExitCode.stopped.rawValue) -> Never {
+    /// The initial workers were not all ready in time: say why and stop.
+    private func startupTimedOut() {
+        let status = "startup failed: \(statusText()) when the startup timeout expired"
+        logger.error("\(status); stopping", metadata: ["event": "startup-timeout"])
+        notifier.send("STATUS=\(status)")
+        exitStatus = .startupTimedOut
+        beginStop(fast: false)
+    }
+
+    private func exitMaster(status: Int32? = nil) -> Never {
+        let status = status ?? exitStatus.rawValue
         logger.info("master exiting with status \(status)", metadata: ["event": "master-exit", "status": "\(status)"])
         fflush(nil)
         exit(status)
@@ -417,12 +453,14 @@ final class Master {
 
     private func reload() {
         logger.info("reloading: running reload hooks and signalling every worker", metadata: ["event": "reloading"])
+        notifier.reloading()
         for hook in hooks.reload {
             runHook("reload", hook.name) { try hook.body() }
         }
         for worker in slots.values {
             worker.send(.hangup)
         }
+        notifier.ready(status: statusText())
     }
 
     /// Sets `service`'s worker count; scaling down stops the highest ids gracefully.
@@ -458,18 +496,21 @@ final class Master {
         ["event": "\(event)", "service": "\(worker.service.name)", "worker": "\(worker.workerID)", "pid": "\(worker.pid)"]
     }
 
+    /// `printer 4/4 ready, 2 restarts; web 2/2 ready`, for systemd's status line.
     private func statusText() -> String {
         services.map { service in
             let ready = (0..<service.desiredWorkers).count {
                 slots[WorkerSlot(service: service.id, workerID: $0)]?.isReady == true
             }
+            let restartCount = restarts[service.id] ?? 0
             return "\(service.name) \(ready)/\(service.desiredWorkers) ready"
-        }.joined(separator: ", ")
+                + (restartCount > 0 ? ", \(restartCount) restart\(restartCount == 1 ? "" : "s")" : "")
+        }.joined(separator: "; ")
     }
 
     private func publishStatusIfChanged() {
-        guard statusChanged else { return }
+        guard statusChanged, notifier.isEnabled else { return }
         statusChanged = false
-        notifier.notify("STATUS=\(phase == .running ? statusText() : "stopping: \(workers.count) workers left")")
+        notifier.updateStatus(phase == .running ? statusText() : "stopping: \(workers.count) workers left", now: .now)
     }
 }

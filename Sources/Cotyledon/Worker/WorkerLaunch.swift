@@ -12,6 +12,8 @@ struct WorkerLaunch {
     /// The read end of the pipe whose write end only the master holds.
     let masterAliveReadEnd: FileDescriptor
     let descriptorLimit: FileDescriptorLimit
+    /// Sockets from systemd, kept at their numbers (3 and up) in the worker.
+    let listeners: Listeners
     let newWorkerHooks: [NamedHook<@MainActor (ServiceID, Int, Service) throws -> Void>]
     let logger: Logger
 }

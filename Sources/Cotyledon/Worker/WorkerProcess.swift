@@ -8,10 +8,12 @@ import SystemPackage
 /// blocked until the worker's own handling is installed, so none is lost or handled
 /// by master code in between.
 enum WorkerProcess {
-    /// The worker's message pipe to the master, after the descriptor shuffle.
-    static let messagesDescriptor: Int32 = 3
-    /// The master-alive pipe, after the descriptor shuffle.
-    static let masterAliveDescriptor: Int32 = 4
+    /// Where a worker keeps its two pipe ends: right after the inherited listeners
+    /// (which systemd numbers from 3).
+    static func descriptors(listeners: Listeners) -> (messages: Int32, masterAlive: Int32) {
+        let first = 3 + Int32(listeners.all.count)
+        return (first, first + 1)
+    }
 
     /// Environment variables meant for the master alone: libsystemd reads them on every
     /// call, so a worker that kept them could notify or accept for the master.
@@ -43,14 +45,16 @@ enum WorkerProcess {
         dispatchMain()
     }
 
-    /// Moves the worker's two pipe ends to 3 and 4, closes every other descriptor the
-    /// master had (other workers' pipes, the signalfd, pidfds) and reads stdin from /dev/null.
+    /// Keeps the listeners, moves the worker's two pipe ends right after them, closes
+    /// every other descriptor the master had (other workers' pipes, the signalfd, pidfds)
+    /// and reads stdin from /dev/null.
     private static func keepOnlyWorkerDescriptors(_ launch: WorkerLaunch) throws(Errno) {
-        let firstFree = masterAliveDescriptor + 1
+        let targets = descriptors(listeners: launch.listeners)
+        let firstFree = targets.masterAlive + 1
         let messages = try Syscall.duplicate(launch.messagesWriteEnd.rawValue, atLeast: firstFree)
         let alive = try Syscall.duplicate(launch.masterAliveReadEnd.rawValue, atLeast: firstFree)
-        try Syscall.duplicate(messages, to: messagesDescriptor)
-        try Syscall.duplicate(alive, to: masterAliveDescriptor)
+        try Syscall.duplicate(messages, to: targets.messages)
+        try Syscall.duplicate(alive, to: targets.masterAlive)
         try Syscall.closeAll(from: firstFree)
         let null = try Syscall.open("/dev/null", O_RDONLY)
         if null != STDIN_FILENO {

@@ -18,6 +18,7 @@ final class WorkerRuntime {
     nonisolated static let orphanGracePeriod: DispatchTimeInterval = .milliseconds(500)
 
     private let launch: WorkerLaunch
+    private let descriptors: (messages: Int32, masterAlive: Int32)
     private var logger: Logger
     private var service: Service?
     private var runTask: Task<Void, Never>?
@@ -29,11 +30,15 @@ final class WorkerRuntime {
 
     init(launch: WorkerLaunch) {
         self.launch = launch
+        self.descriptors = WorkerProcess.descriptors(listeners: launch.listeners)
         var logger = launch.logger
         logger[metadataKey: "service"] = "\(launch.service.name)"
         logger[metadataKey: "worker"] = "\(launch.workerID)"
         self.logger = logger
     }
+
+    /// The sockets systemd passed to the master.
+    var listeners: Listeners { launch.listeners }
 
     private var label: String { "\(launch.service.name) worker(\(launch.workerID))" }
 
@@ -163,7 +168,7 @@ final class WorkerRuntime {
     /// Watches the master-alive pipe on a global queue, so a worker whose main actor is
     /// stuck still notices and enforces its deadline.
     private func watchMaster() {
-        let descriptor = WorkerProcess.masterAliveDescriptor
+        let descriptor = descriptors.masterAlive
         let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: .global())
         source.setEventHandler { [source] in
             var byte: UInt8 = 0
@@ -188,7 +193,7 @@ final class WorkerRuntime {
 
     private func send(_ message: WorkerMessage) {
         var byte = message.rawValue
-        _ = write(WorkerProcess.messagesDescriptor, &byte, 1)
+        _ = write(descriptors.messages, &byte, 1)
     }
 }
 

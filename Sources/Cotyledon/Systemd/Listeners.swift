@@ -1,0 +1,64 @@
+import CSystemd
+import Glibc
+import Logging
+
+/// Listening sockets passed by systemd socket activation (`LISTEN_FDS`, `LISTEN_FDNAMES`),
+/// read once by the master and inherited by every worker at the same descriptor numbers.
+///
+/// ```swift
+/// guard let http = listeners["http"].first else { … }   // FileDescriptorName= in the .socket unit
+/// ```
+public struct Listeners: Sendable {
+    /// One inherited socket.
+    public struct Listener: Sendable, Equatable {
+        /// Its `FileDescriptorName=` (systemd defaults it to the socket unit's name).
+        public let name: String
+        /// The descriptor number, the same in the master and every worker.
+        public let descriptor: Int32
+    }
+
+    /// Every inherited socket, in systemd's order (from descriptor 3 up).
+    public let all: [Listener]
+
+    /// No inherited sockets.
+    public static let none = Listeners(all: [])
+
+    /// The sockets named `name`.
+    public subscript(name: String) -> [Listener] {
+        all.filter { $0.name == name }
+    }
+
+    /// Reads the sockets systemd passed to this process. `LISTEN_PID` naming another
+    /// process (the variables leaked from a parent) is ignored with a warning.
+    static func fromEnvironment(logger: Logger) -> Listeners {
+        guard let count = getenv("LISTEN_FDS").map({ String(cString: $0) }) else { return .none }
+        let target = getenv("LISTEN_PID").map { String(cString: $0) }
+        guard target == String(getpid()) else {
+            logger.warning("ignoring LISTEN_FDS=\(count): LISTEN_PID=\(target ?? "(unset)") is not this process (\(getpid()))",
+                           metadata: ["event": "listen-fds-ignored"])
+            return .none
+        }
+        var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        let received = sd_listen_fds_with_names(0, &names)
+        guard received > 0 else {
+            if received < 0 {
+                logger.warning("ignoring LISTEN_FDS=\(count): \(String(cString: strerror(-received)))",
+                               metadata: ["event": "listen-fds-ignored"])
+            }
+            return .none
+        }
+        defer {
+            if let names {
+                for index in 0..<Int(received) { free(names[index]) }
+                free(names)
+            }
+        }
+        let listeners = (0..<Int(received)).map { index in
+            Listener(name: names?[index].map { String(cString: $0) } ?? "unknown",
+                     descriptor: SD_LISTEN_FDS_START + Int32(index))
+        }
+        logger.info("inherited \(listeners.count) listening sockets",
+                    metadata: ["event": "listeners", "names": "\(listeners.map(\.name).joined(separator: ","))"])
+        return Listeners(all: listeners)
+    }
+}

@@ -23,6 +23,15 @@ struct CotyledonDemo: ParsableCommand {
     @Option(name: .long, help: "Seconds between two \"Doing stuff\" lines of a worker.")
     var interval: Double = 1
 
+    @Option(name: .long, help: "Workers of the TCP echo service (0: no echo service). It serves a socket passed by systemd socket activation, else 127.0.0.1:--echo-port.")
+    var echoWorkers = 0
+
+    @Option(name: .long, help: "Port each echo worker binds (SO_REUSEPORT) when systemd passed no socket.")
+    var echoPort = 7007
+
+    @Option(name: .long, help: "Seconds the initial workers get to report ready before the daemon gives up and exits 69 (0: wait forever).")
+    var startupTimeout: Double = 90
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -32,6 +41,15 @@ struct CotyledonDemo: ParsableCommand {
         }
         guard gracefulTimeout.isFinite, gracefulTimeout > 0, gracefulTimeout <= 86_400 else {
             throw ValidationError("--graceful-timeout must be a number of seconds in (0, 86400], got \(gracefulTimeout).")
+        }
+        guard (0...ServiceManager.maximumWorkers).contains(echoWorkers) else {
+            throw ValidationError("--echo-workers must be between 0 and \(ServiceManager.maximumWorkers), got \(echoWorkers).")
+        }
+        guard (1...65_535).contains(echoPort) else {
+            throw ValidationError("--echo-port must be a TCP port in 1...65535, got \(echoPort).")
+        }
+        guard startupTimeout.isFinite, startupTimeout >= 0, startupTimeout <= 86_400 else {
+            throw ValidationError("--startup-timeout must be a number of seconds in [0, 86400], got \(startupTimeout).")
         }
         guard interval.isFinite, interval >= 0.001, interval <= 3_600 else {
             throw ValidationError("--interval must be a number of seconds in [0.001, 3600], got \(interval).")
@@ -47,9 +65,17 @@ struct CotyledonDemo: ParsableCommand {
         }
         let interval = Duration.seconds(self.interval)
         do {
-            let manager = try ServiceManager(gracefulShutdownTimeout: .seconds(gracefulTimeout))
+            let manager = try ServiceManager(
+                gracefulShutdownTimeout: .seconds(gracefulTimeout),
+                startupTimeout: startupTimeout > 0 ? .seconds(startupTimeout) : nil)
             try manager.add(name: PrinterService.name, workers: workers) { workerID in
                 PrinterService(workerID: workerID, interval: interval)
+            }
+            if echoWorkers > 0 {
+                let port = echoPort
+                try manager.add(name: EchoService.name, workers: echoWorkers) { workerID in
+                    EchoService(workerID: workerID, port: port)
+                }
             }
             try manager.run()
         } catch {

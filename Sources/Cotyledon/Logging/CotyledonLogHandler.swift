@@ -12,6 +12,12 @@ import Logging
 /// the metadata, the rest sorted; `mono=` is `CLOCK_MONOTONIC` in seconds, comparable
 /// across processes. It holds no lock and starts no thread, so the single-threaded
 /// master can use it before and after forking.
+///
+/// When the descriptor is the systemd journal (`JOURNAL_STREAM` names its device and
+/// inode), each line starts with its syslog priority instead of a timestamp —
+/// `<3>cotyledon-demo[1235]: …` — so `journalctl -p err` filters and colours it; the
+/// journal adds its own timestamps. Every line of a unit carries the master's `_PID`
+/// in the journal, which is why the writer's pid stays in the text.
 public struct CotyledonLogHandler: LogHandler {
     /// The minimum level written.
     public var logLevel: Logger.Level = .info
@@ -22,6 +28,7 @@ public struct CotyledonLogHandler: LogHandler {
 
     private let programName: String
     private let fileDescriptor: Int32
+    private let writesToJournal: Bool
 
     /// Creates a handler.
     ///
@@ -31,6 +38,7 @@ public struct CotyledonLogHandler: LogHandler {
     public init(programName: String? = nil, fileDescriptor: Int32 = STDERR_FILENO) {
         self.programName = programName ?? ProgramName.current
         self.fileDescriptor = fileDescriptor
+        self.writesToJournal = JournalStream.isConnected(to: fileDescriptor)
     }
 
     /// Reads or writes one metadata entry.
@@ -44,7 +52,8 @@ public struct CotyledonLogHandler: LogHandler {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
-        var line = "\(LogTimestamp.now()) \(event.level) \(programName)[\(getpid())]: \(event.message)"
+        let prefix = writesToJournal ? "<\(Self.syslogPriority(event.level))>" : "\(LogTimestamp.now()) "
+        var line = "\(prefix)\(event.level) \(programName)[\(getpid())]: \(event.message)"
         if let eventName = fields.removeValue(forKey: "event") {
             line += " event=\(Self.token(eventName))"
         }
@@ -55,6 +64,18 @@ public struct CotyledonLogHandler: LogHandler {
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { buffer in
             try? Syscall.writeAll(fileDescriptor, UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// The syslog priority journald reads from a `<N>` prefix.
+    static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .notice: return 5
+        case .warning: return 4
+        case .error: return 3
+        case .critical: return 2
         }
     }
 

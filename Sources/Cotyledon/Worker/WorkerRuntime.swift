@@ -170,11 +170,14 @@ final class WorkerRuntime {
     private func watchMaster() {
         let descriptor = descriptors.masterAlive
         let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: .global())
-        source.setEventHandler { [source] in
+        // `cancel()` is thread-safe; Dispatch's overlay just does not declare sources Sendable.
+        nonisolated(unsafe) let cancellable = source
+        // An explicit @Sendable closure: it runs on a global queue, not the main actor.
+        source.setEventHandler { @Sendable in
             var byte: UInt8 = 0
             let count = read(descriptor, &byte, 1)
             guard count == 0 || (count < 0 && errno != EINTR && errno != EAGAIN) else { return }
-            source.cancel()
+            cancellable.cancel()
             WorkerRuntime.armOrphanDeadline()
             DispatchQueue.main.async {
                 MainActor.assumeIsolated { self.masterGone() }

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "CCotyledonLinux.h"
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 extern char **environ;
 
@@ -18,4 +20,29 @@ int ccotyledon_pipe_cloexec(int fds[2]) {
 
 void ccotyledon_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static int ccotyledon_signal_pipe = -1;
+
+static void ccotyledon_forward_signal(int signal_number) {
+    int saved_errno = errno;
+    unsigned char byte = (unsigned char)signal_number;
+    ssize_t written = write(ccotyledon_signal_pipe, &byte, 1);
+    (void)written;
+    errno = saved_errno;
+}
+
+int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count) {
+    ccotyledon_signal_pipe = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = ccotyledon_forward_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int index = 0; index < count; index++) {
+        if (sigaction(signals[index], &action, NULL) != 0) {
+            return -1;
+        }
+    }
+    return 0;
 }

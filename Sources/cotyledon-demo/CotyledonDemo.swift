@@ -14,25 +14,25 @@ struct CotyledonDemo: ParsableCommand {
         Exit status: 0 after a requested stop, 64 usage error, 70 internal error.
         """)
 
-    @Option(name: .long, help: "Printer workers to keep running (1...\(ServiceManager.maximumWorkers)).")
+    @Option(name: .long, parsing: .unconditional, help: "Printer workers to keep running (1...\(ServiceManager.maximumWorkers)).")
     var workers = 2
 
-    @Option(name: .long, help: "Seconds workers get to stop after SIGTERM before they are killed.")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds workers get to stop after SIGTERM before they are killed.")
     var gracefulTimeout: Double = 60
 
-    @Option(name: .long, help: "Seconds between two \"Doing stuff\" lines of a worker.")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds between two \"Doing stuff\" lines of a worker.")
     var interval: Double = 1
 
-    @Option(name: .long, help: "Workers of the TCP echo service (0: no echo service). It serves a socket passed by systemd socket activation, else 127.0.0.1:--echo-port.")
+    @Option(name: .long, parsing: .unconditional, help: "Workers of the TCP echo service (0: no echo service). It serves a socket passed by systemd socket activation, else 127.0.0.1:--echo-port.")
     var echoWorkers = 0
 
-    @Option(name: .long, help: "Port each echo worker binds (SO_REUSEPORT) when systemd passed no socket.")
+    @Option(name: .long, parsing: .unconditional, help: "Port each echo worker binds (SO_REUSEPORT) when systemd passed no socket.")
     var echoPort = 7007
 
-    @Option(name: .long, help: "Seconds the initial workers get to report ready before the daemon gives up and exits 69 (0: wait forever).")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds the initial workers get to report ready before the daemon gives up and exits 69 (0: wait forever).")
     var startupTimeout: Double = 90
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    @Option(name: .long, parsing: .unconditional, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
     func validate() throws {

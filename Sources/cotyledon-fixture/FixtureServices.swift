@@ -12,6 +12,10 @@ final class FixtureService: Service {
     override nonisolated class var name: String { "fixture" }
 
     override func run() async throws {
+        // /proc/PID/environ shows the process title's bytes, not the environment: report it.
+        let inherited: [String] = ["NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]
+            .filter { getenv($0) != nil }
+        emit("worker-environment worker=\(workerID) systemd-variables=\(inherited.isEmpty ? "none" : inherited.joined(separator: ","))")
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(3600))
         }

@@ -73,6 +73,10 @@ static inline int ccotyledon_wifsignaled(int status) { return WIFSIGNALED(status
 static inline int ccotyledon_wtermsig(int status) { return WTERMSIG(status); }
 static inline int ccotyledon_wcoredump(int status) { return WCOREDUMP(status); }
 
+/// Installs, for each of `signals`, a handler that writes the signal number as one byte
+/// to `fd` (a non-blocking pipe): the self-pipe technique, async-signal-safe.
+int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count);
+
 /// The process environment array, for the process-title code that moves it.
 char **ccotyledon_environ_get(void);
 void ccotyledon_environ_set(char **environment);

@@ -21,7 +21,8 @@ final class Master {
     /// How long workers get after a fast stop before their group is killed.
     static let fastStopGrace: Duration = .seconds(1)
 
-    private static let handledSignals: [Signal] = [.terminate, .interrupt, .quit, .hangup, .ttin, .ttou, .child]
+    /// The signals the master reads from its signalfd, blocked from start-up until a worker installs its own handling.
+    static let handledSignals: [Signal] = [.terminate, .interrupt, .quit, .hangup, .ttin, .ttou, .child]
     private static let stopSignals: [Signal] = [.terminate, .interrupt, .quit]
 
     private let services: [ServiceRegistration]

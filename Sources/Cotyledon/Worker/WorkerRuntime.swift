@@ -10,20 +10,14 @@ import Logging
 /// | SIGTERM | `terminate()`, waits for `run()` to return, exits 0 |
 /// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop) |
 /// | SIGHUP | `reload()` |
-/// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` with ``orphanGracePeriod``, then kills its process group |
+/// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSentinel/gracePeriod``, then kills its process group |
 @MainActor
 final class WorkerRuntime {
-    /// How long a worker whose master died gets to finish before it kills its own group:
-    /// nobody else enforces a timeout then.
-    nonisolated static let orphanGracePeriod: DispatchTimeInterval = .milliseconds(500)
-
     private let launch: WorkerLaunch
     private let descriptors: (messages: Int32, masterAlive: Int32)
     private var logger: Logger
     private var service: Service?
     private var runTask: Task<Void, Never>?
-    private var signalSources: [DispatchSourceSignal] = []
-    private var masterWatch: DispatchSourceRead?
     private var isTerminating = false
     private var isOrphaned = false
     private var sentReady = false
@@ -44,8 +38,7 @@ final class WorkerRuntime {
 
     /// Installs signal handling, creates the service and starts `run()`.
     func start() {
-        watchSignals()
-        watchMaster()
+        startSentinel()
         let service: Service
         do {
             service = try launch.service.makeService(launch.workerID)
@@ -132,77 +125,51 @@ final class WorkerRuntime {
     private func masterGone() {
         guard !isOrphaned else { return }
         isOrphaned = true
-        logger.warning("\(label): master process is gone; stopping", metadata: ["event": "orphaned"])
-        Self.armOrphanDeadline()
+        logger.warning("\(label): master process is gone; stopping within \(WorkerSentinel.gracePeriod)",
+                       metadata: ["event": "orphaned"])
         beginTermination()
     }
 
-    /// Exits; an orphan takes what it started with it (its process group).
+    /// Exits at once: `_exit` after flushing stdio, so no exit-time destructor races the
+    /// Dispatch threads. An orphan first kills what it started (its process group).
     private func finish(status: Int32) -> Never {
-        if isOrphaned { kill(0, SIGKILL) }
-        exit(status)
+        if isOrphaned { ProcessGroup.killOtherMembers() }
+        fflush(nil)
+        _exit(status)
     }
 
-    // MARK: - Watching signals and the master
+    // MARK: - Signals and the master
 
-    private func watchSignals() {
-        let handlers: [(Int32, @MainActor (WorkerRuntime) -> Void)] = [
-            (SIGTERM, { runtime in
-                if getppid() != runtime.launch.masterPID { runtime.masterGone() } else { runtime.beginTermination() }
-            }),
-            (SIGINT, { runtime in runtime.finish(status: 0) }),
-            (SIGQUIT, { runtime in runtime.finish(status: 0) }),
-            (SIGHUP, { runtime in runtime.reload() }),
-        ]
-        for (number, handler) in handlers {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler { [unowned self] in
-                MainActor.assumeIsolated { handler(self) }
-            }
-            source.resume()
-            signalSources.append(source)
+    /// Starts the sentinel thread that forwards signals and watches the master.
+    private func startSentinel() {
+        let sentinel: WorkerSentinel
+        do {
+            sentinel = try WorkerSentinel(
+                masterPID: launch.masterPID, masterAliveDescriptor: descriptors.masterAlive,
+                onSignal: { [self] signal in
+                    DispatchQueue.main.async { MainActor.assumeIsolated { self.handle(signal) } }
+                },
+                onMasterGone: { [self] in
+                    DispatchQueue.main.async { MainActor.assumeIsolated { self.masterGone() } }
+                })
+        } catch {
+            logger.critical("\(label) cannot install its signal handling: \(error)", metadata: ["event": "worker-setup-failed"])
+            finish(status: MasterExitCode.software.rawValue)
         }
-        SignalSet([.terminate, .interrupt, .quit, .hangup]).unblockIgnoringErrors()
+        sentinel.start()
     }
 
-    /// Watches the master-alive pipe on a global queue, so a worker whose main actor is
-    /// stuck still notices and enforces its deadline.
-    private func watchMaster() {
-        let descriptor = descriptors.masterAlive
-        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: .global())
-        // `cancel()` is thread-safe; Dispatch's overlay just does not declare sources Sendable.
-        nonisolated(unsafe) let cancellable = source
-        // An explicit @Sendable closure: it runs on a global queue, not the main actor.
-        source.setEventHandler { @Sendable in
-            var byte: UInt8 = 0
-            let count = read(descriptor, &byte, 1)
-            guard count == 0 || (count < 0 && errno != EINTR && errno != EAGAIN) else { return }
-            cancellable.cancel()
-            WorkerRuntime.armOrphanDeadline()
-            DispatchQueue.main.async {
-                MainActor.assumeIsolated { self.masterGone() }
-            }
-        }
-        source.resume()
-        masterWatch = source
-    }
-
-    /// After ``orphanGracePeriod`` the worker's whole process group is killed.
-    private nonisolated static func armOrphanDeadline() {
-        DispatchQueue.global().asyncAfter(deadline: .now() + orphanGracePeriod) {
-            kill(0, SIGKILL)
+    private func handle(_ signal: Signal) {
+        switch signal {
+        case .terminate: beginTermination()
+        case .interrupt, .quit: finish(status: 0)
+        case .hangup: reload()
+        default: break
         }
     }
 
     private func send(_ message: WorkerMessage) {
         var byte = message.rawValue
         _ = write(descriptors.messages, &byte, 1)
-    }
-}
-
-extension SignalSet {
-    /// Unblocks the set in the calling thread; failure leaves the signals pending, never lost.
-    func unblockIgnoringErrors() {
-        try? unblock()
     }
 }

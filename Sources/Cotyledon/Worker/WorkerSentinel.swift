@@ -1,0 +1,85 @@
+import CCotyledonLinux
+import Glibc
+import SystemPackage
+
+/// A worker's own watcher thread, independent of the main actor (which a busy `run()`
+/// may hold): it receives the worker's signals through a self-pipe and notices when the
+/// master is gone (EOF on the master-alive pipe, or a parent-death SIGTERM with a new
+/// parent). An orphaned worker gets ``gracePeriod`` to finish, then the sentinel kills
+/// its whole process group.
+///
+/// The signal handlers are installed before the signals the master blocked are
+/// unblocked, so a signal sent to a just-forked worker is never lost, never handled by
+/// master code and never takes its default action.
+final class WorkerSentinel: Sendable {
+    /// Signals a worker handles.
+    static let handledSignals: [Signal] = [.terminate, .interrupt, .quit, .hangup]
+
+    /// How long an orphaned worker gets before its process group is killed.
+    static let gracePeriod: Duration = .milliseconds(500)
+
+    private let masterPID: pid_t
+    private let signalPipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+    private let masterAlive: Int32
+    private let onSignal: @Sendable (Signal) -> Void
+    private let onMasterGone: @Sendable () -> Void
+
+    /// Installs the signal handlers and unblocks every signal the master blocked.
+    ///
+    /// - Parameters:
+    ///   - onSignal: called on the sentinel thread for each handled signal received.
+    ///   - onMasterGone: called on the sentinel thread once, when the master is gone.
+    init(masterPID: pid_t, masterAliveDescriptor: Int32,
+         onSignal: @escaping @Sendable (Signal) -> Void,
+         onMasterGone: @escaping @Sendable () -> Void) throws(Errno) {
+        self.masterPID = masterPID
+        self.masterAlive = masterAliveDescriptor
+        self.onSignal = onSignal
+        self.onMasterGone = onMasterGone
+        signalPipe = try Syscall.pipe()
+        try Syscall.setNonBlocking(signalPipe.writeEnd)
+        let numbers = Self.handledSignals.map(\.rawValue)
+        try Syscall.retrying { ccotyledon_forward_signals_to_pipe(signalPipe.writeEnd.rawValue, numbers, Int32(numbers.count)) }
+        try SignalSet(Master.handledSignals).unblock()
+    }
+
+    /// Starts the sentinel thread.
+    func start() {
+        BlockingThread.start { [self] in watch() }
+    }
+
+    private func watch() {
+        var orphanDeadline: MonotonicInstant?
+        var watchingMaster = true
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while true {
+            var descriptors = [pollfd(fd: signalPipe.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
+            if watchingMaster {
+                descriptors.append(pollfd(fd: masterAlive, events: Int16(POLLIN), revents: 0))
+            }
+            var timeout: Int32 = -1
+            if let orphanDeadline {
+                let remaining = (orphanDeadline - .now).nanoseconds
+                timeout = Int32(max(0, remaining / 1_000_000))
+            }
+            _ = try? Syscall.poll(&descriptors, timeout: timeout)
+            if let orphanDeadline, orphanDeadline <= .now {
+                kill(0, SIGKILL) // the whole process group, this worker included
+            }
+            if descriptors[0].revents != 0, let count = try? Syscall.read(signalPipe.readEnd, into: &buffer) {
+                for byte in buffer.prefix(count) {
+                    onSignal(Signal(rawValue: Int32(byte)))
+                }
+            }
+            if watchingMaster, descriptors[1].revents != 0 {
+                var byte: UInt8 = 0
+                if read(masterAlive, &byte, 1) <= 0 { watchingMaster = false }
+            }
+            if orphanDeadline == nil, !watchingMaster || getppid() != masterPID {
+                watchingMaster = false
+                orphanDeadline = .now + Self.gracePeriod
+                onMasterGone()
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// The argument of a `spawn` command:
+/// `{"path": "/abs/exe", "argv": ["name", …], "env": ["K=V", …], "stdin": "null"|"pipe",
+///   "trigger": {"match": "text", "signal": "SIGTERM"}}`.
+///
+/// `argv[0]` is passed as given, so a daemon can be started under its bare name as a shell
+/// would; `env` entries are added to (or replace entries of) the driver's environment.
+/// `stdin` is `/dev/null` by default; `pipe` gives a pipe the driver holds open and never
+/// writes (like an idle terminal), so that what the process's children get can be told apart.
+/// `trigger` makes the driver itself send `signal` to the process as soon as it reads the first
+/// output line containing `match`, without the round trip through the test process.
+struct SpawnRequest {
+    let path: String
+    let argv: [String]
+    let environment: [String]
+    let stdinPipe: Bool
+    let trigger: Trigger?
+
+    /// A signal the driver sends on its own when a line containing `match` arrives.
+    struct Trigger {
+        let match: String
+        let signal: Int32
+    }
+
+    /// Decodes the request; `nil` if a member is missing or has the wrong type.
+    init?(_ value: JSONValue) {
+        guard let path = value["path"]?.stringValue,
+              let argv = value["argv"]?.stringArray, !argv.isEmpty
+        else { return nil }
+        self.path = path
+        self.argv = argv
+        if let environment = value["env"] {
+            guard let strings = environment.stringArray else { return nil }
+            self.environment = strings
+        } else {
+            self.environment = []
+        }
+        switch value["stdin"]?.stringValue {
+        case nil, "null": self.stdinPipe = false
+        case "pipe": self.stdinPipe = true
+        default: return nil
+        }
+        if let trigger = value["trigger"] {
+            guard let match = trigger["match"]?.stringValue, !match.isEmpty,
+                  let signal = trigger["signal"]?.stringValue.flatMap(SignalName.number(of:))
+            else { return nil }
+            self.trigger = Trigger(match: match, signal: signal)
+        } else {
+            self.trigger = nil
+        }
+    }
+}

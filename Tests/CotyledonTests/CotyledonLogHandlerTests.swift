@@ -1,0 +1,54 @@
+import Glibc
+import Logging
+import Testing
+@testable import Cotyledon
+
+@Suite struct CotyledonLogHandlerTests {
+    /// Logs through a handler writing into a pipe and returns what arrived.
+    private func captured(level: Logger.Level = .info, _ body: (inout Logger) -> Void) -> String {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        var handler = CotyledonLogHandler(programName: "demo", fileDescriptor: fds[1])
+        handler.logLevel = level
+        var logger = Logger(label: "test") { _ in handler }
+        body(&logger)
+        close(fds[1])
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while case let count = read(fds[0], &chunk, chunk.count), count > 0 {
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func writesOneLineWithEventFirstThenSortedFieldsAndMonotonicTime() throws {
+        let output = captured { logger in
+            logger.info("printer worker(0) [pid 9] started",
+                        metadata: ["worker": "0", "event": "worker-started", "service": "printer"])
+        }
+        let line = try #require(output.split(separator: "\n").first.map(String.init))
+        #expect(output.hasSuffix("\n"))
+        #expect(output.split(separator: "\n").count == 1)
+        #expect(line.contains(" info demo[\(getpid())]: printer worker(0) [pid 9] started event=worker-started service=printer worker=0 mono="))
+        let timestamp = try #require(line.split(separator: " ").first)
+        #expect(timestamp.count == "2026-11-27T16:40:00.123456Z".count)
+        #expect(timestamp.hasSuffix("Z"))
+    }
+
+    @Test func keepsValuesOneTokenLong() {
+        let output = captured { logger in
+            logger.error("failed", metadata: ["error": "no space left"])
+        }
+        #expect(output.contains(" error=no_space_left "))
+    }
+
+    @Test func dropsRecordsBelowTheLevel() {
+        let output = captured(level: .warning) { logger in
+            logger.info("hidden")
+            logger.warning("shown")
+        }
+        #expect(!output.contains("hidden"))
+        #expect(output.contains("shown"))
+    }
+}

@@ -57,3 +57,26 @@ final class HangingService: Service {
         }
     }
 }
+
+/// Keeps the default `reload()`: on SIGHUP it finishes and is respawned with its id.
+final class RestartingService: Service {
+    override nonisolated class var name: String { "restarter" }
+
+    override func run() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
+/// Opts into explicit readiness and never reports ready.
+final class NeverReadyService: Service {
+    override nonisolated class var name: String { "laggard" }
+    override nonisolated class var readiness: ReadinessMode { .explicit }
+
+    override func run() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}

@@ -2,7 +2,7 @@ import Cotyledon
 import Glibc
 import Logging
 
-// `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS]`: small daemons
+// `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS] [--startup-timeout SECONDS]`: small daemons
 // for the integration tests (hooks, failures, API misuse). Misuse exits 70 with the
 // library's error message on stderr.
 
@@ -18,6 +18,7 @@ guard let scenario = arguments.first else {
 }
 let workers = Int(option("--workers", default: 2))
 let gracefulTimeout = Duration.seconds(option("--graceful-timeout", default: 60))
+let startupTimeout = Duration.seconds(option("--startup-timeout", default: 90))
 
 LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
 
@@ -28,7 +29,7 @@ func fail(_ error: Error) -> Never {
 }
 
 do {
-    let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout)
+    let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout, startupTimeout: startupTimeout)
     switch scenario {
     case "hooks":
         try manager.add(FixtureService.self, workers: workers)
@@ -40,6 +41,10 @@ do {
             onDeadWorker: { _, workerID, status in emit("hook=dead-worker service=fixture worker=\(workerID) status=\(status.token)") })
     case "throwing":
         try manager.add(ThrowingService.self, workers: workers)
+    case "default-reload":
+        try manager.add(RestartingService.self, workers: workers)
+    case "never-ready":
+        try manager.add(NeverReadyService.self, workers: workers)
     case "hanging-terminate":
         try manager.add(HangingService.self, workers: workers)
     case "misuse-zero-workers":

@@ -52,3 +52,14 @@ import Testing
         #expect(output.contains("shown"))
     }
 }
+
+@Suite struct SyslogPriorityTests {
+    @Test func mapsLevelsToSyslogPriorities() {
+        let expected: [(Logger.Level, Int)] = [
+            (.trace, 7), (.debug, 7), (.info, 6), (.notice, 5), (.warning, 4), (.error, 3), (.critical, 2),
+        ]
+        for (level, priority) in expected {
+            #expect(CotyledonLogHandler.syslogPriority(level) == priority, "\(level)")
+        }
+    }
+}

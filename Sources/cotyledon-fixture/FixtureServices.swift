@@ -80,3 +80,19 @@ final class NeverReadyService: Service {
         }
     }
 }
+
+/// A blocking loop, as in the seed, kept off the main actor with `runBlocking`.
+final class BlockingService: Service {
+    override nonisolated class var name: String { "blocker" }
+
+    override func run() async throws {
+        let id = workerID
+        try await runBlocking { token in
+            while !token.isStopRequested {
+                emit("blocking tick worker=\(id)")
+                usleep(20_000)
+            }
+            emit("blocking loop ended worker=\(id)")
+        }
+    }
+}

@@ -33,6 +33,8 @@ do {
     switch scenario {
     case "hooks":
         try manager.add(FixtureService.self, workers: workers)
+        struct HookFailure: Error {}
+        manager.registerHooks(name: "failing", onTerminate: { throw HookFailure() })
         manager.registerHooks(
             name: "fixture",
             onTerminate: { emit("hook=terminate") },
@@ -41,6 +43,8 @@ do {
             onDeadWorker: { _, workerID, status in emit("hook=dead-worker service=fixture worker=\(workerID) status=\(status.token)") })
     case "throwing":
         try manager.add(ThrowingService.self, workers: workers)
+    case "blocking":
+        try manager.add(BlockingService.self, workers: workers)
     case "default-reload":
         try manager.add(RestartingService.self, workers: workers)
     case "never-ready":

@@ -18,6 +18,9 @@ import Logging
 /// `<3>cotyledon-demo[1235]: …` — so `journalctl -p err` filters and colours it; the
 /// journal adds its own timestamps. Every line of a unit carries the master's `_PID`
 /// in the journal, which is why the writer's pid stays in the text.
+///
+/// The master never blocks on its log stream: a line it cannot write at once is dropped,
+/// and the next line written says how many were lost.
 public struct CotyledonLogHandler: LogHandler {
     /// The minimum level written.
     public var logLevel: Logger.Level = .info
@@ -47,8 +50,11 @@ public struct CotyledonLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    /// Formats and writes one record.
+    /// Formats and writes one record. In the master, a record that cannot be written
+    /// without blocking is dropped and counted (see ``MasterLogGuard``).
     public func log(event: LogEvent) {
+        guard MasterLogGuard.admit(fileDescriptor) else { return }
+        let dropped = MasterLogGuard.takeDroppedCount()
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
@@ -61,6 +67,9 @@ public struct CotyledonLogHandler: LogHandler {
             line += " \(key)=\(Self.token(fields[key]!))"
         }
         line += " mono=\(LogTimestamp.monotonic())\n"
+        if dropped > 0 {
+            line = "\(prefix)warning \(programName)[\(getpid())]: \(dropped) log lines dropped: the log stream was full event=log-dropped lines=\(dropped)\n" + line
+        }
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { buffer in
             try? Syscall.writeAll(fileDescriptor, UnsafeRawBufferPointer(buffer))

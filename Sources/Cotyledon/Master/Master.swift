@@ -67,6 +67,7 @@ final class Master {
         self.notifier = SystemdNotifier(logger: logger)
         self.listeners = Listeners.fromEnvironment(logger: logger)
         self.startupDeadline = startupTimeout.map { .now + $0 }
+        MasterLogGuard.setInMaster(true)
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
         // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also
         // make the kernel reap workers itself). A closed stderr or a vanished client

@@ -22,6 +22,7 @@ enum WorkerProcess {
     /// Runs the worker; never returns.
     static func run(_ launch: WorkerLaunch) -> Never {
         Syscall.setProcessGroup(of: 0, to: 0)
+        MasterLogGuard.setInMaster(false)
         // The master may have died between fork and prctl: re-check after arming.
         _ = ccotyledon_set_parent_death_signal(SIGTERM)
         guard getppid() == launch.masterPID else { _exit(0) }

@@ -1,11 +1,15 @@
 import Glibc
 import Synchronization
 
-/// Keeps the master from ever blocking on a full log stream (a stuck pipe reader would
-/// otherwise stop supervision): in the master, a line that cannot be written at once is
-/// dropped and counted, and the next line that can be written reports how many were lost.
-/// Workers write normally (a blocked worker blocks only itself).
+/// Keeps the master from blocking on a full log stream (a stuck pipe reader would
+/// otherwise stop supervision): in the master, a line waits at most ``slowReaderGrace``
+/// for room; if there is none, it and the following lines are dropped (without waiting)
+/// until the stream accepts data again, and the next line written reports how many were
+/// lost. Workers write normally (a blocked worker blocks only itself).
 enum MasterLogGuard {
+    /// How long the master waits for a slow log reader before it starts dropping lines.
+    static let slowReaderGraceMilliseconds: Int32 = 50
+
     private static let inMaster = Atomic<Bool>(false)
     private static let dropped = Atomic<Int>(0)
 
@@ -19,7 +23,8 @@ enum MasterLogGuard {
     static func admit(_ descriptor: Int32) -> Bool {
         guard inMaster.load(ordering: .relaxed) else { return true }
         var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-        if poll(&poller, 1, 0) == 1, poller.revents & Int16(POLLOUT) != 0 {
+        let wait = dropped.load(ordering: .relaxed) > 0 ? 0 : slowReaderGraceMilliseconds
+        if poll(&poller, 1, wait) == 1, poller.revents & Int16(POLLOUT) != 0 {
             return true
         }
         dropped.add(1, ordering: .relaxed)

@@ -3,12 +3,13 @@ import Glibc
 import Logging
 import SystemPackage
 
-/// The supervisor: one thread, one `poll` loop, no Dispatch, no tasks (DESIGN §2).
+/// The supervisor: one thread, one `epoll` loop, no Dispatch, no tasks (DESIGN §2).
 ///
 /// Each turn of the loop waits for a signal (read from a `signalfd`), a worker message
-/// (one pipe per worker) or the nearest deadline (a graceful-stop timeout or a delayed
-/// respawn), handles what arrived, then forks whatever workers are missing. An idle
-/// master with no deadline sleeps in `poll` without waking.
+/// (one pipe per worker) or the nearest deadline (a graceful-stop timeout, a delayed
+/// respawn, a watchdog ping), handles what arrived, then forks whatever workers are
+/// missing. An idle master with no deadline sleeps in `epoll_wait` without waking. The
+/// work per wake-up is proportional to what happened, not to the pool size.
 final class Master {
     /// What the master is doing.
     enum Phase: Equatable {
@@ -33,6 +34,9 @@ final class Master {
     private let pid: pid_t
     private let listeners: Listeners
     private let signals: SignalFileDescriptor
+    private var events: EventPoll
+    /// The epoll token of the signalfd; worker pipes use their pid.
+    private static let signalToken = UInt64.max
     /// Workers hold the read end; the write end lives only here, so EOF tells them the master is gone.
     private let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
     private let descriptorLimit: FileDescriptorLimit
@@ -47,6 +51,13 @@ final class Master {
     private var workers: [pid_t: WorkerRecord] = [:]
     /// The worker filling each slot; workers being stopped no longer fill theirs.
     private var slots: [WorkerSlot: WorkerRecord] = [:]
+    /// Ready workers filling their slot, per service.
+    private var readyWorkers: [ServiceID: Int] = [:]
+    /// Workers with an armed kill deadline.
+    private var stoppingWorkers: Set<pid_t> = []
+    /// Whether some slot may be empty: set by exits, scaling and due respawns, so the
+    /// slots are scanned only when something changed.
+    private var slotsMayBeEmpty = true
     /// Slots whose respawn waits for a backoff delay.
     private var delayedRespawns: [WorkerSlot: MonotonicInstant] = [:]
     private var consecutiveEarlyFailures: [WorkerSlot: Int] = [:]
@@ -82,8 +93,10 @@ final class Master {
             let handled = SignalSet(Self.handledSignals)
             try handled.block()
             signals = try SignalFileDescriptor(handled)
+            events = try EventPoll()
+            try events.add(signals.descriptor, token: Self.signalToken)
         } catch {
-            throw .systemCallFailed(call: "signalfd", errno: error)
+            throw .systemCallFailed(call: "signalfd/epoll", errno: error)
         }
         do {
             masterAlive = try Syscall.pipe()
@@ -116,25 +129,23 @@ final class Master {
     // MARK: - Waiting
 
     private func waitAndHandleEvents() {
-        let polled = workers.values.filter { $0.messages != nil }
-        var descriptors = [pollfd(fd: signals.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
-        descriptors.reserveCapacity(polled.count + 1)
-        for worker in polled {
-            descriptors.append(pollfd(fd: worker.messages!.rawValue, events: Int16(POLLIN), revents: 0))
-        }
-        let ready: Int32
+        let ready: [EventPoll.Event]
         do {
-            ready = try Syscall.poll(&descriptors, timeout: pollTimeout())
+            ready = try events.wait(timeout: pollTimeout())
         } catch {
-            logger.critical("poll failed: \(error)", metadata: ["event": "poll-failed"])
+            logger.critical("epoll_wait failed: \(error)", metadata: ["event": "poll-failed"])
             exitMaster(status: MasterExitCode.software.rawValue)
         }
-        guard ready > 0 else { return }
+        var signalsArrived = false
         // Messages first: a worker's "ready" must count before its exit is reaped.
-        for (index, worker) in polled.enumerated() where descriptors[index + 1].revents != 0 {
-            readMessages(from: worker)
+        for event in ready {
+            if event.token == Self.signalToken {
+                signalsArrived = true
+            } else if let worker = workers[pid_t(truncatingIfNeeded: event.token)] {
+                readMessages(from: worker)
+            }
         }
-        if descriptors[0].revents != 0 {
+        if signalsArrived {
             handleSignals()
         }
     }
@@ -143,8 +154,8 @@ final class Master {
     private func pollTimeout() -> Int32 {
         var nearest = [delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline]
             .compactMap { $0 }.min()
-        for worker in workers.values {
-            if let deadline = worker.killDeadline, nearest.map({ deadline < $0 }) ?? true {
+        for pid in stoppingWorkers {
+            if let deadline = workers[pid]?.killDeadline, nearest.map({ deadline < $0 }) ?? true {
                 nearest = deadline
             }
         }
@@ -168,7 +179,8 @@ final class Master {
             }
             guard let count else { return }
             if count == 0 {
-                // The worker exited or closed its end: stop polling it; the reap follows.
+                // The worker exited or closed its end: closing also removes it from epoll;
+                // the reap follows.
                 Syscall.close(messages)
                 worker.messages = nil
                 return
@@ -186,20 +198,18 @@ final class Master {
     private func workerBecameReady(_ worker: WorkerRecord) {
         guard !worker.isReady else { return }
         worker.isReady = true
+        if slots[worker.slot] === worker {
+            readyWorkers[worker.service.id, default: 0] += 1
+        }
         statusChanged = true
         logger.info("\(worker.label) ready", metadata: workerFields(worker, event: "worker-ready"))
         reportAllReadyIfComplete()
     }
 
     private func reportAllReadyIfComplete() {
-        guard !reportedAllReady, phase == .running else { return }
-        var total = 0
-        for service in services {
-            for workerID in 0..<service.desiredWorkers {
-                guard let worker = slots[WorkerSlot(service: service.id, workerID: workerID)], worker.isReady else { return }
-                total += 1
-            }
-        }
+        guard !reportedAllReady, phase == .running,
+              services.allSatisfy({ readyWorkers[$0.id, default: 0] == $0.desiredWorkers }) else { return }
+        let total = services.reduce(0) { $0 + $1.desiredWorkers }
         reportedAllReady = true
         startupDeadline = nil
         logger.info("all \(total) workers ready", metadata: ["event": "all-ready", "workers": "\(total)"])
@@ -277,9 +287,9 @@ final class Master {
     private func workerExited(_ worker: WorkerRecord, status: WorkerExitStatus) {
         readMessages(from: worker)
         worker.closeDescriptors()
-        if slots[worker.slot] === worker {
-            slots[worker.slot] = nil
-        }
+        vacateSlot(of: worker)
+        stoppingWorkers.remove(worker.pid)
+        slotsMayBeEmpty = true
         statusChanged = true
         let reason: WorkerExitReason = worker.stopRequest
             ?? (worker.announcedReloadExit ? .reload : (worker.isReady ? .crash : .failedBeforeReady))
@@ -317,12 +327,16 @@ final class Master {
     // MARK: - Forking
 
     private func spawnMissingWorkers() {
-        guard phase == .running else { return }
+        guard phase == .running, slotsMayBeEmpty else { return }
+        slotsMayBeEmpty = false
         for service in services {
             for workerID in 0..<service.desiredWorkers {
                 let slot = WorkerSlot(service: service.id, workerID: workerID)
                 guard slots[slot] == nil, delayedRespawns[slot] == nil else { continue }
-                guard !stopSignalPending else { return }
+                guard !stopSignalPending else {
+                    slotsMayBeEmpty = true
+                    return
+                }
                 spawn(service, workerID: workerID)
             }
         }
@@ -358,6 +372,12 @@ final class Master {
         Syscall.setProcessGroup(of: child, to: child)
         Syscall.close(pipe.writeEnd)
         try? Syscall.setNonBlocking(pipe.readEnd)
+        do {
+            try events.add(pipe.readEnd, token: UInt64(child))
+        } catch {
+            logger.error("cannot watch \(service.name) worker(\(workerID))'s pipe: \(error)",
+                         metadata: ["event": "epoll-failed", "service": "\(service.name)", "worker": "\(workerID)"])
+        }
         let pidfd = try? Syscall.openPIDFileDescriptor(child)
         let worker = WorkerRecord(service: service, workerID: workerID, pid: child, pidfd: pidfd,
                                   messages: pipe.readEnd, startedAt: .now)
@@ -386,10 +406,12 @@ final class Master {
         }
         for (slot, deadline) in delayedRespawns where deadline <= now {
             delayedRespawns[slot] = nil
+            slotsMayBeEmpty = true
         }
-        for worker in workers.values {
-            guard let deadline = worker.killDeadline, deadline <= now else { continue }
+        for pid in stoppingWorkers {
+            guard let worker = workers[pid], let deadline = worker.killDeadline, deadline <= now else { continue }
             worker.killDeadline = nil
+            stoppingWorkers.remove(pid)
             logger.warning("\(worker.label) did not stop in time: sending SIGKILL to its process group",
                            metadata: workerFields(worker, event: "stop-timeout"))
             worker.sendToGroup(.kill)
@@ -424,14 +446,13 @@ final class Master {
     /// SIGCONT for stopped processes) and arms the deadline after which it is killed.
     private func requestStop(of worker: WorkerRecord, reason: WorkerExitReason, fast: Bool) {
         worker.stopRequest = reason
-        if slots[worker.slot] === worker {
-            slots[worker.slot] = nil
-        }
+        vacateSlot(of: worker)
         worker.sendToGroup(fast ? .interrupt : .terminate)
         worker.sendToGroup(.continue)
         let deadline = MonotonicInstant.now + (fast ? min(Self.fastStopGrace, worker.service.gracefulShutdownTimeout)
                                                     : worker.service.gracefulShutdownTimeout)
         worker.killDeadline = min(worker.killDeadline ?? deadline, deadline)
+        stoppingWorkers.insert(worker.pid)
         statusChanged = true
     }
 
@@ -478,12 +499,22 @@ final class Master {
                 requestStop(of: worker, reason: .scaledDown, fast: false)
             }
         }
+        slotsMayBeEmpty = true
         statusChanged = true
         logger.info("\(service.name) scaled from \(previous) to \(count) workers",
                     metadata: ["event": "scaled", "service": "\(service.name)", "workers": "\(count)"])
     }
 
     // MARK: - Helpers
+
+    /// Takes `worker` out of its slot (it exits or is being stopped), keeping the ready counts.
+    private func vacateSlot(of worker: WorkerRecord) {
+        guard slots[worker.slot] === worker else { return }
+        slots[worker.slot] = nil
+        if worker.isReady {
+            readyWorkers[worker.service.id, default: 0] -= 1
+        }
+    }
 
     private func runHook(_ kind: String, _ name: String, _ body: () throws -> Void) {
         do {
@@ -501,9 +532,7 @@ final class Master {
     /// `printer 4/4 ready, 2 restarts; web 2/2 ready`, for systemd's status line.
     private func statusText() -> String {
         services.map { service in
-            let ready = (0..<service.desiredWorkers).count {
-                slots[WorkerSlot(service: service.id, workerID: $0)]?.isReady == true
-            }
+            let ready = readyWorkers[service.id, default: 0]
             let restartCount = restarts[service.id] ?? 0
             return "\(service.name) \(ready)/\(service.desiredWorkers) ready"
                 + (restartCount > 0 ? ", \(restartCount) restart\(restartCount == 1 ? "" : "s")" : "")

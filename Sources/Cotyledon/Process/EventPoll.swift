@@ -1,0 +1,45 @@
+import CCotyledonLinux
+import Glibc
+import SystemPackage
+
+/// An `epoll` instance: descriptors are registered once with a token and `wait` returns
+/// only the ready ones, so a master with thousands of workers does O(ready) work per
+/// wake-up instead of rebuilding and scanning a `poll` array.
+struct EventPoll {
+    /// A ready descriptor's token and its `EPOLL*` event bits.
+    struct Event {
+        let token: UInt64
+        let events: UInt32
+    }
+
+    private let descriptor: FileDescriptor
+    private var buffer = [epoll_event](repeating: epoll_event(), count: 256)
+
+    /// Creates the instance (close-on-exec).
+    init() throws(Errno) {
+        descriptor = FileDescriptor(rawValue: try Syscall.retrying { epoll_create1(Int32(EPOLL_CLOEXEC)) })
+    }
+
+    /// Watches `fd` for input (and hang-up) under `token`.
+    func add(_ fd: FileDescriptor, token: UInt64) throws(Errno) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = token
+        try Syscall.retrying { epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, &event) }
+    }
+
+    /// Waits up to `timeout` milliseconds (-1: forever) for ready descriptors; an
+    /// interrupted wait returns none.
+    mutating func wait(timeout: Int32) throws(Errno) -> [Event] {
+        let capacity = Int32(buffer.count)
+        let count = buffer.withUnsafeMutableBufferPointer { events in
+            epoll_wait(descriptor.rawValue, events.baseAddress, capacity, timeout)
+        }
+        if count < 0 {
+            let error = Errno(rawValue: errno)
+            if error == .interrupted { return [] }
+            throw error
+        }
+        return buffer.prefix(Int(count)).map { Event(token: $0.data.u64, events: $0.events) }
+    }
+}

@@ -12,6 +12,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     case multiThreaded(threads: Int)
     /// A service was added after ``ServiceManager/run()`` started.
     case addAfterRun(service: String)
+    /// A service's settings are invalid (see ``ServiceConfiguration/validate()``).
+    case invalidConfiguration(service: String, problem: String)
     /// A second ``ServiceManager`` was created in the same process.
     case secondManager
     /// A system call the master cannot do without failed.
@@ -30,6 +32,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
             return "ServiceManager.run() must be single-threaded, but this process has \(threads) threads: create no Task, Dispatch queue, NIO event loop or thread before run(); start them inside Service.run(), which runs in the worker"
         case .addAfterRun(let service):
             return "cannot add a service after run() has started (service \"\(service)\"); add every service before calling run(), or use reconfigure() to change worker counts"
+        case .invalidConfiguration(let service, let problem):
+            return "service \"\(service)\": invalid settings: \(problem)"
         case .secondManager:
             return "only one ServiceManager may exist per process; register every service on the first one"
         case .systemCallFailed(let call, let errno):

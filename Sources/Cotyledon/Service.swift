@@ -59,6 +59,13 @@ open class Service {
         .whenRunStarts
     }
 
+    /// Whether a reload of the manager (SIGHUP) calls ``reload()`` in the running workers,
+    /// which keep their pids. `false` (the default): a reload replaces the workers with a
+    /// readiness-gated rolling restart. Either way a service whose settings changed is rolled.
+    nonisolated open class var reloadsInPlace: Bool {
+        false
+    }
+
     /// The service's work. Return or throw when done.
     ///
     /// Throwing counts as a crash: the worker exits with status 1 and is respawned.

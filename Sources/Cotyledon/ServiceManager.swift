@@ -29,12 +29,12 @@ public final class ServiceManager {
 
     private static let exists = Atomic<Bool>(false)
 
-    private let defaultGracefulShutdownTimeout: Duration
+    private var configuration: ManagerConfiguration
     private let restartPolicy: RestartPolicy
-    private let startupTimeout: Duration?
     private let logger: Logger
     private var services: [ServiceRegistration] = []
     private var hooks = Hooks()
+    private var loadConfiguration: (() throws -> ManagerConfiguration)?
     private var master: Master?
     private var runStarted = false
 
@@ -43,28 +43,52 @@ public final class ServiceManager {
     /// - Parameters:
     ///   - gracefulShutdownTimeout: how long workers get to stop after `SIGTERM` before
     ///     they are killed, unless their service says otherwise.
-    ///   - restartPolicy: when dead workers are respawned.
+    ///   - restartPolicy: when dead workers are respawned, for services added without a
+    ///     ``ServiceConfiguration``.
     ///   - startupTimeout: how long the initial workers get to all report ready; when
     ///     it expires the master says why (log, systemd `STATUS=`), stops, and exits 69.
     ///     `nil` waits forever.
     ///   - logger: where the master and workers log their events.
     /// - Throws: ``CotyledonError/secondManager`` if this process already created one.
-    public init(
-        gracefulShutdownTimeout: Duration = .seconds(60),
+    public convenience init(
+        gracefulShutdownTimeout: Duration = ManagerConfiguration.defaultGracefulShutdownTimeout,
         restartPolicy: RestartPolicy = .default,
-        startupTimeout: Duration? = .seconds(90),
+        startupTimeout: Duration? = ManagerConfiguration.defaultStartupTimeout,
+        logger: Logger = Logger(label: "cotyledon")
+    ) throws(CotyledonError) {
+        try self.init(
+            configuration: ManagerConfiguration(gracefulShutdownTimeout: gracefulShutdownTimeout, startupTimeout: startupTimeout),
+            restartPolicy: restartPolicy, logger: logger)
+    }
+
+    /// Creates the process's only manager from a configuration (typically loaded with
+    /// ``ConfigurationFile/load(_:from:validate:)``). Services take their settings from
+    /// `configuration.services` by name when they are added.
+    ///
+    /// - Parameters:
+    ///   - configuration: manager-level settings and per-service settings by name.
+    ///   - restartPolicy: for services the configuration does not name.
+    ///   - logger: where the master and workers log their events; its level is set from
+    ///     `configuration.logLevel`.
+    /// - Throws: ``CotyledonError/secondManager`` if this process already created one.
+    public init(
+        configuration: ManagerConfiguration, restartPolicy: RestartPolicy = .default,
         logger: Logger = Logger(label: "cotyledon")
     ) throws(CotyledonError) {
         guard ServiceManager.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw .secondManager
         }
-        self.defaultGracefulShutdownTimeout = gracefulShutdownTimeout
+        self.configuration = configuration
         self.restartPolicy = restartPolicy
-        self.startupTimeout = startupTimeout
+        var logger = logger
+        logger.logLevel = configuration.logLevel
         self.logger = logger
     }
 
     /// Adds a service whose workers are created with `S(workerID:)`.
+    ///
+    /// When the manager's configuration has an entry named ``Service/name``, it supplies
+    /// every setting and `workers` and `gracefulShutdownTimeout` are not used.
     ///
     /// - Parameters:
     ///   - type: the ``Service`` subclass; its ``Service/name`` names the workers.
@@ -77,34 +101,53 @@ public final class ServiceManager {
     ) throws(CotyledonError) -> ServiceID {
         try add(name: type.name, workers: workers,
                 gracefulShutdownTimeout: gracefulShutdownTimeout ?? type.gracefulShutdownTimeout,
-                readiness: type.readiness) { workerID in type.init(workerID: workerID) }
+                readiness: type.readiness, reloadsInPlace: type.reloadsInPlace) { workerID in type.init(workerID: workerID) }
     }
 
     /// Adds a service built by a closure, for services that need arguments.
     ///
-    /// The closure runs in each worker process, after the fork, on the main actor.
+    /// The closure runs in each worker process, after the fork, on the main actor. When
+    /// the manager's configuration has an entry named `name`, it supplies the settings.
     ///
     /// - Parameters:
-    ///   - name: the name in process titles and logs.
+    ///   - name: the name in process titles, logs and the configuration file.
     ///   - workers: how many workers to keep alive, `1...maximumWorkers`.
     ///   - gracefulShutdownTimeout: how long workers get to stop; `nil` for the manager's.
     ///   - readiness: when a worker counts as ready.
+    ///   - reloadsInPlace: whether a reload calls `reload()` in the workers instead of
+    ///     rolling them (see ``Service/reloadsInPlace``).
     ///   - makeService: builds the service for a worker id; a thrown error counts as a crash.
     /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
     @discardableResult
     public func add(
         name: String, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil,
-        readiness: ReadinessMode = .whenRunStarts,
+        readiness: ReadinessMode = .whenRunStarts, reloadsInPlace: Bool = false,
         makeService: @escaping @MainActor (_ workerID: Int) throws -> Service
     ) throws(CotyledonError) -> ServiceID {
         guard !runStarted else { throw .addAfterRun(service: name) }
-        try Self.validate(workers: workers, service: name)
+        let settings = configuration.services[name]
+            ?? ServiceConfiguration(workers: workers, gracefulShutdownTimeout: gracefulShutdownTimeout, restart: restartPolicy)
+        try Self.validate(workers: settings.workers, service: name)
+        do {
+            try settings.validate()
+        } catch {
+            throw .invalidConfiguration(service: name, problem: "\(error)")
+        }
         let id = ServiceID(rawValue: services.count)
         services.append(ServiceRegistration(
-            id: id, name: name, workers: workers,
-            gracefulShutdownTimeout: gracefulShutdownTimeout ?? defaultGracefulShutdownTimeout,
-            readiness: readiness, makeService: makeService))
+            id: id, name: name, configuration: settings,
+            defaultGracefulShutdownTimeout: configuration.gracefulShutdownTimeout,
+            readiness: readiness, reloadsInPlace: reloadsInPlace, makeService: makeService))
         return id
+    }
+
+    /// Sets how a reload (SIGHUP) gets the new configuration: the closure runs in the
+    /// master, synchronously (read a file; start no thread). When it throws, the reload
+    /// fails as a whole: the error is logged and shown in systemd's `STATUS=`, the old
+    /// settings stay and no worker is touched. Services absent from the new
+    /// configuration keep their settings; a name that is not running fails the reload.
+    public func reloadConfiguration(with load: @escaping () throws -> ManagerConfiguration) {
+        loadConfiguration = load
     }
 
     /// Changes how many workers a service keeps alive: before ``run()``, or from a
@@ -113,6 +156,11 @@ public final class ServiceManager {
         guard services.indices.contains(id.rawValue) else { throw .unknownServiceID(id) }
         let service = services[id.rawValue]
         try Self.validate(workers: workers, service: service.name)
+        let bounds = service.configuration.minWorkers...service.configuration.maxWorkers
+        guard bounds.contains(workers) else {
+            throw .invalidConfiguration(service: service.name,
+                                        problem: "workers must be within min_workers...max_workers (\(bounds)), got \(workers)")
+        }
         if let master {
             master.scale(service, to: workers)
         } else {
@@ -153,8 +201,8 @@ public final class ServiceManager {
         let threads = ThreadCount.current() ?? 1
         guard threads == 1 else { throw .multiThreaded(threads: threads) }
         runStarted = true
-        let master = try Master(services: services, hooks: hooks, restartPolicy: restartPolicy,
-                                startupTimeout: startupTimeout, logger: logger)
+        let master = try Master(services: services, hooks: hooks, configuration: configuration,
+                                loadConfiguration: loadConfiguration, logger: logger)
         self.master = master
         master.run()
     }

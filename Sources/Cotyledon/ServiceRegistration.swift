@@ -1,23 +1,39 @@
-/// What the master knows of a service before any instance exists.
+/// What the master knows of a service before any instance exists, and its live settings.
 final class ServiceRegistration {
     let id: ServiceID
     let name: String
-    /// Workers the master keeps alive; changed by SIGTTIN/SIGTTOU and `reconfigure`.
-    var desiredWorkers: Int
-    let gracefulShutdownTimeout: Duration
     let readiness: ReadinessMode
+    /// Whether a reload calls `reload()` in the workers instead of rolling them.
+    let reloadsInPlace: Bool
     /// Builds the service in the worker process, after the fork.
     let makeService: @MainActor (Int) throws -> Service
+    /// The settings from code or the last good configuration.
+    private(set) var configuration: ServiceConfiguration
+    /// ``ServiceConfiguration/gracefulShutdownTimeout`` or the manager's default.
+    private(set) var gracefulShutdownTimeout: Duration
+    /// Workers the master keeps alive; changed by SIGTTIN/SIGTTOU and `reconfigure`,
+    /// reset to the configured count by a reload.
+    var desiredWorkers: Int
+    /// Bumped by each rolling restart: workers of an older generation get replaced.
+    var generation = 0
 
     init(
-        id: ServiceID, name: String, workers: Int, gracefulShutdownTimeout: Duration,
-        readiness: ReadinessMode, makeService: @escaping @MainActor (Int) throws -> Service
+        id: ServiceID, name: String, configuration: ServiceConfiguration, defaultGracefulShutdownTimeout: Duration,
+        readiness: ReadinessMode, reloadsInPlace: Bool, makeService: @escaping @MainActor (Int) throws -> Service
     ) {
         self.id = id
         self.name = name
-        self.desiredWorkers = workers
-        self.gracefulShutdownTimeout = gracefulShutdownTimeout
         self.readiness = readiness
+        self.reloadsInPlace = reloadsInPlace
         self.makeService = makeService
+        self.configuration = configuration
+        self.gracefulShutdownTimeout = configuration.gracefulShutdownTimeout ?? defaultGracefulShutdownTimeout
+        self.desiredWorkers = configuration.workers
+    }
+
+    /// Takes new settings (the worker count is applied by the master's scaling).
+    func apply(_ configuration: ServiceConfiguration, defaultGracefulShutdownTimeout: Duration) {
+        self.configuration = configuration
+        gracefulShutdownTimeout = configuration.gracefulShutdownTimeout ?? defaultGracefulShutdownTimeout
     }
 }

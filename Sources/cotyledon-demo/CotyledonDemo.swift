@@ -11,45 +11,53 @@ struct CotyledonDemo: ParsableCommand {
         discussion: """
         Runs in the foreground. Signals to the master: SIGTERM graceful stop, SIGINT or \
         SIGQUIT fast stop, SIGHUP reload, SIGTTIN/SIGTTOU one printer worker more/fewer. \
-        Exit status: 0 after a requested stop, 64 usage error, 70 internal error.
+        Command-line options override the configuration file, at start and at every \
+        reload (SIGHUP re-reads the file, then applies the options again). \
+        Exit status: 0 after a requested stop, 64 usage error, 69 workers not ready in \
+        time, 70 internal error, 78 configuration error.
         """)
 
-    @Option(name: .long, parsing: .unconditional, help: "Printer workers to keep running (1...\(ServiceManager.maximumWorkers)).")
-    var workers = 2
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "YAML configuration file (see config/cotyledon-demo.yaml); read at start and at every SIGHUP.",
+        valueName: "path"))
+    var config: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "Seconds workers get to stop after SIGTERM before they are killed.")
-    var gracefulTimeout: Double = 60
+    @Option(name: .long, parsing: .unconditional, help: "Printer workers to keep running (1...\(ServiceManager.maximumWorkers)); overrides the file.")
+    var workers: Int?
+
+    @Option(name: .long, parsing: .unconditional, help: "Seconds workers get to stop after SIGTERM before they are killed; overrides the file (default 60).")
+    var gracefulTimeout: Double?
+
+    @Option(name: .long, parsing: .unconditional, help: "Workers of the TCP echo service, 0 for none; overrides the file (default: none). It serves a socket passed by systemd socket activation, else 127.0.0.1:--echo-port.")
+    var echoWorkers: Int?
+
+    @Option(name: .long, parsing: .unconditional, help: "Seconds the initial workers get to report ready before the daemon gives up and exits 69, 0 to wait forever; overrides the file (default 90).")
+    var startupTimeout: Double?
+
+    @Option(name: .long, parsing: .unconditional, help: "Log level: trace, debug, info, notice, warning, error or critical; overrides the file (default info).")
+    var logLevel: Logger.Level?
 
     @Option(name: .long, parsing: .unconditional, help: "Seconds between two \"Doing stuff\" lines of a worker.")
     var interval: Double = 1
 
-    @Option(name: .long, parsing: .unconditional, help: "Workers of the TCP echo service (0: no echo service). It serves a socket passed by systemd socket activation, else 127.0.0.1:--echo-port.")
-    var echoWorkers = 0
-
     @Option(name: .long, parsing: .unconditional, help: "Port each echo worker binds (SO_REUSEPORT) when systemd passed no socket.")
     var echoPort = 7007
 
-    @Option(name: .long, parsing: .unconditional, help: "Seconds the initial workers get to report ready before the daemon gives up and exits 69 (0: wait forever).")
-    var startupTimeout: Double = 90
-
-    @Option(name: .long, parsing: .unconditional, help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
-
     func validate() throws {
-        guard (1...ServiceManager.maximumWorkers).contains(workers) else {
+        if let workers, !(1...ServiceManager.maximumWorkers).contains(workers) {
             throw ValidationError("--workers must be between 1 and \(ServiceManager.maximumWorkers), got \(workers).")
         }
-        guard gracefulTimeout.isFinite, gracefulTimeout > 0, gracefulTimeout <= 86_400 else {
+        if let gracefulTimeout, !(gracefulTimeout.isFinite && gracefulTimeout > 0 && gracefulTimeout <= 86_400) {
             throw ValidationError("--graceful-timeout must be a number of seconds in (0, 86400], got \(gracefulTimeout).")
         }
-        guard (0...ServiceManager.maximumWorkers).contains(echoWorkers) else {
+        if let echoWorkers, !(0...ServiceManager.maximumWorkers).contains(echoWorkers) {
             throw ValidationError("--echo-workers must be between 0 and \(ServiceManager.maximumWorkers), got \(echoWorkers).")
+        }
+        if let startupTimeout, !(startupTimeout.isFinite && startupTimeout >= 0 && startupTimeout <= 86_400) {
+            throw ValidationError("--startup-timeout must be a number of seconds in [0, 86400], got \(startupTimeout).")
         }
         guard (1...65_535).contains(echoPort) else {
             throw ValidationError("--echo-port must be a TCP port in 1...65535, got \(echoPort).")
-        }
-        guard startupTimeout.isFinite, startupTimeout >= 0, startupTimeout <= 86_400 else {
-            throw ValidationError("--startup-timeout must be a number of seconds in [0, 86400], got \(startupTimeout).")
         }
         guard interval.isFinite, interval >= 0.001, interval <= 3_600 else {
             throw ValidationError("--interval must be a number of seconds in [0.001, 3600], got \(interval).")
@@ -57,32 +65,41 @@ struct CotyledonDemo: ParsableCommand {
     }
 
     func run() throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { _ in
-            var handler = CotyledonLogHandler()
-            handler.logLevel = level
-            return handler
-        }
-        let interval = Duration.seconds(self.interval)
+        let source = DemoConfigurationSource(
+            path: config, workers: workers, gracefulTimeout: gracefulTimeout, echoWorkers: echoWorkers,
+            startupTimeout: startupTimeout, logLevel: logLevel)
+        let configuration: ManagerConfiguration
         do {
-            let manager = try ServiceManager(
-                gracefulShutdownTimeout: .seconds(gracefulTimeout),
-                startupTimeout: startupTimeout > 0 ? .seconds(startupTimeout) : nil)
-            try manager.add(name: PrinterService.name, workers: workers) { workerID in
+            configuration = try source.load()
+        } catch {
+            Self.report("\(error)")
+            throw ExitCode(MasterExitCode.configuration.rawValue)
+        }
+        LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
+        let interval = Duration.seconds(self.interval)
+        let port = echoPort
+        do {
+            let manager = try ServiceManager(configuration: configuration)
+            try manager.add(name: PrinterService.name, reloadsInPlace: PrinterService.reloadsInPlace) { workerID in
                 PrinterService(workerID: workerID, interval: interval)
             }
-            if echoWorkers > 0 {
-                let port = echoPort
-                try manager.add(name: EchoService.name, workers: echoWorkers) { workerID in
+            if configuration.services[EchoService.name] != nil {
+                try manager.add(name: EchoService.name) { workerID in
                     EchoService(workerID: workerID, port: port)
                 }
             }
+            manager.reloadConfiguration { try source.load() }
             try manager.run()
         } catch {
-            var message = Array("cotyledon-demo: error: \(error)\n".utf8)
-            _ = write(STDERR_FILENO, &message, message.count)
+            Self.report("error: \(error)")
             throw ExitCode(MasterExitCode.software.rawValue)
         }
+    }
+
+    /// Writes `message` to stderr with one write.
+    private static func report(_ message: String) {
+        var bytes = Array("cotyledon-demo: \(message)\n".utf8)
+        _ = write(STDERR_FILENO, &bytes, bytes.count)
     }
 }
 

@@ -6,6 +6,7 @@ import Cotyledon
 /// `Task.sleep` at once. `reload()` is done in place (the worker keeps its pid).
 final class PrinterService: Service {
     override nonisolated class var name: String { "printer" }
+    override nonisolated class var reloadsInPlace: Bool { true }
 
     private let interval: Duration
 

@@ -10,6 +10,7 @@ func emit(_ line: String) {
 /// Sleeps until cancelled and reports its reloads, for the hooks scenario.
 final class FixtureService: Service {
     override nonisolated class var name: String { "fixture" }
+    override nonisolated class var reloadsInPlace: Bool { true }
 
     override func run() async throws {
         // /proc/PID/environ shows the process title's bytes, not the environment: report it.

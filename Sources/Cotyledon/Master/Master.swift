@@ -26,11 +26,14 @@ final class Master {
     static let handledSignals: [Signal] = [.terminate, .interrupt, .quit, .hangup, .ttin, .ttou, .child]
     private static let stopSignals: [Signal] = [.terminate, .interrupt, .quit]
 
-    private let services: [ServiceRegistration]
+    let services: [ServiceRegistration]
     /// The manager's hooks; replaced when hooks are registered from a hook.
     var hooks: Hooks
-    private let restartPolicy: RestartPolicy
-    private let logger: Logger
+    /// The manager-level settings in force (from code or the last good reload).
+    var configuration: ManagerConfiguration
+    /// Reads the configuration again on SIGHUP; `nil` when settings come from code only.
+    let loadConfiguration: (() throws -> ManagerConfiguration)?
+    var logger: Logger
     private let pid: pid_t
     private let listeners: Listeners
     private let signals: SignalFileDescriptor
@@ -40,44 +43,53 @@ final class Master {
     /// Workers hold the read end; the write end lives only here, so EOF tells them the master is gone.
     private let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
     private let descriptorLimit: FileDescriptorLimit
-    private let notifier: SystemdNotifier
+    let notifier: SystemdNotifier
 
-    private var phase = Phase.running
+    var phase = Phase.running
     private var exitStatus = MasterExitCode.stopped
     /// When the initial workers must all be ready; `nil` once they were, or when disabled.
     private var startupDeadline: MonotonicInstant?
     private var nextWatchdogPing: MonotonicInstant?
     private var restarts: [ServiceID: Int] = [:]
-    private var workers: [pid_t: WorkerRecord] = [:]
+    var workers: [pid_t: WorkerRecord] = [:]
     /// The worker filling each slot; workers being stopped no longer fill theirs.
-    private var slots: [WorkerSlot: WorkerRecord] = [:]
+    var slots: [WorkerSlot: WorkerRecord] = [:]
+    /// Replacements started by a rolling restart, waiting to become ready and take the slot.
+    var replacements: [WorkerSlot: WorkerRecord] = [:]
+    /// Rolling restarts in progress, per service.
+    var rolls: [ServiceID: RollingRestart] = [:]
+    /// A SIGHUP arrived during a rolling restart: reload again once it is over.
+    var reloadQueued = false
+    /// Why the current reload failed in part (an aborted roll), for systemd's status line.
+    var reloadFailure: String?
     /// Ready workers filling their slot, per service.
-    private var readyWorkers: [ServiceID: Int] = [:]
+    var readyWorkers: [ServiceID: Int] = [:]
     /// Workers with an armed kill deadline.
     private var stoppingWorkers: Set<pid_t> = []
     /// Whether some slot may be empty: set by exits, scaling and due respawns, so the
     /// slots are scanned only when something changed.
-    private var slotsMayBeEmpty = true
+    var slotsMayBeEmpty = true
     /// Slots whose respawn waits for a backoff delay.
     private var delayedRespawns: [WorkerSlot: MonotonicInstant] = [:]
     private var consecutiveEarlyFailures: [WorkerSlot: Int] = [:]
     private var startedSlots: Set<WorkerSlot> = []
     private var reportedAllReady = false
-    private var statusChanged = true
+    var statusChanged = true
     private var randomNumbers = SystemRandomNumberGenerator()
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
-    init(services: [ServiceRegistration], hooks: Hooks, restartPolicy: RestartPolicy,
-         startupTimeout: Duration?, logger: Logger) throws(CotyledonError) {
+    init(services: [ServiceRegistration], hooks: Hooks, configuration: ManagerConfiguration,
+         loadConfiguration: (() throws -> ManagerConfiguration)?, logger: Logger) throws(CotyledonError) {
         self.services = services
         self.hooks = hooks
-        self.restartPolicy = restartPolicy
+        self.configuration = configuration
+        self.loadConfiguration = loadConfiguration
         self.logger = logger
         self.pid = getpid()
         self.notifier = SystemdNotifier(logger: logger)
         self.listeners = Listeners.fromEnvironment(logger: logger)
-        self.startupDeadline = startupTimeout.map { .now + $0 }
+        self.startupDeadline = configuration.startupTimeout.map { .now + $0 }
         MasterLogGuard.setInMaster(true)
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
         // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also
@@ -152,8 +164,8 @@ final class Master {
 
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
-        var nearest = [delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline]
-            .compactMap { $0 }.min()
+        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline]
+            + rolls.values.map(\.deadline)).compactMap { $0 }.min()
         for pid in stoppingWorkers {
             if let deadline = workers[pid]?.killDeadline, nearest.map({ deadline < $0 }) ?? true {
                 nearest = deadline
@@ -198,11 +210,16 @@ final class Master {
     private func workerBecameReady(_ worker: WorkerRecord) {
         guard !worker.isReady else { return }
         worker.isReady = true
-        if slots[worker.slot] === worker {
-            readyWorkers[worker.service.id, default: 0] += 1
-        }
         statusChanged = true
         logger.info("\(worker.label) ready", metadata: workerFields(worker, event: "worker-ready"))
+        if replacements[worker.slot] === worker {
+            promoteReplacement(worker)
+        } else if slots[worker.slot] === worker {
+            readyWorkers[worker.service.id, default: 0] += 1
+        }
+        if rolls[worker.service.id]?.current === worker {
+            advanceRoll(of: worker.service)
+        }
         reportAllReadyIfComplete()
     }
 
@@ -244,8 +261,14 @@ final class Master {
             }
             switch signal {
             case .hangup: reload()
-            case .ttin: for service in services { scale(service, to: min(service.desiredWorkers + 1, ServiceManager.maximumWorkers)) }
-            case .ttou: for service in services where service.desiredWorkers > 1 { scale(service, to: service.desiredWorkers - 1) }
+            case .ttin:
+                for service in services where service.desiredWorkers < service.configuration.maxWorkers {
+                    scale(service, to: service.desiredWorkers + 1)
+                }
+            case .ttou:
+                for service in services where service.desiredWorkers > service.configuration.minWorkers {
+                    scale(service, to: service.desiredWorkers - 1)
+                }
             default: break
             }
         }
@@ -288,6 +311,7 @@ final class Master {
         readMessages(from: worker)
         worker.closeDescriptors()
         vacateSlot(of: worker)
+        replacementExited(worker, status: status)
         stoppingWorkers.remove(worker.pid)
         slotsMayBeEmpty = true
         statusChanged = true
@@ -311,17 +335,18 @@ final class Master {
               worker.workerID < worker.service.desiredWorkers, slots[slot] == nil else { return }
         guard reason.isFailure else { return } // reload: respawned by the next spawn pass, at once
         restarts[worker.service.id, default: 0] += 1
+        let policy = worker.service.configuration.restart
         let uptime = MonotonicInstant.now - worker.startedAt
-        let failures = uptime < restartPolicy.minimumUptime ? (consecutiveEarlyFailures[slot] ?? 0) + 1 : 0
+        let failures = uptime < policy.minimumUptime ? (consecutiveEarlyFailures[slot] ?? 0) + 1 : 0
         consecutiveEarlyFailures[slot] = failures
-        let delay = restartPolicy.delay(afterConsecutiveEarlyFailures: failures,
-                                        random: Double.random(in: 0...1, using: &randomNumbers))
+        let delay = policy.delay(afterConsecutiveEarlyFailures: failures,
+                                 random: Double.random(in: 0...1, using: &randomNumbers))
         guard delay > .zero else { return }
         delayedRespawns[slot] = .now + delay
         var fields = workerFields(worker, event: "respawn-delayed")
         fields["delay"] = "\(delay.secondsValue)"
         fields["failures"] = "\(failures)"
-        logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(failures) times in a row within \(restartPolicy.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
+        logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(failures) times in a row within \(policy.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
     }
 
     // MARK: - Forking
@@ -338,11 +363,14 @@ final class Master {
                     return
                 }
                 spawn(service, workerID: workerID)
+                pingWatchdogIfDue()
             }
         }
     }
 
-    private func spawn(_ service: ServiceRegistration, workerID: Int) {
+    /// Forks a worker for `workerID`; a `replacement` waits outside its slot until ready.
+    @discardableResult
+    func spawn(_ service: ServiceRegistration, workerID: Int, replacement: Bool = false) -> WorkerRecord? {
         let slot = WorkerSlot(service: service.id, workerID: workerID)
         let pipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
         let child: pid_t
@@ -361,7 +389,7 @@ final class Master {
             delayedRespawns[slot] = .now + retry
             logger.error("cannot fork \(service.name) worker(\(workerID)): \(error); retrying in 1 s",
                          metadata: ["event": "fork-failed", "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
-            return
+            return nil
         }
         if child == 0 {
             WorkerProcess.run(WorkerLaunch(
@@ -380,29 +408,35 @@ final class Master {
         }
         let pidfd = try? Syscall.openPIDFileDescriptor(child)
         let worker = WorkerRecord(service: service, workerID: workerID, pid: child, pidfd: pidfd,
-                                  messages: pipe.readEnd, startedAt: .now)
+                                  messages: pipe.readEnd, startedAt: .now, generation: service.generation)
         workers[child] = worker
-        slots[slot] = worker
+        if replacement {
+            replacements[slot] = worker
+        } else {
+            slots[slot] = worker
+        }
         let isRespawn = !startedSlots.insert(slot).inserted
         statusChanged = true
         var fields = workerFields(worker, event: "worker-started")
         fields["respawn"] = "\(isRespawn)"
-        logger.info("\(worker.label) \(isRespawn ? "respawned" : "started")", metadata: fields)
+        logger.info("\(worker.label) \(replacement ? "started as a replacement" : isRespawn ? "respawned" : "started")", metadata: fields)
+        return worker
     }
 
     // MARK: - Deadlines
 
     private func fireDueDeadlines() {
         let now = MonotonicInstant.now
-        if let ping = nextWatchdogPing, ping <= now, let interval = notifier.watchdogInterval {
-            // Sent from the loop itself: a stuck loop stops the pings and systemd steps in.
-            notifier.watchdogPing()
-            nextWatchdogPing = now + interval
-        }
+        pingWatchdogIfDue(now: now)
         notifier.flushStatus(now: now)
         if let deadline = startupDeadline, deadline <= now, phase == .running {
             startupDeadline = nil
             startupTimedOut()
+        }
+        for roll in rolls.values {
+            if let deadline = roll.deadline, deadline <= now {
+                abortRoll(of: roll.service, because: "\(roll.service.name) worker(\(roll.current?.workerID ?? -1)) was not ready within \(roll.service.configuration.readinessTimeout)")
+            }
         }
         for (slot, deadline) in delayedRespawns where deadline <= now {
             delayedRespawns[slot] = nil
@@ -418,6 +452,14 @@ final class Master {
         }
     }
 
+    /// Sends `WATCHDOG=1` when due. Called from the loop itself (a stuck loop stops the
+    /// pings and systemd steps in) and between forks of a big start-up.
+    private func pingWatchdogIfDue(now: MonotonicInstant = .now) {
+        guard let ping = nextWatchdogPing, ping <= now, let interval = notifier.watchdogInterval else { return }
+        notifier.watchdogPing()
+        nextWatchdogPing = now + interval
+    }
+
     // MARK: - Stopping
 
     private func beginStop(fast: Bool) {
@@ -431,6 +473,8 @@ final class Master {
                 runHook("terminate", hook.name) { try hook.body() }
             }
             delayedRespawns.removeAll()
+            rolls.removeAll()
+            reloadQueued = false
         case .stopping(fast: false):
             phase = .stopping(fast: true)
             logger.info("second stop signal: stopping fast", metadata: ["event": "stopping", "mode": "fast"])
@@ -444,7 +488,12 @@ final class Master {
 
     /// Asks `worker`'s process group to stop (SIGTERM, or SIGINT when `fast`, then
     /// SIGCONT for stopped processes) and arms the deadline after which it is killed.
-    private func requestStop(of worker: WorkerRecord, reason: WorkerExitReason, fast: Bool) {
+    func requestStop(of worker: WorkerRecord, reason: WorkerExitReason, fast: Bool) {
+        if worker.stopRequest == nil {
+            var fields = workerFields(worker, event: "worker-stopping")
+            fields["reason"] = "\(reason.rawValue)"
+            logger.info("stopping \(worker.label) (\(reason.rawValue))", metadata: fields)
+        }
         worker.stopRequest = reason
         vacateSlot(of: worker)
         worker.sendToGroup(fast ? .interrupt : .terminate)
@@ -472,19 +521,7 @@ final class Master {
         exit(status)
     }
 
-    // MARK: - Reload and scaling
-
-    private func reload() {
-        logger.info("reloading: running reload hooks and signalling every worker", metadata: ["event": "reloading"])
-        notifier.reloading()
-        for hook in hooks.reload {
-            runHook("reload", hook.name) { try hook.body() }
-        }
-        for worker in slots.values {
-            worker.send(.hangup)
-        }
-        notifier.ready(status: statusText())
-    }
+    // MARK: - Scaling
 
     /// Sets `service`'s worker count; scaling down stops the highest ids gracefully.
     func scale(_ service: ServiceRegistration, to count: Int) {
@@ -498,6 +535,12 @@ final class Master {
             if let worker = slots[slot] {
                 requestStop(of: worker, reason: .scaledDown, fast: false)
             }
+            if let worker = replacements.removeValue(forKey: slot) {
+                requestStop(of: worker, reason: .scaledDown, fast: false)
+            }
+        }
+        if let roll = rolls[service.id], let current = roll.current, current.workerID >= count {
+            advanceRoll(of: service)
         }
         slotsMayBeEmpty = true
         statusChanged = true
@@ -508,7 +551,7 @@ final class Master {
     // MARK: - Helpers
 
     /// Takes `worker` out of its slot (it exits or is being stopped), keeping the ready counts.
-    private func vacateSlot(of worker: WorkerRecord) {
+    func vacateSlot(of worker: WorkerRecord) {
         guard slots[worker.slot] === worker else { return }
         slots[worker.slot] = nil
         if worker.isReady {
@@ -516,7 +559,7 @@ final class Master {
         }
     }
 
-    private func runHook(_ kind: String, _ name: String, _ body: () throws -> Void) {
+    func runHook(_ kind: String, _ name: String, _ body: () throws -> Void) {
         do {
             try body()
         } catch {
@@ -525,12 +568,12 @@ final class Master {
         }
     }
 
-    private func workerFields(_ worker: WorkerRecord, event: String) -> Logger.Metadata {
+    func workerFields(_ worker: WorkerRecord, event: String) -> Logger.Metadata {
         ["event": "\(event)", "service": "\(worker.service.name)", "worker": "\(worker.workerID)", "pid": "\(worker.pid)"]
     }
 
     /// `printer 4/4 ready, 2 restarts; web 2/2 ready`, for systemd's status line.
-    private func statusText() -> String {
+    func statusText() -> String {
         services.map { service in
             let ready = readyWorkers[service.id, default: 0]
             let restartCount = restarts[service.id] ?? 0

@@ -11,6 +11,8 @@ final class WorkerRecord {
     /// The read end of the worker's message pipe; `nil` once the worker closed it.
     var messages: FileDescriptor?
     let startedAt: MonotonicInstant
+    /// The service's generation when the worker was forked (see rolling restarts).
+    let generation: Int
     var isReady = false
     /// The worker said it exits to be respawned for a reload.
     var announcedReloadExit = false
@@ -20,7 +22,8 @@ final class WorkerRecord {
     var killDeadline: MonotonicInstant?
 
     init(service: ServiceRegistration, workerID: Int, pid: pid_t, pidfd: FileDescriptor?,
-         messages: FileDescriptor, startedAt: MonotonicInstant) {
+         messages: FileDescriptor, startedAt: MonotonicInstant, generation: Int) {
+        self.generation = generation
         self.service = service
         self.workerID = workerID
         self.pid = pid

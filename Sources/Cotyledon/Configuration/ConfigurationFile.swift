@@ -1,0 +1,250 @@
+import SystemPackage
+internal import Yams
+
+/// Loads a YAML configuration file into any `Decodable` model, strictly.
+///
+/// ```swift
+/// struct DaemonConfiguration: Decodable, ValidatableConfiguration {
+///     var manager: ManagerConfiguration
+///     var greeting: String
+///     func validate() throws(ConfigurationError) {
+///         do { try manager.validate(knownServices: ["printer"]) } catch { throw error.nested(under: ["manager"]) }
+///     }
+/// }
+/// let configuration = try ConfigurationFile.load(DaemonConfiguration.self, from: "config/daemon.yaml")
+/// ```
+///
+/// Every mistake is a ``ConfigurationError`` that names the file, the key path, the line
+/// and column and the fix; the checks run in this order:
+///
+/// 1. the file can be read, is at most ``maximumSize`` bytes of UTF-8 and is not empty;
+/// 2. it is one YAML document without syntax errors or duplicate keys;
+/// 3. the model decodes from it: every required key is there and every value has the
+///    type the model reads (`"2"` in quotes is a string, not a number; a number is not a
+///    boolean); errors thrown by the model's own `init(from:)` are located too;
+/// 4. every key in every mapping the model read was asked for by the model: anything
+///    else is an unknown key (a misspelt key never silently falls back to a default);
+/// 5. the `validate` closure, then ``ValidatableConfiguration/validate()`` when the
+///    model conforms; their errors carry only a key path and are given the line and
+///    column of that key in the file (or of its closest parent, for a key the file
+///    leaves out).
+///
+/// The key names are the model's `CodingKey` strings, as they are: write them in
+/// snake_case (`min_workers`) in the `CodingKeys` enum. A `CodingKeys` enum that is
+/// `CaseIterable` lets messages list every allowed key, even when decoding stopped early.
+///
+/// - Important: loading is pure parsing on the calling thread: it starts no thread, task
+///   or Dispatch queue, so the master may load (and reload) its configuration before and
+///   after ``ServiceManager/run()`` without breaking its single-threaded rule.
+public enum ConfigurationFile {
+    /// The largest file accepted, in bytes (1 MiB): a configuration file is small, and a
+    /// wrong path such as `/dev/zero` must not hang the master.
+    public static let maximumSize = 1 << 20
+
+    /// Reads, decodes and validates the YAML file at `path`.
+    ///
+    /// - Parameters:
+    ///   - type: the model to decode.
+    ///   - path: the file; messages name it as it is given here.
+    ///   - validate: extra checks that need information the model lacks, such as the
+    ///     services the daemon runs (``ManagerConfiguration/validate(knownServices:)``).
+    ///     It runs before the model's own ``ValidatableConfiguration/validate()``, so an
+    ///     unknown service is reported before a bad setting inside it.
+    /// - Returns: the decoded, validated model.
+    /// - Throws: ``ConfigurationError`` for the first mistake found.
+    public static func load<Model: Decodable>(
+        _ type: Model.Type,
+        from path: String,
+        validate: (Model) throws(ConfigurationError) -> Void = { _ in }
+    ) throws(ConfigurationError) -> Model {
+        let text = try read(path)
+        return try load(type, yaml: text, name: path, validate: validate)
+    }
+
+    /// Decodes and validates YAML text, as ``load(_:from:validate:)`` does with a file's.
+    ///
+    /// - Parameters:
+    ///   - type: the model to decode.
+    ///   - yaml: the text.
+    ///   - name: how messages name the text, usually the file it came from.
+    ///   - validate: extra checks, run before the model's own
+    ///     ``ValidatableConfiguration/validate()``.
+    /// - Returns: the decoded, validated model.
+    /// - Throws: ``ConfigurationError`` for the first mistake found.
+    public static func load<Model: Decodable>(
+        _ type: Model.Type,
+        yaml: String,
+        name: String,
+        validate: (Model) throws(ConfigurationError) -> Void = { _ in }
+    ) throws(ConfigurationError) -> Model {
+        let root = try compose(yaml, name: name)
+        let ledger = NodeDecodingLedger()
+        let model: Model
+        do {
+            model = try NodeDecoder(node: root, keyPath: [], codingPath: [], ledger: ledger).decode(type)
+        } catch {
+            var failure = configurationError(from: error)
+            if failure.kind == .missingKey, let misspelt = misspeltKey(for: failure, in: ledger) {
+                failure = misspelt
+            }
+            throw located(failure, in: root, name: name)
+        }
+        if let unknown = ledger.firstUnknownKey() {
+            throw located(unknownKeyError(unknown.name, key: unknown.key, in: unknown.record), in: root, name: name)
+        }
+        do throws(ConfigurationError) {
+            try validate(model)
+            if let validatable = model as? any ValidatableConfiguration {
+                try validatable.validate()
+            }
+        } catch {
+            throw located(error, in: root, name: name)
+        }
+        return model
+    }
+
+    // MARK: Reading and composing
+
+    /// The text of the file at `path`.
+    static func read(_ path: String) throws(ConfigurationError) -> String {
+        func unreadable(_ problem: String, _ fix: String) -> ConfigurationError {
+            ConfigurationError(kind: .unreadable, file: path, problem: problem, fix: fix)
+        }
+        let bytes: [UInt8]
+        do {
+            let descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            bytes = try descriptor.closeAfter {
+                var bytes: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+                while bytes.count <= maximumSize {
+                    let count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
+                    if count == 0 { break }
+                    bytes.append(contentsOf: chunk[0..<count])
+                }
+                return bytes
+            }
+        } catch let errno as Errno {
+            throw unreadable("cannot read the file: \(errno) (errno \(errno.rawValue))",
+                             "check the path and that the daemon's user may read it")
+        } catch {
+            throw unreadable("cannot read the file: \(error)", "check the path and that the daemon's user may read it")
+        }
+        guard bytes.count <= maximumSize else {
+            throw unreadable("the file is larger than \(maximumSize) bytes", "point to the configuration file, not another file")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw unreadable("the file is not valid UTF-8 text", "save it as UTF-8")
+        }
+        return text
+    }
+
+    /// The single document in `yaml`, or the syntax, duplicate-key or empty-file error.
+    static func compose(_ yaml: String, name: String) throws(ConfigurationError) -> Node {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            var failure = syntaxError(error, yaml: yaml)
+            failure.file = name
+            throw failure
+        } catch {
+            throw ConfigurationError(kind: .syntax, file: name, problem: "cannot parse the YAML: \(error)", fix: "fix the YAML syntax")
+        }
+        guard let root, !NodeDecoder(node: root, keyPath: [], codingPath: [], ledger: NodeDecodingLedger()).decodeNil() else {
+            throw ConfigurationError(kind: .empty, file: name, problem: "the file is empty (or holds only comments)",
+                                     fix: "write the settings in it; an editor may have truncated it")
+        }
+        return root
+    }
+
+    private static func syntaxError(_ error: YamlError, yaml: String) -> ConfigurationError {
+        func syntax(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> ConfigurationError {
+            var text = "invalid YAML: \(problem)"
+            if let context { text += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            return ConfigurationError(kind: .syntax, line: mark.line, column: mark.column, problem: text,
+                                      fix: "fix the YAML syntax here: check the indentation (spaces, not tabs), colons and quotes")
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return syntax(problem, context, mark)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return DuplicateKeyFinder.error(yaml: yaml, firstMark: TextPosition(context.mark), keys: duplicates)
+        case .reader(let problem, _, _, _):
+            return ConfigurationError(kind: .unreadable, problem: "cannot read the text: \(problem)", fix: "save the file as UTF-8 text")
+        default:
+            return ConfigurationError(kind: .syntax, problem: "cannot parse the YAML: \(error)", fix: "fix the YAML syntax")
+        }
+    }
+
+    // MARK: Errors
+
+    /// Any error from decoding, as a ``ConfigurationError`` with the key path it is about.
+    static func configurationError(from error: any Error) -> ConfigurationError {
+        switch error {
+        case let error as ConfigurationError:
+            return error
+        case DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context):
+            return ConfigurationError(kind: .wrongType, keyPath: keyPath(context.codingPath),
+                                      problem: "expected a value of type \(type): \(context.debugDescription)",
+                                      fix: "write a value of that type")
+        case DecodingError.keyNotFound(let key, let context):
+            return ConfigurationError(kind: .missingKey, keyPath: keyPath(context.codingPath + [key]),
+                                      problem: "required key '\(key.stringValue)' is missing", fix: "add it")
+        case DecodingError.dataCorrupted(let context):
+            let parts = context.debugDescription.split(separator: " — ", maxSplits: 1).map(String.init)
+            return ConfigurationError(kind: .invalidValue, keyPath: keyPath(context.codingPath),
+                                      problem: parts.first ?? "invalid value",
+                                      fix: parts.count > 1 ? parts[1] : "correct the value")
+        default:
+            return ConfigurationError(kind: .invalidValue, problem: "\(error)", fix: "correct the value")
+        }
+    }
+
+    /// A coding path as key-path strings, list indices as `[n]`.
+    static func keyPath(_ codingPath: [any CodingKey]) -> [String] {
+        codingPath.map { key in
+            if key is NodeIndexKey, let index = key.intValue { return "[\(index)]" }
+            return key.stringValue
+        }
+    }
+
+    /// When a required key is missing and its mapping has a key the model does not know
+    /// that looks like it (or the model lists all its keys and one is unknown), the
+    /// unknown key is the real mistake: `wrokers: 2` rather than "workers is missing".
+    private static func misspeltKey(for failure: ConfigurationError, in ledger: NodeDecodingLedger) -> ConfigurationError? {
+        guard let missing = failure.keyPath.last, let record = ledger.record(at: Array(failure.keyPath.dropLast())) else { return nil }
+        for (name, key) in NodeDecodingLedger.unknownKeys(of: record) {
+            if record.isComplete || KeySuggestion.closest(to: name, among: [missing]) != nil {
+                return unknownKeyError(name, key: key, in: record)
+            }
+        }
+        return nil
+    }
+
+    private static func unknownKeyError(_ name: String, key: Node, in record: NodeDecodingLedger.Record) -> ConfigurationError {
+        var problem = "unknown key '\(name)'"
+        if let suggestion = KeySuggestion.closest(to: name, among: record.allowedKeys) {
+            problem += " (did you mean '\(suggestion)'?)"
+        }
+        let place = record.keyPath.isEmpty ? "at the top level" : "under \(ConfigurationError.dotted(record.keyPath))"
+        let fix = record.allowedKeys.isEmpty
+            ? "remove it: nothing is read \(place)"
+            : "the keys allowed \(place) are \(record.allowedKeys.joined(separator: ", ")); correct or remove it"
+        let position = key.mark.map(TextPosition.init)
+        return ConfigurationError(kind: .unknownKey, keyPath: record.keyPath + [name],
+                                  line: position?.line, column: position?.column, problem: problem, fix: fix)
+    }
+
+    /// The error with the file's name, and the line and column of its key path if it has none.
+    private static func located(_ error: ConfigurationError, in root: Node, name: String) -> ConfigurationError {
+        var error = error
+        error.file = name
+        if error.line == nil, let mark = NodeLocation.mark(of: error.keyPath, in: root) ?? root.mark {
+            error.line = mark.line
+            error.column = mark.column
+        }
+        return error
+    }
+}

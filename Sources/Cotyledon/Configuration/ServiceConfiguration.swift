@@ -1,0 +1,128 @@
+/// The settings of one service in a configuration file: a mapping under
+/// `services.<name>` in ``ManagerConfiguration``, or anywhere in a daemon's own model.
+///
+/// ```yaml
+/// workers: 4                        # required
+/// min_workers: 1                    # SIGTTOU never goes below
+/// max_workers: 10000                # SIGTTIN never goes above
+/// graceful_shutdown_timeout: null   # seconds; null = the manager's
+/// readiness_timeout: 30             # seconds
+/// restart: { initial_delay: 0.1 }   # see RestartPolicy; every key optional
+/// ```
+///
+/// Only `workers` is required. Durations are numbers of seconds; fractions are allowed.
+/// ``validate()`` checks the rules, with key paths relative to this mapping.
+public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableConfiguration {
+    /// How many workers to keep alive, in ``minWorkers``...``maxWorkers``.
+    public var workers: Int
+    /// The fewest workers resizing (`SIGTTOU`, ``ServiceManager/reconfigure(_:workers:)``) leaves; default 1.
+    public var minWorkers: Int
+    /// The most workers resizing (`SIGTTIN`) creates; default ``ServiceManager/maximumWorkers``.
+    public var maxWorkers: Int
+    /// How long a worker gets to stop after `SIGTERM` before it is killed; `nil` (the
+    /// default) uses the manager's ``ManagerConfiguration/gracefulShutdownTimeout``.
+    public var gracefulShutdownTimeout: Duration?
+    /// How long a new worker gets to report ready (during start-up and rolling restarts); default 30 s.
+    public var readinessTimeout: Duration
+    /// When dead workers are respawned; default ``RestartPolicy/default``.
+    public var restart: RestartPolicy
+
+    /// The default ``readinessTimeout``: 30 seconds.
+    public static let defaultReadinessTimeout: Duration = .seconds(30)
+
+    /// Creates the settings of a service; every argument but `workers` has the file's default.
+    ///
+    /// - Parameters:
+    ///   - workers: how many workers to keep alive.
+    ///   - minWorkers: the fewest workers resizing leaves.
+    ///   - maxWorkers: the most workers resizing creates.
+    ///   - gracefulShutdownTimeout: the time to stop after `SIGTERM`; `nil` = the manager's.
+    ///   - readinessTimeout: the time a new worker gets to report ready.
+    ///   - restart: when dead workers are respawned.
+    public init(
+        workers: Int,
+        minWorkers: Int = 1,
+        maxWorkers: Int = ServiceManager.maximumWorkers,
+        gracefulShutdownTimeout: Duration? = nil,
+        readinessTimeout: Duration = ServiceConfiguration.defaultReadinessTimeout,
+        restart: RestartPolicy = .default
+    ) {
+        self.workers = workers
+        self.minWorkers = minWorkers
+        self.maxWorkers = maxWorkers
+        self.gracefulShutdownTimeout = gracefulShutdownTimeout
+        self.readinessTimeout = readinessTimeout
+        self.restart = restart
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case workers
+        case minWorkers = "min_workers"
+        case maxWorkers = "max_workers"
+        case gracefulShutdownTimeout = "graceful_shutdown_timeout"
+        case readinessTimeout = "readiness_timeout"
+        case restart
+    }
+
+    /// Decodes the settings; `workers` is required, every other key optional.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(workers: try container.decode(Int.self, forKey: .workers))
+        if let value = try container.decodeIfPresent(Int.self, forKey: .minWorkers) { minWorkers = value }
+        if let value = try container.decodeIfPresent(Int.self, forKey: .maxWorkers) { maxWorkers = value }
+        gracefulShutdownTimeout = try container.decodeSecondsIfPresent(forKey: .gracefulShutdownTimeout)
+        if let value = try container.decodeSecondsIfPresent(forKey: .readinessTimeout) { readinessTimeout = value }
+        if let value = try container.decodeIfPresent(RestartPolicy.self, forKey: .restart) { restart = value }
+    }
+
+    /// Encodes every setting, durations as seconds; a `nil` graceful timeout is left out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(workers, forKey: .workers)
+        try container.encode(minWorkers, forKey: .minWorkers)
+        try container.encode(maxWorkers, forKey: .maxWorkers)
+        if let gracefulShutdownTimeout { try container.encodeSeconds(gracefulShutdownTimeout, forKey: .gracefulShutdownTimeout) }
+        try container.encodeSeconds(readinessTimeout, forKey: .readinessTimeout)
+        try container.encode(restart, forKey: .restart)
+    }
+
+    /// Checks that `workers`, `min_workers` and `max_workers` are in
+    /// `1...ServiceManager.maximumWorkers` with `min_workers <= workers <= max_workers`,
+    /// that the timeouts are more than 0 and at most one day, and the `restart` policy.
+    ///
+    /// - Throws: ``ConfigurationError`` with the key path relative to this mapping (`workers`).
+    public func validate() throws(ConfigurationError) {
+        let limit = ServiceManager.maximumWorkers
+        for (key, value) in [(CodingKeys.workers, workers), (.minWorkers, minWorkers), (.maxWorkers, maxWorkers)] {
+            guard (1...limit).contains(value) else {
+                throw .invalidValue([key.rawValue], "must be between 1 and \(limit), got \(value)", fix: "set a count in that range")
+            }
+        }
+        guard minWorkers <= maxWorkers else {
+            throw .invalidValue([CodingKeys.minWorkers.rawValue], "\(minWorkers) is greater than max_workers (\(maxWorkers))",
+                                fix: "lower min_workers or raise max_workers")
+        }
+        guard (minWorkers...maxWorkers).contains(workers) else {
+            throw .invalidValue([CodingKeys.workers.rawValue],
+                                "must be between min_workers (\(minWorkers)) and max_workers (\(maxWorkers)), got \(workers)",
+                                fix: "change workers or the bounds")
+        }
+        if let gracefulShutdownTimeout {
+            try ServiceConfiguration.validateTimeout(gracefulShutdownTimeout, key: CodingKeys.gracefulShutdownTimeout.rawValue)
+        }
+        try ServiceConfiguration.validateTimeout(readinessTimeout, key: CodingKeys.readinessTimeout.rawValue)
+        do {
+            try restart.validate()
+        } catch {
+            throw error.nested(under: [CodingKeys.restart.rawValue])
+        }
+    }
+
+    /// Checks that a timeout is more than 0 and at most one day.
+    static func validateTimeout(_ timeout: Duration, key: String) throws(ConfigurationError) {
+        guard timeout > .zero, timeout <= .maximumConfiguredTimeout else {
+            throw .invalidValue([key], "must be more than 0 and at most 86400 seconds (one day), got \(timeout.configurationSeconds)",
+                                fix: "set a number of seconds in that range")
+        }
+    }
+}

@@ -97,3 +97,17 @@ final class BlockingService: Service {
         }
     }
 }
+
+/// Reports ready 150 ms after it starts, so a rolling restart of it takes observable time.
+final class SlowStartingService: Service {
+    override nonisolated class var name: String { "slow" }
+    override nonisolated class var readiness: ReadinessMode { .explicit }
+
+    override func run() async throws {
+        try await Task.sleep(for: .milliseconds(150))
+        markReady()
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}

@@ -22,6 +22,13 @@ let startupTimeout = Duration.seconds(option("--startup-timeout", default: 90))
 
 LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
 
+/// `--config PATH` for the slow-ready scenario: the file's settings at start and on reload.
+@MainActor func configuration(at path: String) throws(ConfigurationError) -> ManagerConfiguration {
+    try ConfigurationFile.load(ManagerConfiguration.self, from: path) { loaded throws(ConfigurationError) in
+        try loaded.validate(knownServices: [SlowStartingService.name])
+    }
+}
+
 func fail(_ error: Error) -> Never {
     var bytes = Array("cotyledon-fixture: error: \(error)\n".utf8)
     _ = write(STDERR_FILENO, &bytes, bytes.count)
@@ -29,6 +36,13 @@ func fail(_ error: Error) -> Never {
 }
 
 do {
+    if scenario == "slow-ready", let index = arguments.firstIndex(of: "--config"), index + 1 < arguments.count {
+        let path = arguments[index + 1]
+        let manager = try ServiceManager(configuration: try configuration(at: path))
+        try manager.add(SlowStartingService.self)
+        manager.reloadConfiguration { try configuration(at: path) }
+        try manager.run()
+    }
     let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout, startupTimeout: startupTimeout)
     switch scenario {
     case "hooks":

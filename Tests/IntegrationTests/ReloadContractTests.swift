@@ -1,0 +1,184 @@
+import Glibc
+import Testing
+
+extension DaemonSuite {
+    /// The reload contract (issue 4): file edits and SIGHUP, resizing, rolling restarts.
+    @Suite
+    struct ReloadContractTests {
+        /// Pids of the printer workers in their slots, by worker id, from the event stream.
+        private static func livePrinters(_ daemon: DaemonProcess) -> [Int: Int32] {
+            liveWorkers(daemon, service: "printer")
+        }
+
+        /// Pids of a service's ready workers in their slots, by worker id, from the event stream.
+        private static func liveWorkers(_ daemon: DaemonProcess, service: String) -> [Int: Int32] {
+            var live: [Int: Int32] = [:]
+            for line in daemon.logLines {
+                guard let pid = line.subjectPid, let id = line.worker, line.fields["service"] == service else { continue }
+                switch line.event {
+                case "worker-ready": live[id] = pid
+                case "worker-stopping", "worker-exited": if live[id] == pid { live[id] = nil }
+                default: break
+                }
+            }
+            return live
+        }
+
+        @Test("edit the file and HUP: counts change, in-place workers keep their pids and reload", .timeLimit(.minutes(1)))
+        func resizeKeepsPids() throws {
+            let file = try ConfigurationFixture()
+            try file.write(ConfigurationFixture.printer(workers: 2))
+            let driver = try Driver()
+            defer { driver.close() }
+            let demo = try driver.spawn("cotyledon-demo", ["--config", file.path])
+            _ = try demo.waitForEvents("worker-ready", count: 2)
+            let before = Self.livePrinters(demo)
+            try file.write(ConfigurationFixture.printer(workers: 4))
+            let mark = demo.cursor
+            try driver.signal(demo.pid, SIGHUP)
+            _ = try demo.waitForEvent("reload-complete", from: mark)
+            _ = try demo.waitForEvents("worker-ready", count: 2, from: mark)
+            let after = Self.livePrinters(demo)
+            #expect(Set(after.keys) == [0, 1, 2, 3], "\(after)")
+            #expect(after[0] == before[0] && after[1] == before[1], "unchanged workers keep their pids: \(before) → \(after)")
+            let reloads = demo.events("worker-reload").filter { $0.index >= mark }.map(\.pid)
+            #expect(Set(reloads) == Set([before[0]!, before[1]!]), "reload() ran in the kept workers: \(reloads)")
+            #expect(demo.events("roll-started").isEmpty, "no rolling restart for an in-place resize")
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("bad edit + HUP: error logged with the line, same pids, READY=1 still follows", .timeLimit(.minutes(1)))
+        func badEditChangesNothing() throws {
+            let file = try ConfigurationFixture()
+            try file.write(ConfigurationFixture.printer(workers: 3))
+            let socket = try NotifySocket()
+            let driver = try Driver()
+            defer { driver.close() }
+            let demo = try driver.spawn("cotyledon-demo", ["--config", file.path], environment: ["NOTIFY_SOCKET=\(socket.path)"])
+            _ = try socket.waitFor("READY=1") { $0.fields["READY"] == "1" }
+            _ = try demo.waitForEvent("all-ready")
+            let before = Self.livePrinters(demo)
+            try file.write("services:\n  printer:\n    workers: 3\n    graceful_shutdown_timeout: soon\n")
+            let mark = demo.cursor
+            try driver.signal(demo.pid, SIGHUP)
+            let failure = try demo.waitForEvent("reload-failed", from: mark)
+            #expect(failure.message.contains("\(file.path):4:"), "names the file and line: \(failure.message)")
+            _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" }
+            let ready = try socket.waitFor("READY=1 after the failed reload") { $0.fields["READY"] == "1" }
+            #expect(ready.fields["STATUS"]?.hasPrefix("reload failed: ") == true, "\(ready)")
+            #expect(Self.livePrinters(demo) == before)
+            #expect(demo.events("worker-exited").isEmpty && demo.events("worker-started").count == 3, "no worker touched")
+            // Still healthy: a killed worker is replaced, and the good file reloads.
+            let mark2 = demo.cursor
+            try driver.signal(before[1]!, SIGKILL)
+            _ = try demo.waitForEvent("worker-ready", from: mark2) { $0.worker == 1 }
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("changed settings roll the workers: never fewer ready than configured", .timeLimit(.minutes(1)))
+        func rollingRestartKeepsCapacity() throws {
+            let file = try ConfigurationFixture()
+            try file.write(ConfigurationFixture.printer(workers: 4))
+            let driver = try Driver()
+            defer { driver.close() }
+            let demo = try driver.spawn("cotyledon-demo", ["--config", file.path])
+            _ = try demo.waitForEvents("worker-ready", count: 4)
+            let before = Self.livePrinters(demo)
+            try file.write(ConfigurationFixture.printer(workers: 4, "readiness_timeout: 20"))
+            let mark = demo.cursor
+            try driver.signal(demo.pid, SIGHUP)
+            let start = try demo.waitForEvent("roll-started", from: mark)
+            let end = try demo.waitForEvent("roll-complete", from: start.index)
+            _ = try demo.waitForEvent("reload-complete", from: end.index)
+            // Replay the master's ordered events through the roll: ready workers in service.
+            var ready = Set(before.values)
+            var lowest = ready.count
+            for line in demo.logLines where line.index > start.index && line.index <= end.index {
+                guard let pid = line.subjectPid, line.fields["service"] == "printer" else { continue }
+                switch line.event {
+                case "worker-ready": ready.insert(pid)
+                case "worker-stopping", "worker-exited": ready.remove(pid)
+                default: continue
+                }
+                lowest = min(lowest, ready.count)
+            }
+            #expect(lowest >= 4, "ready workers dropped to \(lowest) during the roll")
+            let after = Self.livePrinters(demo)
+            #expect(Set(after.keys) == [0, 1, 2, 3])
+            #expect(Set(after.values).isDisjoint(with: Set(before.values)), "every worker replaced: \(before) → \(after)")
+            let stops = demo.events("worker-stopping").filter { $0.index > start.index }
+            #expect(stops.count == 4 && stops.allSatisfy { $0.fields["reason"] == "reload" })
+            #expect(demo.events("respawn-delayed").isEmpty)
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("a HUP storm during a roll converges to the file's state, nothing extra or orphaned", .timeLimit(.minutes(1)))
+        func hangupStormConverges() throws {
+            let file = try ConfigurationFixture()
+            try file.write("services:\n  slow:\n    workers: 4\n")
+            let driver = try Driver()
+            defer { driver.close() }
+            // Each "slow" worker reports ready 150 ms after it starts: a roll of 3 takes ~0.5 s.
+            let fixture = try driver.spawn("cotyledon-fixture", ["slow-ready", "--config", file.path])
+            _ = try fixture.waitForEvent("all-ready")
+            try file.write("services:\n  slow:\n    workers: 3\n    readiness_timeout: 15\n")
+            let mark = fixture.cursor
+            try driver.signal(fixture.pid, SIGHUP)
+            _ = try fixture.waitForEvent("roll-started", from: mark)
+            for _ in 0..<99 {
+                try driver.signal(fixture.pid, SIGHUP)
+            }
+            // Settled: a reload completed after the last SIGHUP the master read, none queued.
+            var cursor = mark
+            while true {
+                let complete = try fixture.waitForEvent("reload-complete", from: cursor, timeout: .seconds(20))
+                cursor = complete.index + 1
+                let lastHangup = fixture.events("signal").filter { $0.fields["signal"] == "SIGHUP" }.last?.index ?? 0
+                if complete.index > lastHangup && !fixture.events("reload-queued").contains(where: { $0.index > complete.index }) {
+                    break
+                }
+            }
+            #expect(!fixture.events("reload-queued").isEmpty, "SIGHUPs arrived during the roll and were queued")
+            let live = Self.liveWorkers(fixture, service: "slow")
+            #expect(Set(live.keys) == [0, 1, 2], "the file's 3 workers, ids dense: \(live)")
+            let children = try driver.ps().filter { $0.ppid == fixture.pid }
+            #expect(Set(children.map(\.pid)) == Set(live.values), "exactly the workers in their slots are alive: \(children)")
+            try fixture.stopAndExpectCleanExit()
+            #expect(driver.reapedPids == [fixture.pid], "no orphaned worker")
+            try driver.expectCleanEnd()
+        }
+
+        @Test("SIGTTIN/SIGTTOU stay within min/max workers; a reload resets the count", .timeLimit(.minutes(1)))
+        func resizingIsBoundedAndReset() throws {
+            let file = try ConfigurationFixture()
+            try file.write(ConfigurationFixture.printer(workers: 2, "min_workers: 2", "max_workers: 3"))
+            let driver = try Driver()
+            defer { driver.close() }
+            let demo = try driver.spawn("cotyledon-demo", ["--config", file.path])
+            _ = try demo.waitForEvents("worker-ready", count: 2)
+            var mark = demo.cursor
+            try driver.signal(demo.pid, SIGTTIN)
+            let scaled = try demo.waitForEvent("scaled", from: mark)
+            #expect(scaled.fields["workers"] == "3")
+            _ = try demo.waitForEvent("worker-ready", from: mark) { $0.worker == 2 }
+            mark = demo.cursor
+            try driver.signal(demo.pid, SIGTTIN) // at max_workers: no effect
+            try driver.signal(demo.pid, SIGHUP)   // resets to the file's 2
+            let reset = try demo.waitForEvent("scaled", from: mark)
+            #expect(reset.fields["workers"] == "2", "\(reset)")
+            _ = try demo.waitForEvent("reload-complete", from: mark)
+            #expect(demo.events("scaled").filter { $0.index >= mark }.count == 1, "the SIGTTIN at the maximum changed nothing")
+            mark = demo.cursor
+            try driver.signal(demo.pid, SIGTTOU) // at min_workers: no effect
+            try driver.signal(demo.pid, SIGHUP)
+            _ = try demo.waitForEvent("reload-complete", from: mark)
+            #expect(demo.events("scaled").filter { $0.index >= mark }.isEmpty)
+            #expect(Set(Self.livePrinters(demo).keys) == [0, 1])
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+    }
+}

@@ -164,15 +164,19 @@ extension DaemonSuite {
             let scaled = try demo.waitForEvent("scaled", from: mark)
             #expect(scaled.fields["workers"] == "3")
             _ = try demo.waitForEvent("worker-ready", from: mark) { $0.worker == 2 }
+            // Each signal is sent after the previous one took effect (signals read in one
+            // batch are handled lowest number first, SIGHUP before SIGTTIN).
             mark = demo.cursor
-            try driver.signal(demo.pid, SIGTTIN) // at max_workers: no effect
+            try driver.signal(demo.pid, SIGTTIN) // at max_workers: refused
+            _ = try demo.waitForEvent("scale-refused", from: mark)
             try driver.signal(demo.pid, SIGHUP)   // resets to the file's 2
             let reset = try demo.waitForEvent("scaled", from: mark)
             #expect(reset.fields["workers"] == "2", "\(reset)")
             _ = try demo.waitForEvent("reload-complete", from: mark)
             #expect(demo.events("scaled").filter { $0.index >= mark }.count == 1, "the SIGTTIN at the maximum changed nothing")
             mark = demo.cursor
-            try driver.signal(demo.pid, SIGTTOU) // at min_workers: no effect
+            try driver.signal(demo.pid, SIGTTOU) // at min_workers: refused
+            _ = try demo.waitForEvent("scale-refused", from: mark)
             try driver.signal(demo.pid, SIGHUP)
             _ = try demo.waitForEvent("reload-complete", from: mark)
             #expect(demo.events("scaled").filter { $0.index >= mark }.isEmpty)

@@ -262,12 +262,12 @@ final class Master {
             switch signal {
             case .hangup: reload()
             case .ttin:
-                for service in services where service.desiredWorkers < service.configuration.maxWorkers {
-                    scale(service, to: service.desiredWorkers + 1)
+                for service in services {
+                    resize(service, by: 1, signal: signal)
                 }
             case .ttou:
-                for service in services where service.desiredWorkers > service.configuration.minWorkers {
-                    scale(service, to: service.desiredWorkers - 1)
+                for service in services {
+                    resize(service, by: -1, signal: signal)
                 }
             default: break
             }
@@ -522,6 +522,17 @@ final class Master {
     }
 
     // MARK: - Scaling
+
+    /// One worker more or fewer, within the service's `min_workers...max_workers`.
+    private func resize(_ service: ServiceRegistration, by step: Int, signal: Signal) {
+        let bounds = service.configuration.minWorkers...service.configuration.maxWorkers
+        guard bounds.contains(service.desiredWorkers + step) else {
+            logger.info("\(service.name) stays at \(service.desiredWorkers) workers: \(signal) ignored, the range is \(bounds)",
+                        metadata: ["event": "scale-refused", "service": "\(service.name)", "workers": "\(service.desiredWorkers)"])
+            return
+        }
+        scale(service, to: service.desiredWorkers + step)
+    }
 
     /// Sets `service`'s worker count; scaling down stops the highest ids gracefully.
     func scale(_ service: ServiceRegistration, to count: Int) {

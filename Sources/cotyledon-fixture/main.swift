@@ -57,6 +57,12 @@ do {
             onDeadWorker: { _, workerID, status in emit("hook=dead-worker service=fixture worker=\(workerID) status=\(status.token)") })
     case "throwing":
         try manager.add(ThrowingService.self, workers: workers)
+    case "reconfigure-from-hook":
+        // The first worker death grows the pool to 3 from inside the master's hook.
+        let id = try manager.add(FixtureService.self, workers: 1)
+        manager.registerHooks(name: "grow", onDeadWorker: { _, _, _ in
+            try manager.reconfigure(id, workers: 3)
+        })
     case "blocking":
         try manager.add(BlockingService.self, workers: workers)
     case "default-reload":

@@ -41,7 +41,7 @@ extension DaemonSuite {
             let after = Self.livePrinters(demo)
             #expect(Set(after.keys) == [0, 1, 2, 3], "\(after)")
             #expect(after[0] == before[0] && after[1] == before[1], "unchanged workers keep their pids: \(before) → \(after)")
-            let reloads = demo.events("worker-reload").filter { $0.index >= mark }.map(\.pid)
+            let reloads = try demo.waitForEvents("worker-reload", count: 2, from: mark).map(\.pid)
             #expect(Set(reloads) == Set([before[0]!, before[1]!]), "reload() ran in the kept workers: \(reloads)")
             #expect(demo.events("roll-started").isEmpty, "no rolling restart for an in-place resize")
             try demo.stopAndExpectCleanExit()
@@ -182,6 +182,22 @@ extension DaemonSuite {
             #expect(demo.events("scaled").filter { $0.index >= mark }.isEmpty)
             #expect(Set(Self.livePrinters(demo).keys) == [0, 1])
             try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("reconfigure() from a hook resizes the running pool", .timeLimit(.minutes(1)))
+        func reconfigureFromHook() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let fixture = try driver.spawn("cotyledon-fixture", ["reconfigure-from-hook"])
+            let first = try fixture.waitForEvent("worker-ready")
+            let mark = fixture.cursor
+            try driver.signal(try #require(first.subjectPid), SIGKILL)
+            let scaled = try fixture.waitForEvent("scaled", from: mark)
+            #expect(scaled.fields["workers"] == "3")
+            let ready = try fixture.waitForEvents("worker-ready", count: 3, from: mark)
+            #expect(Set(ready.compactMap(\.worker)) == [0, 1, 2])
+            try fixture.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }
     }

@@ -6,6 +6,8 @@
 /// | 64 | usage error on the command line (`EX_USAGE`, from the demo's argument parser) |
 /// | 69 | the initial workers were not all ready before the startup timeout (`EX_UNAVAILABLE`) |
 /// | 70 | API misuse or a failed start-up system call (`EX_SOFTWARE`) |
+/// | 75 | gave up: a service exceeded its restart intensity (``RestartPolicy/maximumRestarts`` in ``RestartPolicy/restartWindow``) |
+/// | 76 | gave up: a service's workers failed before ready ``RestartPolicy/maximumBootFailures`` times in a row |
 /// | 78 | invalid configuration at start; nothing was forked (`EX_CONFIG`) |
 public enum MasterExitCode: Int32, Sendable {
     /// Stopped on request; every worker was reaped.
@@ -16,6 +18,10 @@ public enum MasterExitCode: Int32, Sendable {
     case startupTimedOut = 69
     /// API misuse (see ``CotyledonError``) or a start-up system call failed.
     case software = 70
+    /// A service crashed more often than its restart intensity allows.
+    case crashLoop = 75
+    /// A service's workers kept failing before they reported ready.
+    case bootFailure = 76
     /// The configuration is invalid (used by daemons that load a file before ``ServiceManager/run()``).
     case configuration = 78
 }

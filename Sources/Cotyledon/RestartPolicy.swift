@@ -7,6 +7,12 @@
 /// A worker that stays up for ``minimumUptime`` resets its count. The delay belongs to
 /// that worker alone: the rest of the pool and the master never wait for it.
 /// Stops requested by the master (shutdown, scale-down, reload) never count.
+///
+/// The master gives up — stops every service gracefully and exits 75 — when a service
+/// has more than ``maximumRestarts`` unrequested worker exits within ``restartWindow``
+/// (restart intensity, as in OTP supervisors), and exits 76 when its workers fail before
+/// reporting ready ``maximumBootFailures`` times in a row (a boot failure, as gunicorn
+/// halts on). Either check is off at 0.
 public struct RestartPolicy: Sendable, Equatable {
     /// A worker that dies before this uptime failed early.
     public var minimumUptime: Duration
@@ -18,15 +24,29 @@ public struct RestartPolicy: Sendable, Equatable {
     public var maximumDelay: Duration
     /// Relative random spread of each delay, in `0...1`.
     public var jitter: Double
+    /// Unrequested exits of a service tolerated within ``restartWindow``; 0: no limit.
+    public var maximumRestarts: Int
+    /// The window of ``maximumRestarts``.
+    public var restartWindow: Duration
+    /// Failures before ready in a row that make the master give up; 0: no limit.
+    /// Not counted when ``minimumUptime`` is 0.
+    public var maximumBootFailures: Int
 
-    /// Creates a policy; the defaults are 1 s uptime, 3 failures, 100 ms doubling to 30 s, ±20 %.
+    /// Creates a policy; the defaults are 1 s uptime, 3 failures, 100 ms doubling to 30 s,
+    /// ±20 %, give-up after more than 10 restarts in 60 s or 5 boot failures in a row.
     public init(
         minimumUptime: Duration = .seconds(1),
         earlyFailuresBeforeBackoff: Int = 3,
         initialDelay: Duration = .milliseconds(100),
         maximumDelay: Duration = .seconds(30),
-        jitter: Double = 0.2
+        jitter: Double = 0.2,
+        maximumRestarts: Int = 10,
+        restartWindow: Duration = .seconds(60),
+        maximumBootFailures: Int = 5
     ) {
+        self.maximumRestarts = max(0, maximumRestarts)
+        self.restartWindow = restartWindow
+        self.maximumBootFailures = max(0, maximumBootFailures)
         self.minimumUptime = minimumUptime
         self.earlyFailuresBeforeBackoff = max(0, earlyFailuresBeforeBackoff)
         self.initialDelay = initialDelay

@@ -7,6 +7,9 @@
 ///   initial_delay: 0.1                 # seconds
 ///   maximum_delay: 30                  # seconds
 ///   jitter: 0.2                        # 0...1
+///   max_restarts: 10                   # 0: never give up
+///   restart_window: 60                 # seconds
+///   max_boot_failures: 5               # 0: never give up
 /// ```
 ///
 /// Every key is optional and defaults to ``RestartPolicy/default``'s value. Decoding keeps
@@ -18,6 +21,9 @@ extension RestartPolicy: Codable, ValidatableConfiguration {
         case initialDelay = "initial_delay"
         case maximumDelay = "maximum_delay"
         case jitter
+        case maximumRestarts = "max_restarts"
+        case restartWindow = "restart_window"
+        case maximumBootFailures = "max_boot_failures"
     }
 
     /// Decodes a policy from a mapping whose keys are all optional; durations are seconds.
@@ -29,6 +35,9 @@ extension RestartPolicy: Codable, ValidatableConfiguration {
         if let value = try container.decodeSecondsIfPresent(forKey: .initialDelay) { initialDelay = value }
         if let value = try container.decodeSecondsIfPresent(forKey: .maximumDelay) { maximumDelay = value }
         if let value = try container.decodeIfPresent(Double.self, forKey: .jitter) { jitter = value }
+        if let value = try container.decodeIfPresent(Int.self, forKey: .maximumRestarts) { maximumRestarts = value }
+        if let value = try container.decodeSecondsIfPresent(forKey: .restartWindow) { restartWindow = value }
+        if let value = try container.decodeIfPresent(Int.self, forKey: .maximumBootFailures) { maximumBootFailures = value }
     }
 
     /// Encodes every field, durations as seconds.
@@ -39,6 +48,9 @@ extension RestartPolicy: Codable, ValidatableConfiguration {
         try container.encodeSeconds(initialDelay, forKey: .initialDelay)
         try container.encodeSeconds(maximumDelay, forKey: .maximumDelay)
         try container.encode(jitter, forKey: .jitter)
+        try container.encode(maximumRestarts, forKey: .maximumRestarts)
+        try container.encodeSeconds(restartWindow, forKey: .restartWindow)
+        try container.encode(maximumBootFailures, forKey: .maximumBootFailures)
     }
 
     /// Checks that the durations are between 0 and one day, `initial_delay` is at most
@@ -48,7 +60,8 @@ extension RestartPolicy: Codable, ValidatableConfiguration {
     /// - Throws: ``ConfigurationError`` with the key path relative to the policy
     ///   (`initial_delay`).
     public func validate() throws(ConfigurationError) {
-        for (key, value) in [(CodingKeys.minimumUptime, minimumUptime), (.initialDelay, initialDelay), (.maximumDelay, maximumDelay)] {
+        for (key, value) in [(CodingKeys.minimumUptime, minimumUptime), (.initialDelay, initialDelay), (.maximumDelay, maximumDelay),
+                             (.restartWindow, restartWindow)] {
             guard value >= .zero, value <= .maximumConfiguredTimeout else {
                 throw .invalidValue([key.rawValue], "must be between 0 and 86400 seconds (one day), got \(value.configurationSeconds)",
                                     fix: "set a number of seconds in that range")
@@ -62,6 +75,16 @@ extension RestartPolicy: Codable, ValidatableConfiguration {
         guard earlyFailuresBeforeBackoff >= 0 else {
             throw .invalidValue([CodingKeys.earlyFailuresBeforeBackoff.rawValue], "must be 0 or more, got \(earlyFailuresBeforeBackoff)",
                                 fix: "set how many early failures in a row are respawned at once, e.g. 3")
+        }
+        for (key, value) in [(CodingKeys.maximumRestarts, maximumRestarts), (.maximumBootFailures, maximumBootFailures)] {
+            guard value >= 0 else {
+                throw .invalidValue([key.rawValue], "must be 0 (no limit) or more, got \(value)",
+                                    fix: "set how many failures the daemon tolerates before it gives up, or 0")
+            }
+        }
+        guard maximumRestarts == 0 || restartWindow > .zero else {
+            throw .invalidValue([CodingKeys.restartWindow.rawValue], "must be more than 0 seconds when max_restarts is set",
+                                fix: "set the window in which max_restarts restarts are tolerated, e.g. 60")
         }
         guard (0...1).contains(jitter) else {
             throw .invalidValue([CodingKeys.jitter.rawValue], "must be between 0 and 1, got \(RestartPolicy.text(jitter))",

@@ -47,6 +47,8 @@ final class Master {
 
     var phase = Phase.running
     private var exitStatus = MasterExitCode.stopped
+    /// Why the master stops on its own (give-up, startup timeout), kept in systemd's status.
+    private var stopCause: String?
     /// When the initial workers must all be ready; `nil` once they were, or when disabled.
     private var startupDeadline: MonotonicInstant?
     private var nextWatchdogPing: MonotonicInstant?
@@ -72,6 +74,10 @@ final class Master {
     /// Slots whose respawn waits for a backoff delay.
     private var delayedRespawns: [WorkerSlot: MonotonicInstant] = [:]
     private var consecutiveEarlyFailures: [WorkerSlot: Int] = [:]
+    /// Unrequested exits per service within its restart window.
+    private var recentFailures: [ServiceID: [MonotonicInstant]] = [:]
+    /// Workers of a service that died before ready, in a row.
+    private var bootFailuresInARow: [ServiceID: Int] = [:]
     private var startedSlots: Set<WorkerSlot> = []
     private var reportedAllReady = false
     var statusChanged = true
@@ -210,6 +216,7 @@ final class Master {
     private func workerBecameReady(_ worker: WorkerRecord) {
         guard !worker.isReady else { return }
         worker.isReady = true
+        bootFailuresInARow[worker.service.id] = 0
         statusChanged = true
         logger.info("\(worker.label) ready", metadata: workerFields(worker, event: "worker-ready"))
         if replacements[worker.slot] === worker {
@@ -326,7 +333,42 @@ final class Master {
             runHook("dead-worker", hook.name) { try hook.body(worker.service.id, worker.workerID, status) }
         }
         guard phase == .running else { return }
+        if reason.isFailure, let (status, why) = giveUpReason(after: worker, reason: reason) {
+            giveUp(status, because: why)
+            return
+        }
         scheduleRespawn(of: worker, reason: reason)
+    }
+
+    /// Whether `worker`'s unrequested exit exceeds its service's restart intensity or
+    /// boot-failure limit, and why.
+    private func giveUpReason(after worker: WorkerRecord, reason: WorkerExitReason) -> (MasterExitCode, String)? {
+        let service = worker.service
+        let policy = service.configuration.restart
+        let now = MonotonicInstant.now
+        var recent = recentFailures[service.id, default: []].filter { now - $0 < policy.restartWindow }
+        recent.append(now)
+        recentFailures[service.id] = recent
+        if policy.maximumRestarts > 0, recent.count > policy.maximumRestarts {
+            return (.crashLoop, "\(service.name) had \(recent.count) unrequested worker exits within \(policy.restartWindow), more than max_restarts \(policy.maximumRestarts)")
+        }
+        guard reason == .failedBeforeReady, policy.minimumUptime > .zero else { return nil }
+        let bootFailures = bootFailuresInARow[service.id, default: 0] + 1
+        bootFailuresInARow[service.id] = bootFailures
+        if policy.maximumBootFailures > 0, bootFailures >= policy.maximumBootFailures {
+            return (.bootFailure, "\(bootFailures) \(service.name) workers in a row died before they were ready (max_boot_failures \(policy.maximumBootFailures))")
+        }
+        return nil
+    }
+
+    /// Stops everything gracefully and exits with `status`, saying why in the log and to systemd.
+    private func giveUp(_ status: MasterExitCode, because reason: String) {
+        logger.critical("giving up: \(reason); stopping every service, exit status \(status.rawValue)",
+                        metadata: ["event": "give-up", "status": "\(status.rawValue)", "error": "\(reason)"])
+        notifier.send("STATUS=gave up: \(reason)")
+        stopCause = "gave up: \(reason)"
+        exitStatus = status
+        beginStop(fast: false)
     }
 
     private func scheduleRespawn(of worker: WorkerRecord, reason: WorkerExitReason) {
@@ -510,6 +552,7 @@ final class Master {
         let status = "startup failed: \(statusText()) when the startup timeout expired"
         logger.error("\(status); stopping", metadata: ["event": "startup-timeout"])
         notifier.send("STATUS=\(status)")
+        stopCause = status
         exitStatus = .startupTimedOut
         beginStop(fast: false)
     }
@@ -596,6 +639,7 @@ final class Master {
     private func publishStatusIfChanged() {
         guard statusChanged, notifier.isEnabled else { return }
         statusChanged = false
-        notifier.updateStatus(phase == .running ? statusText() : "stopping: \(workers.count) workers left", now: .now)
+        let stopping = (stopCause.map { "\($0); " } ?? "") + "stopping: \(workers.count) workers left"
+        notifier.updateStatus(phase == .running ? statusText() : stopping, now: .now)
     }
 }

@@ -60,7 +60,7 @@ final class SystemdNotifier {
 
     /// Sends `STOPPING=1`, asking for at least `timeout` more to stop.
     func stopping(within timeout: Duration) {
-        send("STOPPING=1", "EXTEND_TIMEOUT_USEC=\(timeout.nanoseconds / 1000)", "STATUS=stopping")
+        send("STOPPING=1", "EXTEND_TIMEOUT_USEC=\(timeout.nanoseconds / 1000)")
     }
 
     /// Sends `WATCHDOG=1`.

@@ -54,6 +54,14 @@ open class Service {
         nil
     }
 
+    /// Opt-in hung-worker detection: a worker beats from its main actor at a quarter of
+    /// this interval; when the master sees no beat for this long (a `run()` that blocks or
+    /// spins on the main actor), it sends SIGABRT (Swift prints a backtrace), then SIGKILL
+    /// to the worker's group after the same time again, and respawns it. `nil`: off.
+    nonisolated open class var heartbeatTimeout: Duration? {
+        nil
+    }
+
     /// When a worker counts as ready; default: as soon as ``run()`` starts.
     nonisolated open class var readiness: ReadinessMode {
         .whenRunStarts

@@ -101,7 +101,8 @@ public final class ServiceManager {
     ) throws(CotyledonError) -> ServiceID {
         try add(name: type.name, workers: workers,
                 gracefulShutdownTimeout: gracefulShutdownTimeout ?? type.gracefulShutdownTimeout,
-                readiness: type.readiness, reloadsInPlace: type.reloadsInPlace) { workerID in type.init(workerID: workerID) }
+                readiness: type.readiness, reloadsInPlace: type.reloadsInPlace,
+                heartbeatTimeout: type.heartbeatTimeout) { workerID in type.init(workerID: workerID) }
     }
 
     /// Adds a service built by a closure, for services that need arguments.
@@ -116,12 +117,14 @@ public final class ServiceManager {
     ///   - readiness: when a worker counts as ready.
     ///   - reloadsInPlace: whether a reload calls `reload()` in the workers instead of
     ///     rolling them (see ``Service/reloadsInPlace``).
+    ///   - heartbeatTimeout: hung-worker detection (see ``Service/heartbeatTimeout``).
     ///   - makeService: builds the service for a worker id; a thrown error counts as a crash.
     /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
     @discardableResult
     public func add(
         name: String, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil,
         readiness: ReadinessMode = .whenRunStarts, reloadsInPlace: Bool = false,
+        heartbeatTimeout: Duration? = nil,
         makeService: @escaping @MainActor (_ workerID: Int) throws -> Service
     ) throws(CotyledonError) -> ServiceID {
         guard !runStarted else { throw .addAfterRun(service: name) }
@@ -137,7 +140,8 @@ public final class ServiceManager {
         services.append(ServiceRegistration(
             id: id, name: name, configuration: settings,
             defaultGracefulShutdownTimeout: configuration.gracefulShutdownTimeout,
-            readiness: readiness, reloadsInPlace: reloadsInPlace, makeService: makeService))
+            readiness: readiness, reloadsInPlace: reloadsInPlace, heartbeatTimeout: heartbeatTimeout,
+            makeService: makeService))
         return id
     }
 

@@ -5,6 +5,8 @@ final class ServiceRegistration {
     let readiness: ReadinessMode
     /// Whether a reload calls `reload()` in the workers instead of rolling them.
     let reloadsInPlace: Bool
+    /// Hung-worker detection (see ``Service/heartbeatTimeout``); `nil`: off.
+    let heartbeatTimeout: Duration?
     /// Builds the service in the worker process, after the fork.
     let makeService: @MainActor (Int) throws -> Service
     /// The settings from code or the last good configuration.
@@ -19,8 +21,10 @@ final class ServiceRegistration {
 
     init(
         id: ServiceID, name: String, configuration: ServiceConfiguration, defaultGracefulShutdownTimeout: Duration,
-        readiness: ReadinessMode, reloadsInPlace: Bool, makeService: @escaping @MainActor (Int) throws -> Service
+        readiness: ReadinessMode, reloadsInPlace: Bool, heartbeatTimeout: Duration?,
+        makeService: @escaping @MainActor (Int) throws -> Service
     ) {
+        self.heartbeatTimeout = heartbeatTimeout
         self.id = id
         self.name = name
         self.readiness = readiness

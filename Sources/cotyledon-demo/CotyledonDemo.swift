@@ -37,6 +37,15 @@ struct CotyledonDemo: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Log level: trace, debug, info, notice, warning, error or critical; overrides the file (default info).")
     var logLevel: Logger.Level?
 
+    @Option(name: .long, parsing: .unconditional, help: "Seconds a worker must live for its death not to count as an early failure, for every service; 0 disables backoff and boot-failure counting; overrides the file (default 1).")
+    var minUptime: Double?
+
+    @Option(name: .long, parsing: .unconditional, help: "Unrequested worker exits per service tolerated within --restart-window before the daemon gives up (exit 75); 0 never gives up; overrides the file (default 10).")
+    var maxRestarts: Int?
+
+    @Option(name: .long, parsing: .unconditional, help: "Seconds of the --max-restarts window; overrides the file (default 60).")
+    var restartWindow: Double?
+
     @Option(name: .long, parsing: .unconditional, help: "Seconds between two \"Doing stuff\" lines of a worker.")
     var interval: Double = 1
 
@@ -56,6 +65,15 @@ struct CotyledonDemo: ParsableCommand {
         if let startupTimeout, !(startupTimeout.isFinite && startupTimeout >= 0 && startupTimeout <= 86_400) {
             throw ValidationError("--startup-timeout must be a number of seconds in [0, 86400], got \(startupTimeout).")
         }
+        if let minUptime, !(minUptime.isFinite && minUptime >= 0 && minUptime <= 86_400) {
+            throw ValidationError("--min-uptime must be a number of seconds in [0, 86400], got \(minUptime).")
+        }
+        if let maxRestarts, maxRestarts < 0 {
+            throw ValidationError("--max-restarts must be 0 (never give up) or more, got \(maxRestarts).")
+        }
+        if let restartWindow, !(restartWindow.isFinite && restartWindow > 0 && restartWindow <= 86_400) {
+            throw ValidationError("--restart-window must be a number of seconds in (0, 86400], got \(restartWindow).")
+        }
         guard (1...65_535).contains(echoPort) else {
             throw ValidationError("--echo-port must be a TCP port in 1...65535, got \(echoPort).")
         }
@@ -67,7 +85,8 @@ struct CotyledonDemo: ParsableCommand {
     func run() throws {
         let source = DemoConfigurationSource(
             path: config, workers: workers, gracefulTimeout: gracefulTimeout, echoWorkers: echoWorkers,
-            startupTimeout: startupTimeout, logLevel: logLevel)
+            startupTimeout: startupTimeout, logLevel: logLevel,
+            minUptime: minUptime, maxRestarts: maxRestarts, restartWindow: restartWindow)
         let configuration: ManagerConfiguration
         do {
             configuration = try source.load()

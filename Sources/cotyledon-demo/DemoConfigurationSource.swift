@@ -13,6 +13,9 @@ struct DemoConfigurationSource: Sendable {
     let echoWorkers: Int?
     let startupTimeout: Double?
     let logLevel: Logger.Level?
+    let minUptime: Double?
+    let maxRestarts: Int?
+    let restartWindow: Double?
 
     /// Reads the file (if any), applies the options and validates the result.
     func load() throws(ConfigurationError) -> ManagerConfiguration {
@@ -38,6 +41,11 @@ struct DemoConfigurationSource: Sendable {
         if let gracefulTimeout { configuration.gracefulShutdownTimeout = .seconds(gracefulTimeout) }
         if let startupTimeout { configuration.startupTimeout = startupTimeout > 0 ? .seconds(startupTimeout) : nil }
         if let logLevel { configuration.logLevel = logLevel }
+        for name in configuration.services.keys {
+            if let minUptime { configuration.services[name]!.restart.minimumUptime = .seconds(minUptime) }
+            if let maxRestarts { configuration.services[name]!.restart.maximumRestarts = maxRestarts }
+            if let restartWindow { configuration.services[name]!.restart.restartWindow = .seconds(restartWindow) }
+        }
         try configuration.validate(knownServices: Self.knownServices)
         return configuration
     }

@@ -2,7 +2,8 @@ import Cotyledon
 import Glibc
 import Logging
 
-// `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS] [--startup-timeout SECONDS]`: small daemons
+// `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS] [--startup-timeout SECONDS]
+//  [--min-uptime SECONDS] [--max-restarts N] [--restart-window SECONDS]`: small daemons
 // for the integration tests (hooks, failures, API misuse). Misuse exits 70 with the
 // library's error message on stderr.
 
@@ -19,6 +20,10 @@ guard let scenario = arguments.first else {
 let workers = Int(option("--workers", default: 2))
 let gracefulTimeout = Duration.seconds(option("--graceful-timeout", default: 60))
 let startupTimeout = Duration.seconds(option("--startup-timeout", default: 90))
+let restartPolicy = RestartPolicy(
+    minimumUptime: .seconds(option("--min-uptime", default: 1)),
+    maximumRestarts: Int(option("--max-restarts", default: 10)),
+    restartWindow: .seconds(option("--restart-window", default: 60)))
 
 LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
 
@@ -43,8 +48,21 @@ do {
         manager.reloadConfiguration { try configuration(at: path) }
         try manager.run()
     }
-    let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout, startupTimeout: startupTimeout)
+    let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout, restartPolicy: restartPolicy,
+                                     startupTimeout: startupTimeout)
     switch scenario {
+    case "crash-after-ready":
+        try manager.add(CrashingService.self, workers: workers)
+    case "crash-before-ready":
+        try manager.add(name: CrashingService.name, workers: workers, readiness: .explicit) { CrashingService(workerID: $0) }
+    case "ignore-term":
+        try manager.add(StubbornService.self, workers: workers)
+    case "grandchildren":
+        try manager.add(TreeService.self, workers: workers)
+    case "spin":
+        try manager.add(SpinningService.self, workers: workers)
+    case "adopt-orphan":
+        try manager.add(OrphaningService.self, workers: workers)
     case "hooks":
         try manager.add(FixtureService.self, workers: workers)
         struct HookFailure: Error {}

@@ -52,6 +52,11 @@ final class Master {
     /// When the initial workers must all be ready; `nil` once they were, or when disabled.
     private var startupDeadline: MonotonicInstant?
     private var nextWatchdogPing: MonotonicInstant?
+    /// Heartbeats of workers whose service opted in; `nil` when none did.
+    private let heartbeats: HeartbeatBoard?
+    /// How often the master reads the heartbeat board (half the shortest timeout).
+    private let heartbeatCheckInterval: Duration?
+    private var nextHeartbeatCheck: MonotonicInstant?
     private var restarts: [ServiceID: Int] = [:]
     var workers: [pid_t: WorkerRecord] = [:]
     /// The worker filling each slot; workers being stopped no longer fill theirs.
@@ -96,6 +101,9 @@ final class Master {
         self.notifier = SystemdNotifier(logger: logger)
         self.listeners = Listeners.fromEnvironment(logger: logger)
         self.startupDeadline = configuration.startupTimeout.map { .now + $0 }
+        let shortestHeartbeat = services.compactMap(\.heartbeatTimeout).min()
+        self.heartbeatCheckInterval = shortestHeartbeat.map { $0 / 2 }
+        self.heartbeats = shortestHeartbeat == nil ? nil : HeartbeatBoard()
         MasterLogGuard.setInMaster(true)
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
         // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also
@@ -122,6 +130,9 @@ final class Master {
             throw .systemCallFailed(call: "pipe2", errno: error)
         }
         descriptorLimit = FileDescriptorLimit.raiseToHardLimit()
+        // Orphans of the workers' children are re-parented here rather than to init: the
+        // master reaps them and takes them down when it stops (as PID 1 it gets them anyway).
+        _ = ccotyledon_set_child_subreaper(1)
         let invocation = ProgramName.invocation
         ProcessTitle.set("\(invocation.name): master process [\(invocation.commandLine)]")
     }
@@ -132,6 +143,7 @@ final class Master {
         logger.info("master process started", metadata: ["event": "master-started", "pid": "\(pid)", "services": "\(summary)"])
         notifier.send("MAINPID=\(pid)", "STATUS=starting \(summary)")
         nextWatchdogPing = notifier.watchdogInterval.map { .now + $0 }
+        nextHeartbeatCheck = heartbeatCheckInterval.map { .now + $0 }
         spawnMissingWorkers()
         while true {
             publishStatusIfChanged()
@@ -170,7 +182,8 @@ final class Master {
 
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
-        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline]
+        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline,
+                        nextHeartbeatCheck]
             + rolls.values.map(\.deadline)).compactMap { $0 }.min()
         for pid in stoppingWorkers {
             if let deadline = workers[pid]?.killDeadline, nearest.map({ deadline < $0 }) ?? true {
@@ -308,7 +321,7 @@ final class Master {
                 workerExited(worker, status: status)
             } else {
                 // As PID 1 or a subreaper, orphans of other processes end up here.
-                logger.debug("reaped process \(reaped.pid), not a worker: \(status)",
+                logger.info("reaped process \(reaped.pid), not a worker: \(status)",
                              metadata: ["event": "reaped-other", "pid": "\(reaped.pid)", "status": "\(status.token)"])
             }
         }
@@ -317,6 +330,7 @@ final class Master {
     private func workerExited(_ worker: WorkerRecord, status: WorkerExitStatus) {
         readMessages(from: worker)
         worker.closeDescriptors()
+        if let slot = worker.heartbeatSlot { heartbeats?.release(slot) }
         vacateSlot(of: worker)
         replacementExited(worker, status: status)
         stoppingWorkers.remove(worker.pid)
@@ -433,11 +447,13 @@ final class Master {
                          metadata: ["event": "fork-failed", "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
             return nil
         }
+        let heartbeatSlot = service.heartbeatTimeout == nil ? nil : heartbeats?.allocate()
         if child == 0 {
             WorkerProcess.run(WorkerLaunch(
                 service: service, workerID: workerID, masterPID: pid,
                 messagesWriteEnd: pipe.writeEnd, masterAliveReadEnd: masterAlive.readEnd,
-                descriptorLimit: descriptorLimit, listeners: listeners, newWorkerHooks: hooks.newWorker, logger: logger))
+                descriptorLimit: descriptorLimit, listeners: listeners,
+                heartbeat: heartbeatSlot.flatMap { slot in heartbeats.map { ($0, slot) } }, newWorkerHooks: hooks.newWorker, logger: logger))
         }
         Syscall.setProcessGroup(of: child, to: child)
         Syscall.close(pipe.writeEnd)
@@ -451,6 +467,7 @@ final class Master {
         let pidfd = try? Syscall.openPIDFileDescriptor(child)
         let worker = WorkerRecord(service: service, workerID: workerID, pid: child, pidfd: pidfd,
                                   messages: pipe.readEnd, startedAt: .now, generation: service.generation)
+        worker.heartbeatSlot = heartbeatSlot
         workers[child] = worker
         if replacement {
             replacements[slot] = worker
@@ -471,6 +488,10 @@ final class Master {
         let now = MonotonicInstant.now
         pingWatchdogIfDue(now: now)
         notifier.flushStatus(now: now)
+        if let check = nextHeartbeatCheck, check <= now, let interval = heartbeatCheckInterval {
+            checkHeartbeats(now: now)
+            nextHeartbeatCheck = now + interval
+        }
         if let deadline = startupDeadline, deadline <= now, phase == .running {
             startupDeadline = nil
             startupTimedOut()
@@ -494,6 +515,32 @@ final class Master {
         }
     }
 
+    /// SIGABRT to workers whose heartbeat is older than their service's timeout (Swift's
+    /// backtracer prints where they are stuck), SIGKILL to their group after the same
+    /// time again. The exit then counts as a crash and the worker is respawned.
+    private func checkHeartbeats(now: MonotonicInstant) {
+        guard let heartbeats else { return }
+        for worker in workers.values {
+            guard let timeout = worker.service.heartbeatTimeout, let slot = worker.heartbeatSlot,
+                  worker.stopRequest == nil else { continue }
+            if let abortedAt = worker.abortedAt {
+                guard now - abortedAt >= timeout else { continue }
+                logger.error("\(worker.label) is still hung \(timeout) after SIGABRT: sending SIGKILL to its process group",
+                             metadata: workerFields(worker, event: "heartbeat-kill"))
+                worker.sendToGroup(.kill)
+                worker.heartbeatSlot = nil
+                heartbeats.release(slot)
+                continue
+            }
+            let lastSign = max(heartbeats.lastBeat(slot) ?? worker.startedAt, worker.startedAt)
+            guard now - lastSign > timeout else { continue }
+            logger.error("\(worker.label) missed its heartbeat for \((now - lastSign).secondsValue) s (timeout \(timeout)): sending SIGABRT",
+                         metadata: workerFields(worker, event: "heartbeat-timeout"))
+            worker.abortedAt = now
+            worker.send(.abort)
+        }
+    }
+
     /// Sends `WATCHDOG=1` when due. Called from the loop itself (a stuck loop stops the
     /// pings and systemd steps in) and between forks of a big start-up.
     private func pingWatchdogIfDue(now: MonotonicInstant = .now) {
@@ -514,6 +561,7 @@ final class Master {
             for hook in hooks.terminate {
                 runHook("terminate", hook.name) { try hook.body() }
             }
+            signalAdoptedProcesses(.terminate)
             delayedRespawns.removeAll()
             rolls.removeAll()
             reloadQueued = false
@@ -557,8 +605,29 @@ final class Master {
         beginStop(fast: false)
     }
 
+    /// Children of the master that are not workers: orphans it adopted as a subreaper.
+    private func adoptedProcesses() -> [pid_t] {
+        let children = ProcFile.read("/proc/\(pid)/task/\(pid)/children") ?? ""
+        return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil }
+    }
+
+    private func signalAdoptedProcesses(_ signal: Signal) {
+        for adopted in adoptedProcesses() {
+            Syscall.send(signal, toProcess: adopted)
+            Syscall.send(.continue, toProcess: adopted)
+        }
+    }
+
     private func exitMaster(status: Int32? = nil) -> Never {
         let status = status ?? exitStatus.rawValue
+        // Nothing adopted outlives the master.
+        for adopted in adoptedProcesses() {
+            Syscall.send(.kill, toProcess: adopted)
+            var raw: Int32 = 0
+            _ = try? Syscall.retrying { waitpid(adopted, &raw, 0) }
+            logger.info("reaped process \(adopted), not a worker: \(WorkerExitStatus(waitStatus: raw))",
+                        metadata: ["event": "reaped-other", "pid": "\(adopted)", "status": "\(WorkerExitStatus(waitStatus: raw).token)"])
+        }
         logger.info("master exiting with status \(status)", metadata: ["event": "master-exit", "status": "\(status)"])
         fflush(nil)
         exit(status)

@@ -20,6 +20,10 @@ final class WorkerRecord {
     var stopRequest: WorkerExitReason?
     /// When the worker's process group gets `SIGKILL` if it has not exited.
     var killDeadline: MonotonicInstant?
+    /// Its heartbeat slot, when its service has a heartbeat timeout.
+    var heartbeatSlot: Int?
+    /// When the master sent SIGABRT for a missed heartbeat.
+    var abortedAt: MonotonicInstant?
 
     init(service: ServiceRegistration, workerID: Int, pid: pid_t, pidfd: FileDescriptor?,
          messages: FileDescriptor, startedAt: MonotonicInstant, generation: Int) {

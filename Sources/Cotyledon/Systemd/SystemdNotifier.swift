@@ -29,10 +29,15 @@ final class SystemdNotifier {
         self.logger = logger
         isEnabled = getenv("NOTIFY_SOCKET") != nil
         var microseconds: UInt64 = 0
-        if sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 {
+        let enabled = sd_watchdog_enabled(0, &microseconds)
+        if enabled > 0, microseconds > 0 {
             watchdogInterval = .microseconds(Int64(microseconds / 2))
         } else {
             watchdogInterval = nil
+            if enabled < 0 {
+                logger.warning("ignoring the watchdog settings (WATCHDOG_USEC, WATCHDOG_PID): \(String(cString: strerror(-enabled)))",
+                               metadata: ["event": "watchdog-ignored"])
+            }
         }
     }
 

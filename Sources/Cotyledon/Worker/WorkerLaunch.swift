@@ -14,6 +14,8 @@ struct WorkerLaunch {
     let descriptorLimit: FileDescriptorLimit
     /// Sockets from systemd, kept at their numbers (3 and up) in the worker.
     let listeners: Listeners
+    /// Where the worker beats, when its service has a heartbeat timeout.
+    let heartbeat: (board: HeartbeatBoard, slot: Int)?
     let newWorkerHooks: [NamedHook<@MainActor (ServiceID, Int, Service) throws -> Void>]
     let logger: Logger
 }

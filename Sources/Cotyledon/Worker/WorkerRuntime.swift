@@ -56,6 +56,15 @@ final class WorkerRuntime {
                              metadata: ["event": "hook-failed", "hook": "new-worker", "name": "\(hook.name)"])
             }
         }
+        if let timeout = launch.service.heartbeatTimeout, let heartbeat = launch.heartbeat {
+            // On the main actor: a run() that blocks or spins it stops the beats.
+            Task {
+                while true {
+                    heartbeat.board.beat(heartbeat.slot)
+                    try? await Task.sleep(for: timeout / 4)
+                }
+            }
+        }
         runTask = Task {
             if self.launch.service.readiness == .whenRunStarts { self.markReady() }
             do {

@@ -1,0 +1,69 @@
+import Cotyledon
+import Glibc
+
+/// Exits with status 3 as soon as it runs (after reporting ready, unless its readiness is explicit).
+final class CrashingService: Service {
+    override nonisolated class var name: String { "crasher" }
+
+    override func run() async throws {
+        fflush(nil)
+        _exit(3)
+    }
+}
+
+/// Ignores SIGTERM: only the master's SIGKILL at the graceful timeout stops it.
+final class StubbornService: Service {
+    override nonisolated class var name: String { "stubborn" }
+
+    override func run() async throws {
+        signal(SIGTERM, SIG_IGN)
+        emit("stubborn ignoring SIGTERM worker=\(workerID)")
+        while true {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
+/// Starts a shell with a background grandchild in the worker's process group.
+final class TreeService: Service {
+    override nonisolated class var name: String { "parent" }
+
+    override func run() async throws {
+        let child = try Spawn.run(["/bin/sh", "-c", "sleep 3600 & sleep 3600"])
+        emit("spawned tree worker=\(workerID) child=\(child)")
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
+/// Reports ready, then spins on the main actor without ever suspending; its heartbeat stops.
+final class SpinningService: Service {
+    override nonisolated class var name: String { "spinner" }
+    override nonisolated class var heartbeatTimeout: Duration? { .seconds(1) }
+
+    override func run() async throws {
+        signal(SIGABRT, SIG_IGN)
+        try await Task.sleep(for: .milliseconds(10))
+        emit("spinning worker=\(workerID)")
+        var counter: UInt64 = 0
+        while true {
+            counter &+= 1
+        }
+    }
+}
+
+/// Double-forks a `sleep` that leaves the worker's group with setsid, so it is
+/// re-parented to the nearest subreaper: the master.
+final class OrphaningService: Service {
+    override nonisolated class var name: String { "orphaner" }
+
+    override func run() async throws {
+        let shell = try Spawn.run(["/bin/sh", "-c", "setsid sleep 3600 > /dev/null 2>&1 < /dev/null & echo $!"], captureOutput: true)
+        emit("orphan pid=\(shell) worker=\(workerID)")
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+

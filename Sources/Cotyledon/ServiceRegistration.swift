@@ -5,8 +5,8 @@ final class ServiceRegistration {
     let readiness: ReadinessMode
     /// Whether a reload calls `reload()` in the workers instead of rolling them.
     let reloadsInPlace: Bool
-    /// Hung-worker detection (see ``Service/heartbeatTimeout``); `nil`: off.
-    let heartbeatTimeout: Duration?
+    /// The service class's hung-worker detection (see ``Service/heartbeatTimeout``).
+    private let classHeartbeatTimeout: Duration?
     /// Builds the service in the worker process, after the fork.
     let makeService: @MainActor (Int) throws -> Service
     /// The settings from code or the last good configuration.
@@ -16,15 +16,17 @@ final class ServiceRegistration {
     /// Workers the master keeps alive; changed by SIGTTIN/SIGTTOU and `reconfigure`,
     /// reset to the configured count by a reload.
     var desiredWorkers: Int
-    /// Bumped by each rolling restart: workers of an older generation get replaced.
-    var generation = 0
+    /// Hung-worker detection: the configuration's, else the class's; `nil`: off.
+    var heartbeatTimeout: Duration? {
+        configuration.heartbeatTimeout ?? classHeartbeatTimeout
+    }
 
     init(
         id: ServiceID, name: String, configuration: ServiceConfiguration, defaultGracefulShutdownTimeout: Duration,
         readiness: ReadinessMode, reloadsInPlace: Bool, heartbeatTimeout: Duration?,
         makeService: @escaping @MainActor (Int) throws -> Service
     ) {
-        self.heartbeatTimeout = heartbeatTimeout
+        self.classHeartbeatTimeout = heartbeatTimeout
         self.id = id
         self.name = name
         self.readiness = readiness

@@ -202,3 +202,34 @@ extension DaemonSuite {
         }
     }
 }
+
+extension DaemonSuite {
+    /// Recycling: workers older than `max_lifetime` are replaced by a readiness-gated roll.
+    @Suite
+    struct RecyclingTests {
+        @Test("max_lifetime recycles every worker through a roll that keeps capacity", .timeLimit(.minutes(1)))
+        func workersAreRecycled() throws {
+            let file = try ConfigurationFixture()
+            try file.write(ConfigurationFixture.printer(workers: 2, "max_lifetime: 1", "lifetime_jitter: 0"))
+            let driver = try Driver()
+            defer { driver.close() }
+            let demo = try driver.spawn("cotyledon-demo", ["--config", file.path])
+            let first = try demo.waitForEvents("worker-ready", count: 2)
+            let originals = Set(first.compactMap(\.subjectPid))
+            let recycles = try demo.waitForEvents("recycle", count: 2, timeout: .seconds(15))
+            #expect(Set(recycles.compactMap(\.subjectPid)) == originals, "the original workers were recycled: \(recycles)")
+            // Each original is stopped only after its replacement reported ready.
+            for original in originals {
+                let stop = try demo.waitForEvent("worker-stopping") { $0.subjectPid == original }
+                #expect(stop.fields["reason"] == "reload")
+                let id = try #require(stop.worker)
+                let replacementReady = demo.events("worker-ready").filter { $0.index < stop.index && $0.worker == id && $0.subjectPid != original }
+                #expect(!replacementReady.isEmpty, "worker(\(id))'s replacement was ready before \(original) was stopped")
+            }
+            #expect(demo.events("respawn-delayed").isEmpty && demo.events("reload-complete").isEmpty,
+                    "recycling is neither a crash nor a reload")
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+    }
+}

@@ -26,6 +26,15 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
     public var readinessTimeout: Duration
     /// When dead workers are respawned; default ``RestartPolicy/default``.
     public var restart: RestartPolicy
+    /// Hung-worker detection; overrides the service class's ``Service/heartbeatTimeout``
+    /// when set. `nil`: the class's value.
+    public var heartbeatTimeout: Duration?
+    /// Workers older than this are replaced by a readiness-gated rolling restart
+    /// (recycling, as gunicorn's `max_requests`); `nil`: never.
+    public var maxLifetime: Duration?
+    /// Spread of ``maxLifetime`` in `0...1`: each worker is recycled after
+    /// `maxLifetime × (1 − jitter × random)`, so a pool does not recycle at once.
+    public var lifetimeJitter: Double
 
     /// The default ``readinessTimeout``: 30 seconds.
     public static let defaultReadinessTimeout: Duration = .seconds(30)
@@ -45,8 +54,14 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
         maxWorkers: Int = ServiceManager.maximumWorkers,
         gracefulShutdownTimeout: Duration? = nil,
         readinessTimeout: Duration = ServiceConfiguration.defaultReadinessTimeout,
-        restart: RestartPolicy = .default
+        restart: RestartPolicy = .default,
+        heartbeatTimeout: Duration? = nil,
+        maxLifetime: Duration? = nil,
+        lifetimeJitter: Double = 0.1
     ) {
+        self.heartbeatTimeout = heartbeatTimeout
+        self.maxLifetime = maxLifetime
+        self.lifetimeJitter = lifetimeJitter
         self.workers = workers
         self.minWorkers = minWorkers
         self.maxWorkers = maxWorkers
@@ -62,6 +77,9 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
         case gracefulShutdownTimeout = "graceful_shutdown_timeout"
         case readinessTimeout = "readiness_timeout"
         case restart
+        case heartbeatTimeout = "heartbeat_timeout"
+        case maxLifetime = "max_lifetime"
+        case lifetimeJitter = "lifetime_jitter"
     }
 
     /// Decodes the settings; `workers` is required, every other key optional.
@@ -73,6 +91,9 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
         gracefulShutdownTimeout = try container.decodeSecondsIfPresent(forKey: .gracefulShutdownTimeout)
         if let value = try container.decodeSecondsIfPresent(forKey: .readinessTimeout) { readinessTimeout = value }
         if let value = try container.decodeIfPresent(RestartPolicy.self, forKey: .restart) { restart = value }
+        heartbeatTimeout = try container.decodeSecondsIfPresent(forKey: .heartbeatTimeout)
+        maxLifetime = try container.decodeSecondsIfPresent(forKey: .maxLifetime)
+        if let value = try container.decodeIfPresent(Double.self, forKey: .lifetimeJitter) { lifetimeJitter = value }
     }
 
     /// Encodes every setting, durations as seconds; a `nil` graceful timeout is left out.
@@ -84,6 +105,9 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
         if let gracefulShutdownTimeout { try container.encodeSeconds(gracefulShutdownTimeout, forKey: .gracefulShutdownTimeout) }
         try container.encodeSeconds(readinessTimeout, forKey: .readinessTimeout)
         try container.encode(restart, forKey: .restart)
+        if let heartbeatTimeout { try container.encodeSeconds(heartbeatTimeout, forKey: .heartbeatTimeout) }
+        if let maxLifetime { try container.encodeSeconds(maxLifetime, forKey: .maxLifetime) }
+        try container.encode(lifetimeJitter, forKey: .lifetimeJitter)
     }
 
     /// Checks that `workers`, `min_workers` and `max_workers` are in
@@ -111,6 +135,16 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
             try ServiceConfiguration.validateTimeout(gracefulShutdownTimeout, key: CodingKeys.gracefulShutdownTimeout.rawValue)
         }
         try ServiceConfiguration.validateTimeout(readinessTimeout, key: CodingKeys.readinessTimeout.rawValue)
+        if let heartbeatTimeout {
+            try ServiceConfiguration.validateTimeout(heartbeatTimeout, key: CodingKeys.heartbeatTimeout.rawValue)
+        }
+        if let maxLifetime {
+            try ServiceConfiguration.validateTimeout(maxLifetime, key: CodingKeys.maxLifetime.rawValue)
+        }
+        guard (0...1).contains(lifetimeJitter) else {
+            throw .invalidValue([CodingKeys.lifetimeJitter.rawValue], "must be between 0 and 1, got \(lifetimeJitter)",
+                                fix: "set the spread of max_lifetime as a fraction, e.g. 0.1")
+        }
         do {
             try restart.validate()
         } catch {

@@ -42,6 +42,7 @@ extension Master {
         }
         configuration = new
         logger.logLevel = new.logLevel
+        reloadInProgress = true
         for service in services {
             let settings = new.services[service.name] ?? service.configuration
             let change = ConfigurationDiff.change(from: service.configuration, to: settings)
@@ -55,6 +56,7 @@ extension Master {
                 startRoll(of: service)
             }
         }
+        scheduleHealthChecks()
         completeReloadIfDone()
     }
 
@@ -63,9 +65,13 @@ extension Master {
         guard rolls.isEmpty, phase == .running else { return }
         if reloadQueued {
             reloadQueued = false
+            reloadInProgress = false
             reload()
             return
         }
+        // A roll that only recycled workers completes no reload.
+        guard reloadInProgress else { return }
+        reloadInProgress = false
         logger.info("reload complete", metadata: ["event": "reload-complete", "result": "\(reloadFailure == nil ? "success" : "failed")"])
         notifier.ready(status: reloadFailure.map { "reload failed: \($0)" } ?? statusText())
     }
@@ -73,11 +79,29 @@ extension Master {
     // MARK: - Rolling restarts
 
     private func startRoll(of service: ServiceRegistration) {
-        service.generation += 1
-        let roll = RollingRestart(service: service, workerIDs: Array(0..<service.desiredWorkers))
-        rolls[service.id] = roll
-        logger.info("rolling restart of \(service.name): \(service.desiredWorkers) workers, one at a time",
-                    metadata: ["event": "roll-started", "service": "\(service.name)", "generation": "\(service.generation)"])
+        let targets = (0..<service.desiredWorkers).compactMap { workerID in
+            slots[WorkerSlot(service: service.id, workerID: workerID)].map { RollingRestart.Target(workerID: workerID, pid: $0.pid) }
+        }
+        startRoll(of: service, targets: targets, reason: "\(targets.count) workers, one at a time")
+    }
+
+    /// Replaces `worker` (older than its service's `max_lifetime`) through the service's roll.
+    func recycle(_ worker: WorkerRecord) {
+        worker.recycleAt = nil
+        let target = RollingRestart.Target(workerID: worker.workerID, pid: worker.pid)
+        logger.info("\(worker.label) reached its maximum lifetime: recycling it",
+                    metadata: workerFields(worker, event: "recycle"))
+        if let roll = rolls[worker.service.id] {
+            if !roll.remaining.contains(target) { roll.remaining.append(target) }
+        } else {
+            startRoll(of: worker.service, targets: [target], reason: "recycling worker(\(worker.workerID))")
+        }
+    }
+
+    private func startRoll(of service: ServiceRegistration, targets: [RollingRestart.Target], reason: String) {
+        rolls[service.id] = RollingRestart(service: service, targets: targets)
+        logger.info("rolling restart of \(service.name): \(reason)",
+                    metadata: ["event": "roll-started", "service": "\(service.name)", "workers": "\(targets.count)"])
         advanceRoll(of: service)
     }
 
@@ -87,13 +111,13 @@ extension Master {
         roll.current = nil
         roll.deadline = nil
         while !roll.remaining.isEmpty {
-            let workerID = roll.remaining.removeFirst()
-            let slot = WorkerSlot(service: service.id, workerID: workerID)
-            // An empty slot (a delayed respawn) or a worker forked since the reload
-            // gets the new generation anyway.
-            guard workerID < service.desiredWorkers, let old = slots[slot], old.generation < service.generation,
+            let target = roll.remaining.removeFirst()
+            let slot = WorkerSlot(service: service.id, workerID: target.workerID)
+            // An empty slot (a delayed respawn) or a worker forked since the target was
+            // queued starts with the new settings anyway.
+            guard target.workerID < service.desiredWorkers, let old = slots[slot], old.pid == target.pid,
                   replacements[slot] == nil else { continue }
-            guard let replacement = spawn(service, workerID: workerID, replacement: true) else {
+            guard let replacement = spawn(service, workerID: target.workerID, replacement: true) else {
                 abortRoll(of: service, because: "cannot fork a replacement for \(old.label)")
                 return
             }

@@ -52,11 +52,13 @@ final class Master {
     /// When the initial workers must all be ready; `nil` once they were, or when disabled.
     private var startupDeadline: MonotonicInstant?
     private var nextWatchdogPing: MonotonicInstant?
-    /// Heartbeats of workers whose service opted in; `nil` when none did.
-    private let heartbeats: HeartbeatBoard?
-    /// How often the master reads the heartbeat board (half the shortest timeout).
-    private let heartbeatCheckInterval: Duration?
+    /// Heartbeats of the workers whose service opted in (`nil` if the mapping failed).
+    private let heartbeats = HeartbeatBoard()
     private var nextHeartbeatCheck: MonotonicInstant?
+    /// When worker lifetimes are checked next, while a service recycles its workers.
+    private var nextLifetimeCheck: MonotonicInstant?
+    /// How often lifetimes are checked for recycling.
+    private static let lifetimeCheckInterval: Duration = .seconds(1)
     private var restarts: [ServiceID: Int] = [:]
     var workers: [pid_t: WorkerRecord] = [:]
     /// The worker filling each slot; workers being stopped no longer fill theirs.
@@ -67,6 +69,8 @@ final class Master {
     var rolls: [ServiceID: RollingRestart] = [:]
     /// A SIGHUP arrived during a rolling restart: reload again once it is over.
     var reloadQueued = false
+    /// A reload is applied, waiting for its rolls to finish before `READY=1`.
+    var reloadInProgress = false
     /// Why the current reload failed in part (an aborted roll), for systemd's status line.
     var reloadFailure: String?
     /// Ready workers filling their slot, per service.
@@ -101,9 +105,6 @@ final class Master {
         self.notifier = SystemdNotifier(logger: logger)
         self.listeners = Listeners.fromEnvironment(logger: logger)
         self.startupDeadline = configuration.startupTimeout.map { .now + $0 }
-        let shortestHeartbeat = services.compactMap(\.heartbeatTimeout).min()
-        self.heartbeatCheckInterval = shortestHeartbeat.map { $0 / 2 }
-        self.heartbeats = shortestHeartbeat == nil ? nil : HeartbeatBoard()
         MasterLogGuard.setInMaster(true)
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
         // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also
@@ -143,7 +144,7 @@ final class Master {
         logger.info("master process started", metadata: ["event": "master-started", "pid": "\(pid)", "services": "\(summary)"])
         notifier.send("MAINPID=\(pid)", "STATUS=starting \(summary)")
         nextWatchdogPing = notifier.watchdogInterval.map { .now + $0 }
-        nextHeartbeatCheck = heartbeatCheckInterval.map { .now + $0 }
+        scheduleHealthChecks()
         spawnMissingWorkers()
         while true {
             publishStatusIfChanged()
@@ -183,7 +184,7 @@ final class Master {
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
         var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline,
-                        nextHeartbeatCheck]
+                        nextHeartbeatCheck, nextLifetimeCheck]
             + rolls.values.map(\.deadline)).compactMap { $0 }.min()
         for pid in stoppingWorkers {
             if let deadline = workers[pid]?.killDeadline, nearest.map({ deadline < $0 }) ?? true {
@@ -466,7 +467,11 @@ final class Master {
         }
         let pidfd = try? Syscall.openPIDFileDescriptor(child)
         let worker = WorkerRecord(service: service, workerID: workerID, pid: child, pidfd: pidfd,
-                                  messages: pipe.readEnd, startedAt: .now, generation: service.generation)
+                                  messages: pipe.readEnd, startedAt: .now)
+        if let lifetime = service.configuration.maxLifetime {
+            let spread = 1 - service.configuration.lifetimeJitter * Double.random(in: 0...1, using: &randomNumbers)
+            worker.recycleAt = worker.startedAt + .nanoseconds(Int64(Double(lifetime.nanoseconds) * spread))
+        }
         worker.heartbeatSlot = heartbeatSlot
         workers[child] = worker
         if replacement {
@@ -488,9 +493,16 @@ final class Master {
         let now = MonotonicInstant.now
         pingWatchdogIfDue(now: now)
         notifier.flushStatus(now: now)
-        if let check = nextHeartbeatCheck, check <= now, let interval = heartbeatCheckInterval {
+        if let check = nextHeartbeatCheck, check <= now {
             checkHeartbeats(now: now)
-            nextHeartbeatCheck = now + interval
+        }
+        if let check = nextLifetimeCheck, check <= now, phase == .running {
+            for worker in slots.values {
+                if let due = worker.recycleAt, due <= now { recycle(worker) }
+            }
+        }
+        if nextHeartbeatCheck.map({ $0 <= now }) == true || nextLifetimeCheck.map({ $0 <= now }) == true {
+            scheduleHealthChecks()
         }
         if let deadline = startupDeadline, deadline <= now, phase == .running {
             startupDeadline = nil
@@ -513,6 +525,14 @@ final class Master {
                            metadata: workerFields(worker, event: "stop-timeout"))
             worker.sendToGroup(.kill)
         }
+    }
+
+    /// Sets the next heartbeat check (half the shortest heartbeat timeout) and lifetime
+    /// check, or none when no service needs them: no timer is armed for nothing.
+    func scheduleHealthChecks() {
+        let now = MonotonicInstant.now
+        nextHeartbeatCheck = services.compactMap(\.heartbeatTimeout).min().map { now + $0 / 2 }
+        nextLifetimeCheck = services.contains { $0.configuration.maxLifetime != nil } ? now + Self.lifetimeCheckInterval : nil
     }
 
     /// SIGABRT to workers whose heartbeat is older than their service's timeout (Swift's

@@ -11,8 +11,6 @@ final class WorkerRecord {
     /// The read end of the worker's message pipe; `nil` once the worker closed it.
     var messages: FileDescriptor?
     let startedAt: MonotonicInstant
-    /// The service's generation when the worker was forked (see rolling restarts).
-    let generation: Int
     var isReady = false
     /// The worker said it exits to be respawned for a reload.
     var announcedReloadExit = false
@@ -24,10 +22,11 @@ final class WorkerRecord {
     var heartbeatSlot: Int?
     /// When the master sent SIGABRT for a missed heartbeat.
     var abortedAt: MonotonicInstant?
+    /// When the worker is due for recycling (its service's `max_lifetime`), if ever.
+    var recycleAt: MonotonicInstant?
 
     init(service: ServiceRegistration, workerID: Int, pid: pid_t, pidfd: FileDescriptor?,
-         messages: FileDescriptor, startedAt: MonotonicInstant, generation: Int) {
-        self.generation = generation
+         messages: FileDescriptor, startedAt: MonotonicInstant) {
         self.service = service
         self.workerID = workerID
         self.pid = pid

@@ -361,11 +361,14 @@ final class Master {
         let service = worker.service
         let policy = service.configuration.restart
         let now = MonotonicInstant.now
-        var recent = recentFailures[service.id, default: []].filter { now - $0 < policy.restartWindow }
-        recent.append(now)
-        recentFailures[service.id] = recent
-        if policy.maximumRestarts > 0, recent.count > policy.maximumRestarts {
-            return (.crashLoop, "\(service.name) had \(recent.count) unrequested worker exits within \(policy.restartWindow), more than max_restarts \(policy.maximumRestarts)")
+        if policy.maximumRestarts > 0 {
+            // At most maximumRestarts + 1 entries: the check needs no more.
+            var recent = recentFailures[service.id, default: []].filter { now - $0 < policy.restartWindow }
+            recent.append(now)
+            recentFailures[service.id] = Array(recent.suffix(policy.maximumRestarts + 1))
+            guard recent.count <= policy.maximumRestarts else {
+                return (.crashLoop, "\(service.name) had \(recent.count) unrequested worker exits within \(policy.restartWindow), more than max_restarts \(policy.maximumRestarts)")
+            }
         }
         guard reason == .failedBeforeReady, policy.minimumUptime > .zero else { return nil }
         let bootFailures = bootFailuresInARow[service.id, default: 0] + 1

@@ -35,7 +35,9 @@ final class SystemdNotifier {
         } else {
             watchdogInterval = nil
             if enabled < 0 {
-                logger.warning("ignoring the watchdog settings (WATCHDOG_USEC, WATCHDOG_PID): \(String(cString: strerror(-enabled)))",
+                let usec = getenv("WATCHDOG_USEC").map { String(cString: $0) } ?? "(unset)"
+                let pid = getenv("WATCHDOG_PID").map { String(cString: $0) } ?? "(unset)"
+                logger.warning("ignoring the watchdog: WATCHDOG_USEC=\(usec) WATCHDOG_PID=\(pid) are not valid (\(String(cString: strerror(-enabled)))); no WATCHDOG=1 will be sent",
                                metadata: ["event": "watchdog-ignored"])
             }
         }
@@ -47,7 +49,8 @@ final class SystemdNotifier {
         let result = sd_notify(0, assignments.joined(separator: "\n"))
         if result < 0, !loggedFailure {
             loggedFailure = true
-            logger.warning("sd_notify failed: \(String(cString: strerror(-result))); further failures are not logged",
+            let socket = getenv("NOTIFY_SOCKET").map { String(cString: $0) } ?? "(unset)"
+            logger.warning("sd_notify to NOTIFY_SOCKET=\(socket) failed: \(String(cString: strerror(-result))); further failures are not logged",
                            metadata: ["event": "notify-failed"])
         }
     }

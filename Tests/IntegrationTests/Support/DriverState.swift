@@ -54,13 +54,14 @@ struct DriverState {
             }
         case "line":
             guard let pid = message.pid, let text = message.text else { return }
-            var lines = output[pid] ?? []
+            // Appended in place: copying the array out and back would copy every earlier line
+            // (quadratic over the thousands of lines of a crash loop).
+            let index = output[pid]?.count ?? 0
             var log = LogLine(text)
-            log?.index = lines.count
+            log?.index = index
             log?.time = message.t
-            lines.append(OutputLine(index: lines.count, stream: message.stream ?? "?", text: text,
-                                    time: message.t, log: log))
-            output[pid] = lines
+            output[pid, default: []].append(OutputLine(index: index, stream: message.stream ?? "?", text: text,
+                                                       time: message.t, log: log))
             journal.append("\(Self.time(message.t)) \(pid) [\(message.stream ?? "?")] \(text)")
         case "exit":
             guard let pid = message.pid, let status = message.status.flatMap(ExitStatus.init) else { return }

@@ -37,6 +37,21 @@ final class TreeService: Service {
     }
 }
 
+/// Ignores SIGTERM, and starts a shell whose background grandchild ignores it too:
+/// only the graceful timeout's SIGKILL to the whole process group ends the tree.
+final class StubbornTreeService: Service {
+    override nonisolated class var name: String { "stubborn-parent" }
+
+    override func run() async throws {
+        signal(SIGTERM, SIG_IGN)
+        let child = try Spawn.run(["/bin/sh", "-c", "trap '' TERM; sleep 3600 & sleep 3600"])
+        emit("spawned tree worker=\(workerID) child=\(child)")
+        while true {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
 /// Reports ready, then spins on the main actor without ever suspending; its heartbeat stops.
 final class SpinningService: Service {
     override nonisolated class var name: String { "spinner" }

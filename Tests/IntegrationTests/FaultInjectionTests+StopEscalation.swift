@@ -96,6 +96,37 @@ extension DaemonSuite.FaultInjectionTests {
             try driver.expectCleanEnd()
         }
 
+        @Test("a tree that ignores SIGTERM: the graceful timeout's SIGKILL reaches the worker's whole group",
+              .timeLimit(.minutes(1)))
+        func escalationReachesTheWholeGroup() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let fixture = try driver.spawn("cotyledon-fixture", ["stubborn-tree", "--workers", "1", "--graceful-timeout", "1"])
+            let worker = try #require(try fixture.waitForEvent("worker-ready").subjectPid)
+            let line = try fixture.waitForLine("the worker spawned its tree") {
+                $0.stream == "stdout" && $0.text.hasPrefix("spawned tree worker=0 child=")
+            }
+            let shell = try #require(Int32(line.text.split(separator: "=").last ?? ""))
+            var tree: [Int32] = []
+            try ProcStatus.waitUntil("the shell has forked its two sleeps", timeout: .seconds(5)) {
+                let grandchildren = try driver.ps().children(of: shell)
+                tree = [shell] + grandchildren.map(\.pid)
+                return grandchildren.count == 2
+            }
+            let mark = fixture.cursor
+            try fixture.stopAndExpectCleanExit(with: SIGTERM, timeout: .seconds(15))
+            #expect(fixture.events("stop-timeout").contains { $0.index >= mark && $0.subjectPid == worker })
+            // The shell and the sleeps all ignored SIGTERM: they died of the group SIGKILL and,
+            // orphaned, were reaped by the master (a subreaper).
+            let reaped = fixture.events("reaped-other").filter { $0.index >= mark }
+            for pid in tree {
+                #expect(reaped.contains { $0.subjectPid == pid && $0.fields["status"] == "killed:SIGKILL" },
+                        "\(pid) of the tree died of SIGKILL; reaped: \(reaped)")
+            }
+            #expect(try driver.ps().filter { tree.contains($0.pid) }.isEmpty)
+            try driver.expectCleanEnd()
+        }
+
         @Test("an orphan escaping with setsid is re-parented to the master; at stop it is ended and logged reaped-other",
               .timeLimit(.minutes(1)))
         func adoptedOrphanIsReaped() throws {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 extern char **environ;
 
@@ -45,4 +46,18 @@ int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count) {
         }
     }
     return 0;
+}
+
+int ccotyledon_peer_uid(int fd, uid_t *uid) {
+    struct ucred credentials;
+    socklen_t size = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) {
+        return -1;
+    }
+    *uid = credentials.uid;
+    return 0;
+}
+
+int ccotyledon_accept(int fd, int flags) {
+    return accept4(fd, NULL, NULL, flags);
 }

@@ -16,6 +16,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     case invalidConfiguration(service: String, problem: String)
     /// A second ``ServiceManager`` was created in the same process.
     case secondManager
+    /// The control socket could not be created.
+    case controlSocket(String)
     /// A system call the master cannot do without failed.
     case systemCallFailed(call: String, errno: Errno)
 
@@ -36,6 +38,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
             return "service \"\(service)\": invalid settings: \(problem)"
         case .secondManager:
             return "only one ServiceManager may exist per process; register every service on the first one"
+        case .controlSocket(let problem):
+            return problem
         case .systemCallFailed(let call, let errno):
             return "\(call) failed: \(errno); the supervisor cannot start without it"
         }

@@ -35,6 +35,7 @@ public final class ServiceManager {
     private var services: [ServiceRegistration] = []
     private var hooks = Hooks()
     private var loadConfiguration: (() throws -> ManagerConfiguration)?
+    private let controlSocketPath: String?
     private var master: Master?
     private var runStarted = false
 
@@ -54,11 +55,12 @@ public final class ServiceManager {
         gracefulShutdownTimeout: Duration = ManagerConfiguration.defaultGracefulShutdownTimeout,
         restartPolicy: RestartPolicy = .default,
         startupTimeout: Duration? = ManagerConfiguration.defaultStartupTimeout,
+        controlSocket: String? = nil,
         logger: Logger = Logger(label: "cotyledon")
     ) throws(CotyledonError) {
         try self.init(
             configuration: ManagerConfiguration(gracefulShutdownTimeout: gracefulShutdownTimeout, startupTimeout: startupTimeout),
-            restartPolicy: restartPolicy, logger: logger)
+            restartPolicy: restartPolicy, controlSocket: controlSocket, logger: logger)
     }
 
     /// Creates the process's only manager from a configuration (typically loaded with
@@ -68,13 +70,16 @@ public final class ServiceManager {
     /// - Parameters:
     ///   - configuration: manager-level settings and per-service settings by name.
     ///   - restartPolicy: for services the configuration does not name.
+    ///   - controlSocket: where the master serves its control socket (see
+    ///     ``defaultControlSocketPath(program:)``); `nil`: no control socket.
     ///   - logger: where the master and workers log their events; its level is set from
     ///     `configuration.logLevel`.
     /// - Throws: ``CotyledonError/secondManager`` if this process already created one.
     public init(
         configuration: ManagerConfiguration, restartPolicy: RestartPolicy = .default,
-        logger: Logger = Logger(label: "cotyledon")
+        controlSocket: String? = nil, logger: Logger = Logger(label: "cotyledon")
     ) throws(CotyledonError) {
+        self.controlSocketPath = controlSocket
         guard ServiceManager.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw .secondManager
         }
@@ -145,6 +150,13 @@ public final class ServiceManager {
         return id
     }
 
+    /// The conventional control socket path for `program`: `$RUNTIME_DIRECTORY/control.sock`
+    /// under systemd (`RuntimeDirectory=`), else `/run/<program>/control.sock` for root,
+    /// else `$XDG_RUNTIME_DIR/<program>/control.sock` or `/tmp/<program>-<uid>/control.sock`.
+    public static func defaultControlSocketPath(program: String? = nil) -> String {
+        ControlSocket.defaultPath(program: program ?? ProgramName.current)
+    }
+
     /// Sets how a reload (SIGHUP) gets the new configuration: the closure runs in the
     /// master, synchronously (read a file; start no thread). When it throws, the reload
     /// fails as a whole: the error is logged and shown in systemd's `STATUS=`, the old
@@ -206,7 +218,7 @@ public final class ServiceManager {
         guard threads == 1 else { throw .multiThreaded(threads: threads) }
         runStarted = true
         let master = try Master(services: services, hooks: hooks, configuration: configuration,
-                                loadConfiguration: loadConfiguration, logger: logger)
+                                loadConfiguration: loadConfiguration, controlSocketPath: controlSocketPath, logger: logger)
         self.master = master
         master.run()
     }

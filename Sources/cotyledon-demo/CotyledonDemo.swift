@@ -46,6 +46,11 @@ struct CotyledonDemo: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Seconds of the --max-restarts window; overrides the file (default 60).")
     var restartWindow: Double?
 
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Path of the control socket for cotyledonctl, or \"none\" (default: $RUNTIME_DIRECTORY/control.sock under systemd, /run/cotyledon-demo/control.sock as root, else under $XDG_RUNTIME_DIR or /tmp).",
+        valueName: "path"))
+    var controlSocket: String?
+
     @Option(name: .long, parsing: .unconditional, help: "Seconds between two \"Doing stuff\" lines of a worker.")
     var interval: Double = 1
 
@@ -98,7 +103,8 @@ struct CotyledonDemo: ParsableCommand {
         let interval = Duration.seconds(self.interval)
         let port = echoPort
         do {
-            let manager = try ServiceManager(configuration: configuration)
+            let socket = controlSocket == "none" ? nil : controlSocket ?? ServiceManager.defaultControlSocketPath()
+            let manager = try ServiceManager(configuration: configuration, controlSocket: socket)
             try manager.add(name: PrinterService.name, reloadsInPlace: PrinterService.reloadsInPlace) { workerID in
                 PrinterService(workerID: workerID, interval: interval)
             }

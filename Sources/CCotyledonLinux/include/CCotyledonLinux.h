@@ -78,6 +78,12 @@ static inline int ccotyledon_wcoredump(int status) { return WCOREDUMP(status); }
 /// to `fd` (a non-blocking pipe): the self-pipe technique, async-signal-safe.
 int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count);
 
+/// `accept4(fd, NULL, NULL, flags)` (needs _GNU_SOURCE, so not importable directly).
+int ccotyledon_accept(int fd, int flags);
+
+/// The uid of the peer of a connected unix socket (SO_PEERCRED); -1 on error.
+int ccotyledon_peer_uid(int fd, uid_t *uid);
+
 /// The process environment array, for the process-title code that moves it.
 char **ccotyledon_environ_get(void);
 void ccotyledon_environ_set(char **environment);

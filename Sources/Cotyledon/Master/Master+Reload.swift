@@ -35,6 +35,7 @@ extension Master {
             logger.error("reload failed, keeping the running configuration: \(error)",
                          metadata: ["event": "reload-failed", "error": "\(error)"])
             notifier.send("READY=1", "STATUS=reload failed: \(error)")
+            answerReloadWaiters(failure: "\(error)")
             return
         }
         for hook in hooks.reload {
@@ -73,10 +74,35 @@ extension Master {
         guard reloadInProgress else { return }
         reloadInProgress = false
         logger.info("reload complete", metadata: ["event": "reload-complete", "result": "\(reloadFailure == nil ? "success" : "failed")"])
+        answerReloadWaiters(failure: reloadFailure)
         notifier.ready(status: reloadFailure.map { "reload failed: \($0)" } ?? statusText())
     }
 
     // MARK: - Rolling restarts
+
+    /// Restarts every worker of `service` through a readiness-gated roll (control socket).
+    func restart(_ service: ServiceRegistration) {
+        if let roll = rolls[service.id] {
+            for workerID in 0..<service.desiredWorkers {
+                if let worker = slots[WorkerSlot(service: service.id, workerID: workerID)] {
+                    let target = RollingRestart.Target(workerID: workerID, pid: worker.pid)
+                    if !roll.remaining.contains(target) { roll.remaining.append(target) }
+                }
+            }
+        } else {
+            startRoll(of: service)
+        }
+    }
+
+    /// Replaces one worker the same way (control socket).
+    func restart(_ worker: WorkerRecord) {
+        let target = RollingRestart.Target(workerID: worker.workerID, pid: worker.pid)
+        if let roll = rolls[worker.service.id] {
+            if !roll.remaining.contains(target) { roll.remaining.append(target) }
+        } else {
+            startRoll(of: worker.service, targets: [target], reason: "restarting worker(\(worker.workerID))")
+        }
+    }
 
     private func startRoll(of service: ServiceRegistration) {
         let targets = (0..<service.desiredWorkers).compactMap { workerID in

@@ -37,7 +37,7 @@ final class Master {
     private let pid: pid_t
     private let listeners: Listeners
     private let signals: SignalFileDescriptor
-    private var events: EventPoll
+    var events: EventPoll
     /// The epoll token of the signalfd; worker pipes use their pid.
     private static let signalToken = UInt64.max
     /// Workers hold the read end; the write end lives only here, so EOF tells them the master is gone.
@@ -59,7 +59,7 @@ final class Master {
     private var nextLifetimeCheck: MonotonicInstant?
     /// How often lifetimes are checked for recycling.
     private static let lifetimeCheckInterval: Duration = .seconds(1)
-    private var restarts: [ServiceID: Int] = [:]
+    var restarts: [ServiceID: Int] = [:]
     var workers: [pid_t: WorkerRecord] = [:]
     /// The worker filling each slot; workers being stopped no longer fill theirs.
     var slots: [WorkerSlot: WorkerRecord] = [:]
@@ -73,6 +73,15 @@ final class Master {
     var reloadInProgress = false
     /// Why the current reload failed in part (an aborted roll), for systemd's status line.
     var reloadFailure: String?
+    /// The control socket, when one was asked for.
+    let control: ControlSocket?
+    var controlClients: [UInt64: ControlClient] = [:]
+    var nextControlClientID: UInt64 = 0
+    /// A spare descriptor given up to accept (and drop) a connection when out of descriptors.
+    var reserveDescriptor: Int32 = -1
+    /// Unrequested exits per worker id, and how each id's last worker ended, for `status`.
+    var slotRestarts: [WorkerSlot: Int] = [:]
+    var lastExits: [WorkerSlot: String] = [:]
     /// Ready workers filling their slot, per service.
     var readyWorkers: [ServiceID: Int] = [:]
     /// Workers with an armed kill deadline.
@@ -95,7 +104,8 @@ final class Master {
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
     init(services: [ServiceRegistration], hooks: Hooks, configuration: ManagerConfiguration,
-         loadConfiguration: (() throws -> ManagerConfiguration)?, logger: Logger) throws(CotyledonError) {
+         loadConfiguration: (() throws -> ManagerConfiguration)?, controlSocketPath: String?,
+         logger: Logger) throws(CotyledonError) {
         self.services = services
         self.hooks = hooks
         self.configuration = configuration
@@ -131,6 +141,18 @@ final class Master {
             throw .systemCallFailed(call: "pipe2", errno: error)
         }
         descriptorLimit = FileDescriptorLimit.raiseToHardLimit()
+        if let controlSocketPath {
+            do {
+                let control = try ControlSocket(path: controlSocketPath)
+                try? events.add(control.descriptor, token: Self.controlListenerToken)
+                self.control = control
+            } catch {
+                throw .controlSocket("\(error)")
+            }
+            reserveDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        } else {
+            control = nil
+        }
         // Orphans of the workers' children are re-parented here rather than to init: the
         // master reaps them and takes them down when it stops (as PID 1 it gets them anyway).
         _ = ccotyledon_set_child_subreaper(1)
@@ -143,6 +165,9 @@ final class Master {
         let summary = services.map { "\($0.name):\($0.desiredWorkers)" }.joined(separator: ",")
         logger.info("master process started", metadata: ["event": "master-started", "pid": "\(pid)", "services": "\(summary)"])
         notifier.send("MAINPID=\(pid)", "STATUS=starting \(summary)")
+        if let control {
+            logger.info("control socket listening at \(control.path)", metadata: ["event": "control-listening", "path": "\(control.path)"])
+        }
         nextWatchdogPing = notifier.watchdogInterval.map { .now + $0 }
         scheduleHealthChecks()
         spawnMissingWorkers()
@@ -172,6 +197,10 @@ final class Master {
         for event in ready {
             if event.token == Self.signalToken {
                 signalsArrived = true
+            } else if event.token == Self.controlListenerToken {
+                acceptControlClients()
+            } else if event.token >= Self.controlClientTokenBase {
+                serviceControlClient(token: event.token, events: event.events)
             } else if let worker = workers[pid_t(truncatingIfNeeded: event.token)] {
                 readMessages(from: worker)
             }
@@ -184,7 +213,7 @@ final class Master {
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
         var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline,
-                        nextHeartbeatCheck, nextLifetimeCheck]
+                        nextHeartbeatCheck, nextLifetimeCheck, nextControlDeadline]
             + rolls.values.map(\.deadline)).compactMap { $0 }.min()
         for pid in stoppingWorkers {
             if let deadline = workers[pid]?.killDeadline, nearest.map({ deadline < $0 }) ?? true {
@@ -331,6 +360,7 @@ final class Master {
     private func workerExited(_ worker: WorkerRecord, status: WorkerExitStatus) {
         readMessages(from: worker)
         worker.closeDescriptors()
+        lastExits[worker.slot] = status.token
         if let slot = worker.heartbeatSlot { heartbeats?.release(slot) }
         vacateSlot(of: worker)
         replacementExited(worker, status: status)
@@ -395,6 +425,7 @@ final class Master {
               worker.workerID < worker.service.desiredWorkers, slots[slot] == nil else { return }
         guard reason.isFailure else { return } // reload: respawned by the next spawn pass, at once
         restarts[worker.service.id, default: 0] += 1
+        slotRestarts[slot, default: 0] += 1
         let policy = worker.service.configuration.restart
         let uptime = MonotonicInstant.now - worker.startedAt
         let failures = uptime < policy.minimumUptime ? (consecutiveEarlyFailures[slot] ?? 0) + 1 : 0
@@ -495,6 +526,7 @@ final class Master {
     private func fireDueDeadlines() {
         let now = MonotonicInstant.now
         pingWatchdogIfDue(now: now)
+        closeIdleControlClients(now: now)
         notifier.flushStatus(now: now)
         if let check = nextHeartbeatCheck, check <= now {
             checkHeartbeats(now: now)
@@ -574,7 +606,7 @@ final class Master {
 
     // MARK: - Stopping
 
-    private func beginStop(fast: Bool) {
+    func beginStop(fast: Bool) {
         switch phase {
         case .running:
             phase = .stopping(fast: fast)
@@ -585,6 +617,7 @@ final class Master {
                 runHook("terminate", hook.name) { try hook.body() }
             }
             signalAdoptedProcesses(.terminate)
+            answerReloadWaiters(failure: "the daemon is stopping")
             delayedRespawns.removeAll()
             rolls.removeAll()
             reloadQueued = false
@@ -643,6 +676,7 @@ final class Master {
 
     private func exitMaster(status: Int32? = nil) -> Never {
         let status = status ?? exitStatus.rawValue
+        control?.remove()
         // Nothing adopted outlives the master.
         for adopted in adoptedProcesses() {
             Syscall.send(.kill, toProcess: adopted)

@@ -28,6 +28,14 @@ struct EventPoll {
         try Syscall.retrying { epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, &event) }
     }
 
+    /// Changes what `fd` is watched for: input, and output too when `writable`.
+    func modify(_ fd: Int32, token: UInt64, writable: Bool) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+        event.data.u64 = token
+        _ = epoll_ctl(descriptor.rawValue, EPOLL_CTL_MOD, fd, &event)
+    }
+
     /// Waits up to `timeout` milliseconds (-1: forever) for ready descriptors; an
     /// interrupted wait returns none.
     mutating func wait(timeout: Int32) throws(Errno) -> [Event] {

@@ -1,0 +1,254 @@
+import CCotyledonLinux
+import Foundation
+import Glibc
+import Logging
+import SystemPackage
+
+/// The control socket, served from the master's loop: non-blocking accepts and I/O,
+/// bounded request size and client count, per-client buffers and idle deadlines, peers
+/// checked with `SO_PEERCRED`. A slow or stuck client costs the loop nothing but its
+/// buffer; supervision never waits for one.
+extension Master {
+    static let controlListenerToken = UInt64.max - 1
+    static let controlClientTokenBase: UInt64 = 1 << 40
+    /// Clients served at once; more are answered `busy` and closed.
+    static let maximumControlClients = 64
+
+    // MARK: - Connections
+
+    func acceptControlClients() {
+        guard let control else { return }
+        while true {
+            let fd = ccotyledon_accept(control.descriptor.rawValue, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+            if fd < 0 {
+                if errno == EINTR { continue }
+                if (errno == EMFILE || errno == ENFILE), shedConnectionWithReserveDescriptor(control) { continue }
+                return
+            }
+            let descriptor = FileDescriptor(rawValue: fd)
+            var uid: uid_t = 0
+            guard ccotyledon_peer_uid(fd, &uid) == 0, uid == 0 || uid == geteuid() else {
+                reject(descriptor, ControlFailure("permission-denied", "only root and uid \(geteuid()) may control this daemon"))
+                continue
+            }
+            guard controlClients.count < Self.maximumControlClients else {
+                reject(descriptor, ControlFailure("busy", "too many control clients (\(Self.maximumControlClients)); retry later"))
+                continue
+            }
+            nextControlClientID += 1
+            let client = ControlClient(id: Self.controlClientTokenBase + nextControlClientID, descriptor: descriptor)
+            controlClients[client.id] = client
+            do {
+                try events.add(descriptor, token: client.id)
+            } catch {
+                closeControlClient(client)
+            }
+        }
+    }
+
+    /// Out of descriptors: free the reserve one, accept and drop a waiting connection so
+    /// the listener does not stay readable forever (no spinning), then re-arm the reserve.
+    private func shedConnectionWithReserveDescriptor(_ control: ControlSocket) -> Bool {
+        guard reserveDescriptor >= 0 else { return false }
+        close(reserveDescriptor)
+        let fd = ccotyledon_accept(control.descriptor.rawValue, Int32(SOCK_CLOEXEC.rawValue))
+        if fd >= 0 { close(fd) }
+        reserveDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        logger.warning("out of file descriptors: a control connection was dropped", metadata: ["event": "control-emfile"])
+        return fd >= 0
+    }
+
+    private func reject(_ descriptor: FileDescriptor, _ failure: ControlFailure) {
+        var line = Self.encode(failure)
+        _ = line.withUnsafeMutableBytes { send(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        Syscall.close(descriptor)
+    }
+
+    func closeControlClient(_ client: ControlClient) {
+        controlClients[client.id] = nil
+        Syscall.close(client.descriptor) // also removes it from epoll
+    }
+
+    /// Reads requests, answers them, writes what the socket takes.
+    func serviceControlClient(token: UInt64, events ready: UInt32) {
+        guard let client = controlClients[token] else { return }
+        if ready & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+            var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+            var peerClosed = false
+            while true {
+                let count = recv(client.descriptor.rawValue, &chunk, chunk.count, Int32(MSG_DONTWAIT))
+                if count > 0 {
+                    client.input.append(contentsOf: chunk[0..<count])
+                    if client.input.count > ControlClient.maximumRequestSize * 2 { break }
+                    continue
+                }
+                if count < 0, errno == EINTR { continue }
+                peerClosed = count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+                break
+            }
+            client.idleDeadline = .now + ControlClient.idleTimeout
+            if let lines = client.takeLines() {
+                for line in lines where !line.isEmpty {
+                    if let response = handleControlRequest(line, from: client) { client.output += response }
+                }
+            } else {
+                client.output += Self.encode(ControlFailure("request-too-large", "requests are limited to \(ControlClient.maximumRequestSize) bytes"))
+                client.closeAfterWrite = true
+            }
+            if peerClosed && !client.waitsForReload {
+                client.closeAfterWrite = true
+            }
+        }
+        writeControlOutput(client)
+    }
+
+    /// Flushes `client`'s output, watching for writability only while some is left.
+    func writeControlOutput(_ client: ControlClient) {
+        guard client.flush(), client.output.count <= ControlClient.maximumPendingOutput else {
+            closeControlClient(client)
+            return
+        }
+        if client.output.isEmpty && client.closeAfterWrite {
+            closeControlClient(client)
+            return
+        }
+        events.modify(client.descriptor.rawValue, token: client.id, writable: !client.output.isEmpty)
+    }
+
+    /// Closes clients idle past their deadline (not those waiting for a reload).
+    func closeIdleControlClients(now: MonotonicInstant) {
+        for client in controlClients.values where !client.waitsForReload && client.idleDeadline <= now {
+            closeControlClient(client)
+        }
+    }
+
+    /// The nearest idle deadline among the clients.
+    var nextControlDeadline: MonotonicInstant? {
+        controlClients.values.filter { !$0.waitsForReload }.map(\.idleDeadline).min()
+    }
+
+    /// Answers the clients waiting for a reload (`reload --wait`).
+    func answerReloadWaiters(failure: String?) {
+        for client in controlClients.values where client.waitsForReload {
+            client.waitsForReload = false
+            client.output += failure.map { Self.encode(ControlFailure("reload-failed", $0)) } ?? Self.encode(["v": 1, "ok": true] as [String: Any])
+            writeControlOutput(client)
+        }
+    }
+
+    // MARK: - Requests
+
+    /// The response line for one request, or `nil` when it is answered later (reload --wait).
+    private func handleControlRequest(_ line: [UInt8], from client: ControlClient) -> [UInt8]? {
+        let request: ControlRequest
+        do {
+            request = try JSONDecoder().decode(ControlRequest.self, from: Data(line))
+        } catch {
+            return Self.encode(ControlFailure("bad-request", "not a valid request: \(error)"))
+        }
+        guard request.v == 1 else {
+            return Self.encode(ControlFailure("unsupported-version", "protocol version \(request.v) is not supported; this daemon speaks version 1"))
+        }
+        do {
+            return try perform(request, for: client)
+        } catch let failure as ControlFailure {
+            return Self.encode(failure)
+        } catch {
+            return Self.encode(ControlFailure("bad-request", "\(error)"))
+        }
+    }
+
+    private func perform(_ request: ControlRequest, for client: ControlClient) throws -> [UInt8]? {
+        if request.command == "status" {
+            return Self.encode(status())
+        }
+        if request.command == "stop" {
+            beginStop(fast: request.fast ?? false)
+            return Self.encode(["v": 1, "ok": true] as [String: Any])
+        }
+        guard phase == .running else {
+            throw ControlFailure("stopping", "the daemon is stopping")
+        }
+        switch request.command {
+        case "scale":
+            let service = try namedService(request.service)
+            guard let workers = request.workers else { throw ControlFailure("bad-request", "scale needs \"workers\"") }
+            let bounds = service.configuration.minWorkers...service.configuration.maxWorkers
+            guard bounds.contains(workers) else {
+                throw ControlFailure("invalid-workers", "\(service.name) takes \(bounds.lowerBound)...\(bounds.upperBound) workers, not \(workers)")
+            }
+            scale(service, to: workers)
+            return Self.encode(["v": 1, "ok": true, "workers": workers] as [String: Any])
+        case "reload":
+            if request.wait == true { client.waitsForReload = true }
+            reload()
+            return request.wait == true ? nil : Self.encode(["v": 1, "ok": true] as [String: Any])
+        case "restart":
+            let service = try namedService(request.service)
+            if let workerID = request.worker {
+                guard let worker = slots[WorkerSlot(service: service.id, workerID: workerID)] else {
+                    throw ControlFailure("unknown-worker", "\(service.name) has no running worker \(workerID)")
+                }
+                restart(worker)
+            } else {
+                restart(service)
+            }
+            return Self.encode(["v": 1, "ok": true] as [String: Any])
+        case "log-level":
+            guard let name = request.level, let level = Logger.Level(rawValue: name) else {
+                throw ControlFailure("bad-request", "log-level needs \"level\": one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            logger.logLevel = level
+            logger.notice("log level set to \(level)", metadata: ["event": "log-level", "level": "\(level)"])
+            return Self.encode(["v": 1, "ok": true] as [String: Any])
+        default:
+            throw ControlFailure("unknown-command", "unknown command \"\(request.command)\": use status, scale, reload, stop, restart or log-level")
+        }
+    }
+
+    private func namedService(_ name: String?) throws -> ServiceRegistration {
+        guard let name else { throw ControlFailure("bad-request", "this command needs \"service\"") }
+        guard let service = services.first(where: { $0.name == name }) else {
+            throw ControlFailure("unknown-service", "no service \"\(name)\": this daemon runs \(services.map(\.name).joined(separator: ", "))")
+        }
+        return service
+    }
+
+    private func status() -> ControlStatus {
+        let now = MonotonicInstant.now
+        return ControlStatus(
+            pid: getpid(), phase: phase == .running ? "running" : "stopping",
+            services: services.map { service in
+                let members = workers.values.filter { $0.service === service }.sorted { ($0.workerID, $0.pid) < ($1.workerID, $1.pid) }
+                return ControlStatus.Service(
+                    name: service.name, configured: service.desiredWorkers,
+                    running: members.count, ready: readyWorkers[service.id, default: 0],
+                    restarts: restarts[service.id, default: 0],
+                    workers: members.map { worker in
+                        ControlStatus.Worker(
+                            id: worker.workerID, pid: worker.pid,
+                            state: worker.stopRequest != nil ? "stopping" : worker.isReady ? "ready" : "starting",
+                            uptime: (now - worker.startedAt).secondsValue,
+                            restarts: slotRestarts[worker.slot, default: 0],
+                            lastExit: lastExits[worker.slot])
+                    })
+            })
+    }
+
+    // MARK: - Encoding
+
+    static func encode(_ failure: ControlFailure) -> [UInt8] {
+        encode(["v": 1, "ok": false, "code": failure.code, "error": failure.message] as [String: Any])
+    }
+
+    static func encode(_ object: [String: Any]) -> [UInt8] {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Array(data) + [0x0A]
+    }
+
+    static func encode(_ status: ControlStatus) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array((try? encoder.encode(status)) ?? Data("{}".utf8)) + [0x0A]
+    }
+}

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Cotyledon", targets: ["Cotyledon"]),
         .executable(name: "cotyledon-demo", targets: ["cotyledon-demo"]),
+        .executable(name: "cotyledonctl", targets: ["cotyledonctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -43,6 +44,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The control socket's client: small, it depends on nothing of Cotyledon.
+        .executableTarget(
+            name: "cotyledonctl",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/cotyledonctl"
         ),
         // Small daemons that exercise API misuse, hooks and failure modes for the integration tests.
         .executableTarget(

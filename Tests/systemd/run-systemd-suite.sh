@@ -79,6 +79,7 @@ make_root() {
     cp "$repo/config/cotyledon-demo.yaml" "$root/etc/cotyledon-demo.yaml"
     mkdir -p "$root/opt/cotyledon" "$root/usr/local/bin" "$root/etc/systemd/system/cotyledon-demo.service.d"
     ln -sf /opt/cotyledon/cotyledon-demo "$root/usr/local/bin/cotyledon-demo"
+    ln -sf /opt/cotyledon/cotyledonctl "$root/usr/local/bin/cotyledonctl"
     rm -f "$root/etc/systemd/system/cotyledon-demo.service.d/"*.conf
     # Nothing but what the suite starts.
     ln -sf /dev/null "$root/etc/systemd/system/systemd-timesyncd.service"
@@ -165,6 +166,26 @@ test_reload_reaches_workers() {
         pass "systemctl reload: every worker reloaded ($((after - before)) reloads), unit active"
     else
         fail "systemctl reload reaches every worker" "$(journal cotyledon-demo.service | tail)"
+    fi
+}
+
+test_bad_config_fails_reload() {
+    cp "$root/etc/cotyledon-demo.yaml" "$root/etc/cotyledon-demo.yaml.good"
+    printf 'services:\n  printer:\n    workers: 2\n    wrokers: 3\n' > "$root/etc/cotyledon-demo.yaml"
+    local output
+    if output=$(inside systemctl reload cotyledon-demo.service 2>&1); then
+        fail "systemctl reload reports a bad configuration" "it succeeded: $output"
+    elif [ "$(prop cotyledon-demo.service ActiveState)" = active ] \
+        && status_text | grep -q "^reload failed: /etc/cotyledon-demo.yaml:4:5"; then
+        pass "systemctl reload fails on a bad file (cotyledonctl reload --wait), unit still active, StatusText names the line"
+    else
+        fail "systemctl reload reports a bad configuration" "StatusText=$(status_text) ActiveState=$(prop cotyledon-demo.service ActiveState)"
+    fi
+    mv "$root/etc/cotyledon-demo.yaml.good" "$root/etc/cotyledon-demo.yaml"
+    if inside systemctl reload cotyledon-demo.service; then
+        pass "systemctl reload succeeds again once the file is fixed"
+    else
+        fail "systemctl reload succeeds once the file is fixed" "$(journal cotyledon-demo.service | tail -5)"
     fi
 }
 
@@ -271,6 +292,7 @@ else
     test_start_waits_for_ready && {
         test_titles_and_notify_access
         test_reload_reaches_workers
+        test_bad_config_fails_reload
         test_worker_kill_is_repaired
         test_stop_leaves_nothing
     }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+
+/// The options every command shares: where the socket is and how to print the answer.
+struct ControlOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The daemon's control socket (default: $COTYLEDON_CONTROL_SOCKET, else $RUNTIME_DIRECTORY/control.sock, else /run/cotyledon-demo/control.sock as root, else $XDG_RUNTIME_DIR/cotyledon-demo/control.sock or /tmp/cotyledon-demo-<uid>/control.sock).",
+        valueName: "path"))
+    var socket: String?
+
+    @Flag(name: .long, help: "Print the daemon's answer as it came (one JSON object) instead of a table or sentence.")
+    var json = false
+
+    /// Sends `request`, waits for the answer and prints it.
+    ///
+    /// On success, prints `describe(answer)` (or the raw answer with `--json`). Otherwise
+    /// writes the reason to stderr (and the raw answer to stdout with `--json`, when there is
+    /// one) and exits with the matching ``ControlExitCode``.
+    /// - Parameters:
+    ///   - timeout: for connecting and answering together.
+    ///   - describe: the human-readable text of a successful answer.
+    func perform(
+        _ request: ControlRequest, timeout: Duration = .seconds(5),
+        describe: (ControlResponse) throws(ControlFailure) -> String
+    ) throws {
+        let path = ControlSocketPath.resolve(explicit: socket)
+        do {
+            let response = try exchange(request, path: path, timeout: timeout)
+            if json { print(response.line) }
+            guard response.ok else { throw response.failure }
+            let text = try describe(response)
+            if !json && !text.isEmpty { print(text) }
+        } catch let failure as ControlFailure {
+            FileHandle.standardError.write(Data("cotyledonctl: \(failure.message)\n".utf8))
+            throw ExitCode(failure.exitCode.rawValue)
+        }
+    }
+
+    /// Connects, sends `request` and reads one answer, all before `timeout` from now.
+    private func exchange(_ request: ControlRequest, path: String, timeout: Duration) throws(ControlFailure) -> ControlResponse {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let connection = try ControlConnection(path: path, deadline: deadline)
+        try connection.send(request.line(), deadline: deadline)
+        do {
+            return try ControlResponse(connection.receiveLine(deadline: deadline))
+        } catch let failure where failure.exitCode == .timedOut {
+            throw ControlFailure(.timedOut, "\(failure.message); gave up after \(timeout.components.seconds) s")
+        }
+    }
+}

@@ -1,0 +1,1 @@
+CotyledonControl.main()

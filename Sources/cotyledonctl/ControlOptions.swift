@@ -13,7 +13,7 @@ struct ControlOptions: ParsableArguments {
 
     /// Sends `request`, waits for the answer and prints it.
     ///
-    /// On success, prints `describe(answer)` (or the raw answer with `--json`). Otherwise
+    /// On success, prints `describe(answer)`, or with `--json` the raw answer as it came. Otherwise
     /// writes the reason to stderr (and the raw answer to stdout with `--json`, when there is
     /// one) and exits with the matching ``ControlExitCode``.
     /// - Parameters:
@@ -28,8 +28,9 @@ struct ControlOptions: ParsableArguments {
             let response = try exchange(request, path: path, timeout: timeout)
             if json { print(response.line) }
             guard response.ok else { throw response.failure }
+            guard !json else { return }
             let text = try describe(response)
-            if !json && !text.isEmpty { print(text) }
+            if !text.isEmpty { print(text) }
         } catch let failure as ControlFailure {
             FileHandle.standardError.write(Data("cotyledonctl: \(failure.message)\n".utf8))
             throw ExitCode(failure.exitCode.rawValue)

@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// `cotyledonctl log-level LEVEL`: change the master's and workers' log level until the next reload.
+/// `cotyledonctl log-level LEVEL`: change the daemon's log level until the next reload.
 struct LogLevelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log-level",
-        abstract: "Set the log level of the master and its workers (until the next reload).")
+        abstract: "Set the daemon's log level (until the next reload).")
 
     /// The levels of swift-log, most verbose first.
     static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

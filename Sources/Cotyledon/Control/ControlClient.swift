@@ -27,11 +27,12 @@ final class ControlClient {
         self.idleDeadline = .now + Self.idleTimeout
     }
 
-    /// The complete request lines received so far, removed from the buffer; `nil` when
-    /// the pending line is longer than ``maximumRequestSize``.
+    /// The complete request lines received so far, removed from the buffer; `nil` when a
+    /// line (complete or pending) is longer than ``maximumRequestSize``.
     func takeLines() -> [[UInt8]]? {
         var lines: [[UInt8]] = []
         while let newline = input.firstIndex(of: 0x0A) {
+            guard newline <= Self.maximumRequestSize else { return nil }
             lines.append(Array(input[..<newline]))
             input.removeSubrange(...newline)
         }

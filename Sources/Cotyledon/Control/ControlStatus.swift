@@ -7,6 +7,21 @@ struct ControlStatus: Encodable {
         let uptime: Double
         let restarts: Int
         let lastExit: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, pid, state, uptime, restarts, lastExit
+        }
+
+        /// Encodes every key, `lastExit` as `null` before any exit.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(pid, forKey: .pid)
+            try container.encode(state, forKey: .state)
+            try container.encode(uptime, forKey: .uptime)
+            try container.encode(restarts, forKey: .restarts)
+            try container.encode(lastExit, forKey: .lastExit)
+        }
     }
 
     struct Service: Encodable {

@@ -198,8 +198,11 @@ extension Master {
             guard let name = request.level, let level = Logger.Level(rawValue: name) else {
                 throw ControlFailure("bad-request", "log-level needs \"level\": one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            logger.logLevel = level
+            // Logged at the more verbose of the two levels, so the change itself shows.
+            let previous = logger.logLevel
+            logger.logLevel = min(previous, level)
             logger.notice("log level set to \(level)", metadata: ["event": "log-level", "level": "\(level)"])
+            logger.logLevel = level
             return Self.encode(["v": 1, "ok": true] as [String: Any])
         default:
             throw ControlFailure("unknown-command", "unknown command \"\(request.command)\": use status, scale, reload, stop, restart or log-level")

@@ -103,7 +103,8 @@ struct CotyledonDemo: ParsableCommand {
         let interval = Duration.seconds(self.interval)
         let port = echoPort
         do {
-            let socket = controlSocket == "none" ? nil : controlSocket ?? ServiceManager.defaultControlSocketPath()
+            let path = controlSocket ?? configuration.controlSocket ?? ServiceManager.defaultControlSocketPath()
+            let socket = path == "none" ? nil : path
             let manager = try ServiceManager(configuration: configuration, controlSocket: socket)
             try manager.add(name: PrinterService.name, reloadsInPlace: PrinterService.reloadsInPlace) { workerID in
                 PrinterService(workerID: workerID, interval: interval)

@@ -24,6 +24,9 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
     public var startupTimeout: Duration?
     /// The settings of each service, by service name; default none.
     public var services: [String: ServiceConfiguration]
+    /// Where the master serves its control socket; `nil`: the daemon's default. Read at
+    /// start only (a reload cannot move a listening socket).
+    public var controlSocket: String?
 
     /// The default ``gracefulShutdownTimeout``: 60 seconds.
     public static let defaultGracefulShutdownTimeout: Duration = .seconds(60)
@@ -41,8 +44,10 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
         logLevel: Logger.Level = .info,
         gracefulShutdownTimeout: Duration = ManagerConfiguration.defaultGracefulShutdownTimeout,
         startupTimeout: Duration? = ManagerConfiguration.defaultStartupTimeout,
-        services: [String: ServiceConfiguration] = [:]
+        services: [String: ServiceConfiguration] = [:],
+        controlSocket: String? = nil
     ) {
+        self.controlSocket = controlSocket
         self.logLevel = logLevel
         self.gracefulShutdownTimeout = gracefulShutdownTimeout
         self.startupTimeout = startupTimeout
@@ -54,6 +59,7 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
         case gracefulShutdownTimeout = "graceful_shutdown_timeout"
         case startupTimeout = "startup_timeout"
         case services
+        case controlSocket = "control_socket"
     }
 
     /// Decodes the settings; every key is optional.
@@ -73,6 +79,7 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
         if let value = try container.decodeSecondsIfPresent(forKey: .gracefulShutdownTimeout) { gracefulShutdownTimeout = value }
         if let value = try container.decodeSecondsIfPresent(forKey: .startupTimeout) { startupTimeout = value == .zero ? nil : value }
         if let value = try container.decodeIfPresent([String: ServiceConfiguration].self, forKey: .services) { services = value }
+        controlSocket = try container.decodeIfPresent(String.self, forKey: .controlSocket)
     }
 
     /// Encodes every setting, durations as seconds, a `nil` startup timeout as `0`.
@@ -82,6 +89,7 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
         try container.encodeSeconds(gracefulShutdownTimeout, forKey: .gracefulShutdownTimeout)
         try container.encodeSeconds(startupTimeout ?? .zero, forKey: .startupTimeout)
         try container.encode(services, forKey: .services)
+        try container.encodeIfPresent(controlSocket, forKey: .controlSocket)
     }
 
     /// Checks the timeouts (more than 0 and at most one day), the service names
@@ -91,6 +99,10 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
     ///   (`services.printer.workers`); services are checked in name order.
     public func validate() throws(ConfigurationError) {
         try ServiceConfiguration.validateTimeout(gracefulShutdownTimeout, key: CodingKeys.gracefulShutdownTimeout.rawValue)
+        if let controlSocket, !controlSocket.hasPrefix("/") || controlSocket.utf8.count > 107 {
+            throw .invalidValue([CodingKeys.controlSocket.rawValue], "must be an absolute path of at most 107 bytes, got \"\(controlSocket)\"",
+                                fix: "set an absolute path such as /run/cotyledon-demo/control.sock")
+        }
         if let startupTimeout {
             try ServiceConfiguration.validateTimeout(startupTimeout, key: CodingKeys.startupTimeout.rawValue)
         }

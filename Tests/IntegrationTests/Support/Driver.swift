@@ -36,7 +36,11 @@ final class Driver: @unchecked Sendable {
     private(set) var driverPid: Int32 = 0
 
     /// Starts a driver and waits until it is ready for commands.
+    /// The `RUNTIME_DIRECTORY` of everything this driver spawns (removed by ``close()``).
+    let runtimeDirectory = NSTemporaryDirectory() + "cotyledon-runtime-\(UUID().uuidString)"
+
     init() throws {
+        try FileManager.default.createDirectory(atPath: runtimeDirectory, withIntermediateDirectories: true)
         let path = try BuildProducts.path(of: "cotyledon-test-driver")
         let thread = Thread { [self] in self.readerThreadMain(driverPath: path) }
         thread.name = "cotyledon-test-driver reader"
@@ -88,6 +92,12 @@ final class Driver: @unchecked Sendable {
     func spawn(
         path: String, argv: [String], environment: [String] = [], stdin: Stdin = .null, trigger: Trigger? = nil
     ) throws -> DaemonProcess {
+        // A private RUNTIME_DIRECTORY: daemons' default control sockets never meet another
+        // test's, or a daemon a developer runs on the same machine.
+        var environment = environment
+        if !environment.contains(where: { $0.hasPrefix("RUNTIME_DIRECTORY=") }) {
+            environment.append("RUNTIME_DIRECTORY=\(runtimeDirectory)")
+        }
         var request: [String: Any] = ["path": path, "argv": argv, "env": environment, "stdin": stdin.rawValue]
         if let trigger {
             request["trigger"] = ["match": trigger.match, "signal": trigger.signal]
@@ -266,6 +276,7 @@ final class Driver: @unchecked Sendable {
             return
         }
         isClosed = true
+        try? FileManager.default.removeItem(atPath: runtimeDirectory)
         let fd = launched?.commands ?? -1
         condition.unlock()
         guard fd >= 0 else { return }

@@ -55,28 +55,10 @@ enum DriverLauncher {
         posix_spawn_file_actions_adddup2(&actions, commandChannel.read, 0)
         posix_spawn_file_actions_adddup2(&actions, eventPipe.write, 1)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in Int32(1)...31 where signal != SIGKILL && signal != SIGSTOP {
-            sigaddset(&defaults, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes,
-            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
-        )
-
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("cotyledon-test-driver"), nil]
         defer { argv.forEach { free($0) } }
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let result = CleanSpawnAttributes.with { posix_spawn(&pid, path, &actions, &$0, argv, environ) }
         close(commandChannel.read)
         close(eventPipe.write)
         guard result == 0 else {

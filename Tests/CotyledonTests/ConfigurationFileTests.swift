@@ -43,7 +43,7 @@ private struct Shouting: Decodable {
 @Suite struct ConfigurationFileTests {
     static let good = """
         name: demo
-        enabled: yes
+        enabled: true
         ratio: 0.5
         listeners:
           - port: 80
@@ -332,7 +332,7 @@ private struct Shouting: Decodable {
     @Test func rejectsTwoDocuments() throws {
         let error = try #require(failure(Self.good + "\n---\nname: other\n"))
         #expect(error.kind == .syntax)
-        #expect(error.problem.contains("found another document"))
+        #expect(error.problem.contains("more than one YAML document"))
         #expect(error.line == 10)
     }
 
@@ -392,15 +392,26 @@ private struct Shouting: Decodable {
         #expect(error.description == "shout.yaml:2:1: word: 'hello' is not in capitals — write it in capitals")
     }
 
-    @Test func followsAliases() throws {
-        let configuration = try load("""
+    @Test func rejectsAnchorsAndAliasesSayingWhatToWrite() throws {
+        let error = try #require(failure("""
             name: demo
             enabled: true
             ratio: 1
             listeners:
               - &web { port: 80 }
               - *web
-            """)
-        #expect(configuration.listeners.map(\.port) == [80, 80])
+            """))
+        #expect(error.kind == .syntax)
+        #expect(error.line == 5 && error.column == 5)
+        #expect(error.problem.contains("anchors"))
+        #expect(error.fix.contains("write the value out"))
+    }
+
+    @Test func explainsThatYesIsNotABoolean() throws {
+        let error = try #require(failure("name: demo\nenabled: yes\nratio: 1\nlisteners: []\n"))
+        #expect(error.kind == .wrongType)
+        #expect(error.keyPath == ["enabled"])
+        #expect(error.problem.contains("YAML 1.2 reads yes, no, on and off as strings"))
+        #expect(error.fix == "write true or false here")
     }
 }

@@ -1,5 +1,4 @@
 import SystemPackage
-internal import Yams
 
 /// Loads a YAML configuration file into any `Decodable` model, strictly.
 ///
@@ -18,7 +17,9 @@ internal import Yams
 /// and column and the fix; the checks run in this order:
 ///
 /// 1. the file can be read, is at most ``maximumSize`` bytes of UTF-8 and is not empty;
-/// 2. it is one YAML document without syntax errors or duplicate keys;
+/// 2. it is one YAML document without syntax errors or duplicate keys, in the YAML
+///    that ``YAMLParser`` reads (YAML 1.2 without anchors, aliases, tags or several
+///    documents: each of those is an error that says what to write instead);
 /// 3. the model decodes from it: every required key is there and every value has the
 ///    type the model reads (`"2"` in quotes is a string, not a number; a number is not a
 ///    boolean); errors thrown by the model's own `init(from:)` are located too;
@@ -90,7 +91,7 @@ public enum ConfigurationFile {
             throw located(failure, in: root, name: name)
         }
         if let unknown = ledger.firstUnknownKey() {
-            throw located(unknownKeyError(unknown.name, key: unknown.key, in: unknown.record), in: root, name: name)
+            throw located(unknownKeyError(unknown.name, at: unknown.position, in: unknown.record), in: root, name: name)
         }
         do throws(ConfigurationError) {
             try validate(model)
@@ -139,43 +140,20 @@ public enum ConfigurationFile {
     }
 
     /// The single document in `yaml`, or the syntax, duplicate-key or empty-file error.
-    static func compose(_ yaml: String, name: String) throws(ConfigurationError) -> Node {
-        let root: Node?
+    static func compose(_ yaml: String, name: String) throws(ConfigurationError) -> YAMLNode {
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            var failure = syntaxError(error, yaml: yaml)
+            root = try YAMLParser.compose(yaml)
+        } catch {
+            var failure = error
             failure.file = name
             throw failure
-        } catch {
-            throw ConfigurationError(kind: .syntax, file: name, problem: "cannot parse the YAML: \(error)", fix: "fix the YAML syntax")
         }
         guard let root, !NodeDecoder(node: root, keyPath: [], codingPath: [], ledger: NodeDecodingLedger()).decodeNil() else {
             throw ConfigurationError(kind: .empty, file: name, problem: "the file is empty (or holds only comments)",
                                      fix: "write the settings in it; an editor may have truncated it")
         }
         return root
-    }
-
-    private static func syntaxError(_ error: YamlError, yaml: String) -> ConfigurationError {
-        func syntax(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> ConfigurationError {
-            var text = "invalid YAML: \(problem)"
-            if let context { text += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
-            return ConfigurationError(kind: .syntax, line: mark.line, column: mark.column, problem: text,
-                                      fix: "fix the YAML syntax here: check the indentation (spaces, not tabs), colons and quotes")
-        }
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            return syntax(problem, context, mark)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return DuplicateKeyFinder.error(yaml: yaml, firstMark: TextPosition(context.mark), keys: duplicates)
-        case .reader(let problem, _, _, _):
-            return ConfigurationError(kind: .unreadable, problem: "cannot read the text: \(problem)", fix: "save the file as UTF-8 text")
-        default:
-            return ConfigurationError(kind: .syntax, problem: "cannot parse the YAML: \(error)", fix: "fix the YAML syntax")
-        }
     }
 
     // MARK: Errors
@@ -215,15 +193,15 @@ public enum ConfigurationFile {
     /// unknown key is the real mistake: `wrokers: 2` rather than "workers is missing".
     private static func misspeltKey(for failure: ConfigurationError, in ledger: NodeDecodingLedger) -> ConfigurationError? {
         guard let missing = failure.keyPath.last, let record = ledger.record(at: Array(failure.keyPath.dropLast())) else { return nil }
-        for (name, key) in NodeDecodingLedger.unknownKeys(of: record) {
+        for (name, position) in NodeDecodingLedger.unknownKeys(of: record) {
             if record.isComplete || KeySuggestion.closest(to: name, among: [missing]) != nil {
-                return unknownKeyError(name, key: key, in: record)
+                return unknownKeyError(name, at: position, in: record)
             }
         }
         return nil
     }
 
-    private static func unknownKeyError(_ name: String, key: Node, in record: NodeDecodingLedger.Record) -> ConfigurationError {
+    private static func unknownKeyError(_ name: String, at position: TextPosition, in record: NodeDecodingLedger.Record) -> ConfigurationError {
         var problem = "unknown key '\(name)'"
         if let suggestion = KeySuggestion.closest(to: name, among: record.allowedKeys) {
             problem += " (did you mean '\(suggestion)'?)"
@@ -232,18 +210,18 @@ public enum ConfigurationFile {
         let fix = record.allowedKeys.isEmpty
             ? "remove it: nothing is read \(place)"
             : "the keys allowed \(place) are \(record.allowedKeys.joined(separator: ", ")); correct or remove it"
-        let position = key.mark.map(TextPosition.init)
         return ConfigurationError(kind: .unknownKey, keyPath: record.keyPath + [name],
-                                  line: position?.line, column: position?.column, problem: problem, fix: fix)
+                                  line: position.line, column: position.column, problem: problem, fix: fix)
     }
 
     /// The error with the file's name, and the line and column of its key path if it has none.
-    private static func located(_ error: ConfigurationError, in root: Node, name: String) -> ConfigurationError {
+    private static func located(_ error: ConfigurationError, in root: YAMLNode, name: String) -> ConfigurationError {
         var error = error
         error.file = name
-        if error.line == nil, let mark = NodeLocation.mark(of: error.keyPath, in: root) ?? root.mark {
-            error.line = mark.line
-            error.column = mark.column
+        if error.line == nil {
+            let position = NodeLocation.position(of: error.keyPath, in: root) ?? root.position
+            error.line = position.line
+            error.column = position.column
         }
         return error
     }

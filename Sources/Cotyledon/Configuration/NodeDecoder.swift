@@ -1,14 +1,12 @@
-internal import Yams
-
 /// A strict `Decoder` over a composed YAML node tree.
 ///
-/// Unlike Yams' own decoder it records, in a shared ``NodeDecodingLedger``, every mapping
+/// It records, in a shared ``NodeDecodingLedger``, every mapping
 /// the model reads and every key it asks for, so the loader can reject keys nobody read;
 /// it accepts a scalar only where its YAML type fits (`"2"` in quotes is not an
 /// integer); and it throws ``ConfigurationError``s that carry the key path as written
 /// in the file (`services.printer.workers`, `hosts[2]`).
 struct NodeDecoder: Decoder {
-    let node: Node
+    let node: YAMLNode
     let keyPath: [String]
     let codingPath: [any CodingKey]
     let ledger: NodeDecodingLedger
@@ -16,7 +14,7 @@ struct NodeDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let mapping) = node.content else {
             throw typeMismatch(expected: "a mapping (indented `key: value` lines)")
         }
         ledger.enter(mapping, at: keyPath, declaredKeys: NodeDecoder.declaredKeys(of: Key.self))
@@ -24,10 +22,10 @@ struct NodeDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .sequence(let sequence) = node else {
+        guard case .sequence(let sequence) = node.content else {
             throw typeMismatch(expected: "a list (`- item` lines or `[a, b]`)")
         }
-        return NodeUnkeyedDecodingContainer(decoder: self, elements: Array(sequence))
+        return NodeUnkeyedDecodingContainer(decoder: self, elements: sequence)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
@@ -35,7 +33,7 @@ struct NodeDecoder: Decoder {
     }
 
     /// The decoder of a child node.
-    func child(_ node: Node, key: String, codingKey: any CodingKey) -> NodeDecoder {
+    func child(_ node: YAMLNode, key: String, codingKey: any CodingKey) -> NodeDecoder {
         NodeDecoder(node: node, keyPath: keyPath + [key], codingPath: codingPath + [codingKey], ledger: ledger)
     }
 
@@ -43,8 +41,7 @@ struct NodeDecoder: Decoder {
 
     /// Whether the node is YAML null (`~`, `null` or nothing after the colon).
     func decodeNil() -> Bool {
-        guard case .scalar(let scalar) = node else { return false }
-        return node.resolvedTagName == .null && scalar.style != .singleQuoted && scalar.style != .doubleQuoted
+        node.scalar?.resolvedType == .null
     }
 
     /// Decodes the node as `T`, with strict rules for the standard scalar types.
@@ -69,49 +66,40 @@ struct NodeDecoder: Decoder {
     }
 
     private func decodeBool() throws -> Bool {
-        guard case .scalar(let scalar) = node, node.resolvedTagName == .bool, let value = Bool.construct(from: scalar) else {
+        guard let scalar = node.scalar, let value = scalar.boolValue else {
+            if node.scalar?.isLegacyBooleanWord == true {
+                throw ConfigurationError(
+                    kind: .wrongType, keyPath: keyPath,
+                    problem: "expected true or false, got \(NodeDecoder.describe(node)) (YAML 1.2 reads yes, no, on and off as strings)",
+                    fix: "write true or false here")
+            }
             throw typeMismatch(expected: "true or false")
         }
         return value
     }
 
     private func decodeString() throws -> String {
-        guard case .scalar(let scalar) = node, !decodeNil() else {
+        guard let scalar = node.scalar, !decodeNil() else {
             throw typeMismatch(expected: "a string")
         }
-        return scalar.string
+        return scalar.text
     }
 
     private func decodeFloatingPoint<F: BinaryFloatingPoint>(_ type: F.Type) throws -> F {
-        guard case .scalar(let scalar) = node, node.resolvedTagName == .float || node.resolvedTagName == .int else {
+        guard let value = node.scalar?.doubleValue else {
             throw typeMismatch(expected: "a number")
         }
-        let value: Double?
-        if node.resolvedTagName == .int {
-            value = Int.construct(from: scalar).map(Double.init) ?? Double.construct(from: scalar)
-        } else {
-            value = Double.construct(from: scalar)
-        }
-        guard let value else { throw typeMismatch(expected: "a number") }
         return F(value)
     }
 
     private func decodeInteger<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
-        guard case .scalar(let scalar) = node, node.resolvedTagName == .int else {
+        guard let scalar = node.scalar, let integer = scalar.integerValue else {
             throw typeMismatch(expected: "a whole number")
         }
-        let value: I?
-        if let signed = Int64.construct(from: scalar) {
-            value = I(exactly: signed)
-        } else if let unsigned = UInt64.construct(from: scalar) {
-            value = I(exactly: unsigned)
-        } else {
-            value = nil
-        }
-        guard let value else {
+        guard let value = integer.signed.flatMap(I.init(exactly:)) ?? integer.unsigned.flatMap(I.init(exactly:)) else {
             throw ConfigurationError(
                 kind: .invalidValue, keyPath: keyPath,
-                problem: "\(scalar.string) is out of range (\(I.min)...\(I.max))",
+                problem: "\(scalar.text) is out of range (\(I.min)...\(I.max))",
                 fix: "write a smaller number")
         }
         return value
@@ -128,21 +116,20 @@ struct NodeDecoder: Decoder {
     }
 
     /// What a node is, for messages: `the string "two"`, `a list`, `null (no value)`.
-    static func describe(_ node: Node) -> String {
-        switch node {
+    static func describe(_ node: YAMLNode) -> String {
+        switch node.content {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar(let scalar):
-            if scalar.style == .singleQuoted || scalar.style == .doubleQuoted {
-                return "the quoted string \"\(scalar.string)\""
+            if scalar.isQuoted {
+                return "the quoted string \"\(scalar.text)\""
             }
-            switch node.resolvedTagName {
-            case .null: return scalar.string.isEmpty ? "no value" : "null (\(scalar.string))"
-            case .bool: return "the boolean \(scalar.string)"
-            case .int: return "the whole number \(scalar.string)"
-            case .float: return "the number \(scalar.string)"
-            default: return "the string \"\(scalar.string)\""
+            switch scalar.resolvedType {
+            case .null: return scalar.text.isEmpty ? "no value" : "null (\(scalar.text))"
+            case .bool: return "the boolean \(scalar.text)"
+            case .int: return "the whole number \(scalar.text)"
+            case .float: return "the number \(scalar.text)"
+            case .string: return "the string \"\(scalar.text)\""
             }
         }
     }

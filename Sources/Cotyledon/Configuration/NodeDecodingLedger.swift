@@ -1,5 +1,3 @@
-internal import Yams
-
 /// What one decoding read: every mapping a keyed container was opened on, and the keys
 /// the model asked for in it. Keys of those mappings that nobody asked for are unknown.
 final class NodeDecodingLedger {
@@ -7,8 +5,8 @@ final class NodeDecodingLedger {
     struct Record {
         /// Where the mapping sits.
         var keyPath: [String]
-        /// The mapping itself, with the marks of its keys.
-        var mapping: Node.Mapping
+        /// The mapping itself, with the positions of its keys.
+        var mapping: [YAMLPair]
         /// The keys the model asked for or declared, in the order it did.
         var allowedKeys: [String]
         /// Whether ``allowedKeys`` holds every key the model can read here (its
@@ -23,7 +21,7 @@ final class NodeDecodingLedger {
     ///
     /// - Parameter declaredKeys: every key of the model's `CodingKey` type, when it is
     ///   `CaseIterable`.
-    func enter(_ mapping: Node.Mapping, at keyPath: [String], declaredKeys: [String]?) {
+    func enter(_ mapping: [YAMLPair], at keyPath: [String], declaredKeys: [String]?) {
         let index: Int
         if let existing = indexByKeyPath[keyPath] {
             index = existing
@@ -52,28 +50,21 @@ final class NodeDecodingLedger {
     }
 
     /// The keys of a record that the model did not ask for, in file order.
-    static func unknownKeys(of record: Record) -> [(name: String, key: Node)] {
+    static func unknownKeys(of record: Record) -> [(name: String, position: TextPosition)] {
         record.mapping.compactMap { pair in
-            let name = pair.key.scalar?.string ?? "\(pair.key)"
-            return record.allowedKeys.contains(name) ? nil : (name, pair.key)
+            record.allowedKeys.contains(pair.key) ? nil : (pair.key, pair.keyPosition)
         }
     }
 
     /// The first unknown key in file order, over every mapping the model read.
-    func firstUnknownKey() -> (record: Record, name: String, key: Node)? {
-        var first: (record: Record, name: String, key: Node)?
+    func firstUnknownKey() -> (record: Record, name: String, position: TextPosition)? {
+        var first: (record: Record, name: String, position: TextPosition)?
         for record in records {
-            for (name, key) in NodeDecodingLedger.unknownKeys(of: record) {
-                if let current = first, !NodeDecodingLedger.precedes(key.mark, current.key.mark) { continue }
-                first = (record, name, key)
+            for (name, position) in NodeDecodingLedger.unknownKeys(of: record) {
+                if let current = first, (current.position.line, current.position.column) < (position.line, position.column) { continue }
+                first = (record, name, position)
             }
         }
         return first
-    }
-
-    private static func precedes(_ mark: Mark?, _ other: Mark?) -> Bool {
-        guard let mark else { return false }
-        guard let other else { return true }
-        return (mark.line, mark.column) < (other.line, other.column)
     }
 }

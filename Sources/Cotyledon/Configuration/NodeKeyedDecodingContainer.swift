@@ -1,15 +1,13 @@
-internal import Yams
-
 /// The keyed container of ``NodeDecoder``: reads a YAML mapping and notes in the ledger
 /// every key the model asks for.
 struct NodeKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: NodeDecoder
-    let mapping: Node.Mapping
+    let mapping: [YAMLPair]
 
     var codingPath: [any CodingKey] { decoder.codingPath }
 
     var allKeys: [Key] {
-        mapping.compactMap { pair in pair.key.scalar.flatMap { Key(stringValue: $0.string) } }
+        mapping.compactMap { Key(stringValue: $0.key) }
     }
 
     func contains(_ key: Key) -> Bool {
@@ -57,10 +55,10 @@ struct NodeKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         try childDecoder(for: key)
     }
 
-    /// The value of `key` in the file; the last one if the key were repeated.
-    private func value(for key: Key) -> Node? {
+    /// The value of `key` in the file.
+    private func value(for key: Key) -> YAMLNode? {
         decoder.ledger.allow(key.stringValue, at: decoder.keyPath)
-        return mapping.reversed().first { $0.key.scalar?.string == key.stringValue }?.value
+        return mapping.first { $0.key == key.stringValue }?.value
     }
 
     private func childDecoder(for key: Key) throws -> NodeDecoder {

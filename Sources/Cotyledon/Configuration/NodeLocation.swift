@@ -1,24 +1,22 @@
-internal import Yams
-
 /// Finds where a key path is written in a composed file.
 enum NodeLocation {
-    /// The mark of the key at the end of `keyPath` (of the element, for a list index), or
-    /// of its deepest ancestor that is in the file when the path ends in a key the file
-    /// leaves out; `nil` for an empty path or a tree without marks.
-    static func mark(of keyPath: [String], in root: Node) -> Mark? {
+    /// The position of the key at the end of `keyPath` (of the element, for a list
+    /// index), or of its deepest ancestor that is in the file when the path ends in a key
+    /// the file leaves out; `nil` for an empty path.
+    static func position(of keyPath: [String], in root: YAMLNode) -> TextPosition? {
         var node = root
-        var best: Mark? = nil
+        var best: TextPosition? = nil
         for key in keyPath {
-            switch node {
-            case .mapping(let mapping):
-                guard let pair = mapping.reversed().first(where: { $0.key.scalar?.string == key }) else { return best }
-                best = pair.key.mark ?? best
+            switch node.content {
+            case .mapping(let pairs):
+                guard let pair = pairs.first(where: { $0.key == key }) else { return best }
+                best = pair.keyPosition
                 node = pair.value
             case .sequence(let sequence):
                 guard key.hasPrefix("["), key.hasSuffix("]"), let index = Int(key.dropFirst().dropLast()),
                       sequence.indices.contains(index) else { return best }
                 node = sequence[index]
-                best = node.mark ?? best
+                best = node.position
             default:
                 return best
             }

@@ -1,12 +1,10 @@
-internal import Yams
-
 /// The unkeyed container of ``NodeDecoder``: reads a YAML list element by element.
 struct NodeUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     let decoder: NodeDecoder
-    let elements: [Node]
+    let elements: [YAMLNode]
     private(set) var currentIndex = 0
 
-    init(decoder: NodeDecoder, elements: [Node]) {
+    init(decoder: NodeDecoder, elements: [YAMLNode]) {
         self.decoder = decoder
         self.elements = elements
     }

@@ -1,30 +1,18 @@
 /// The `status` response of the control protocol.
-struct ControlStatus: Encodable {
-    struct Worker: Encodable {
+struct ControlStatus {
+    /// One running worker.
+    struct Worker {
         let id: Int
         let pid: Int32
         let state: String
         let uptime: Double
         let restarts: Int
+        /// `nil` (JSON `null`) before the slot's first exit.
         let lastExit: String?
-
-        enum CodingKeys: String, CodingKey {
-            case id, pid, state, uptime, restarts, lastExit
-        }
-
-        /// Encodes every key, `lastExit` as `null` before any exit.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(pid, forKey: .pid)
-            try container.encode(state, forKey: .state)
-            try container.encode(uptime, forKey: .uptime)
-            try container.encode(restarts, forKey: .restarts)
-            try container.encode(lastExit, forKey: .lastExit)
-        }
     }
 
-    struct Service: Encodable {
+    /// One service and its workers.
+    struct Service {
         let name: String
         let configured: Int
         let running: Int
@@ -33,9 +21,28 @@ struct ControlStatus: Encodable {
         let workers: [Worker]
     }
 
-    let v = 1
-    let ok = true
     let pid: Int32
     let phase: String
     let services: [Service]
+
+    /// The response object; every key is present, `lastExit` is `null` before any exit.
+    var json: JSONValue {
+        .object([
+            "v": .integer(1), "ok": .bool(true), "pid": .integer(pid), "phase": .string(phase),
+            "services": .array(services.map { service in
+                .object([
+                    "name": .string(service.name), "configured": .integer(service.configured),
+                    "running": .integer(service.running), "ready": .integer(service.ready),
+                    "restarts": .integer(service.restarts),
+                    "workers": .array(service.workers.map { worker in
+                        .object([
+                            "id": .integer(worker.id), "pid": .integer(worker.pid), "state": .string(worker.state),
+                            "uptime": .number(worker.uptime), "restarts": .integer(worker.restarts),
+                            "lastExit": worker.lastExit.map(JSONValue.string) ?? .null,
+                        ])
+                    }),
+                ])
+            }),
+        ])
+    }
 }

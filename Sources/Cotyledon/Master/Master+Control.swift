@@ -1,5 +1,4 @@
 import CCotyledonLinux
-import Foundation
 import Glibc
 import Logging
 import SystemPackage
@@ -131,7 +130,7 @@ extension Master {
     func answerReloadWaiters(failure: String?) {
         for client in controlClients.values where client.waitsForReload {
             client.waitsForReload = false
-            client.output += failure.map { Self.encode(ControlFailure("reload-failed", $0)) } ?? Self.encode(["v": 1, "ok": true] as [String: Any])
+            client.output += failure.map { Self.encode(ControlFailure("reload-failed", $0)) } ?? Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
             writeControlOutput(client)
         }
     }
@@ -142,9 +141,9 @@ extension Master {
     private func handleControlRequest(_ line: [UInt8], from client: ControlClient) -> [UInt8]? {
         let request: ControlRequest
         do {
-            request = try JSONDecoder().decode(ControlRequest.self, from: Data(line))
+            request = try ControlRequest(line: line)
         } catch {
-            return Self.encode(ControlFailure("bad-request", "not a valid request: \(error)"))
+            return Self.encode(error)
         }
         guard request.v == 1 else {
             return Self.encode(ControlFailure("unsupported-version", "protocol version \(request.v) is not supported; this daemon speaks version 1"))
@@ -160,11 +159,11 @@ extension Master {
 
     private func perform(_ request: ControlRequest, for client: ControlClient) throws -> [UInt8]? {
         if request.command == "status" {
-            return Self.encode(status())
+            return Self.encode(status().json)
         }
         if request.command == "stop" {
             beginStop(fast: request.fast ?? false)
-            return Self.encode(["v": 1, "ok": true] as [String: Any])
+            return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         }
         guard phase == .running else {
             throw ControlFailure("stopping", "the daemon is stopping")
@@ -178,11 +177,11 @@ extension Master {
                 throw ControlFailure("invalid-workers", "\(service.name) takes \(bounds.lowerBound)...\(bounds.upperBound) workers, not \(workers)")
             }
             scale(service, to: workers)
-            return Self.encode(["v": 1, "ok": true, "workers": workers] as [String: Any])
+            return Self.encode(.object(["v": .integer(1), "ok": .bool(true), "workers": .integer(workers)]))
         case "reload":
             if request.wait == true { client.waitsForReload = true }
             reload()
-            return request.wait == true ? nil : Self.encode(["v": 1, "ok": true] as [String: Any])
+            return request.wait == true ? nil : Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         case "restart":
             let service = try namedService(request.service)
             if let workerID = request.worker {
@@ -193,7 +192,7 @@ extension Master {
             } else {
                 restart(service)
             }
-            return Self.encode(["v": 1, "ok": true] as [String: Any])
+            return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         case "log-level":
             guard let name = request.level, let level = Logger.Level(rawValue: name) else {
                 throw ControlFailure("bad-request", "log-level needs \"level\": one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -203,7 +202,7 @@ extension Master {
             logger.logLevel = min(previous, level)
             logger.notice("log level set to \(level)", metadata: ["event": "log-level", "level": "\(level)"])
             logger.logLevel = level
-            return Self.encode(["v": 1, "ok": true] as [String: Any])
+            return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         default:
             throw ControlFailure("unknown-command", "unknown command \"\(request.command)\": use status, scale, reload, stop, restart or log-level")
         }
@@ -241,17 +240,10 @@ extension Master {
     // MARK: - Encoding
 
     static func encode(_ failure: ControlFailure) -> [UInt8] {
-        encode(["v": 1, "ok": false, "code": failure.code, "error": failure.message] as [String: Any])
+        encode(.object(["v": .integer(1), "ok": .bool(false), "code": .string(failure.code), "error": .string(failure.message)]))
     }
 
-    static func encode(_ object: [String: Any]) -> [UInt8] {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Array(data) + [0x0A]
-    }
-
-    static func encode(_ status: ControlStatus) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array((try? encoder.encode(status)) ?? Data("{}".utf8)) + [0x0A]
+    static func encode(_ response: JSONValue) -> [UInt8] {
+        Array(response.text.utf8) + [0x0A]
     }
 }

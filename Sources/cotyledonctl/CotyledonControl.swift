@@ -13,7 +13,7 @@ struct CotyledonControl: ParsableCommand {
         """,
         subcommands: [
             StatusCommand.self, ScaleCommand.self, ReloadCommand.self, StopCommand.self,
-            RestartCommand.self, LogLevelCommand.self,
+            RestartCommand.self, LogLevelCommand.self, MetricsCommand.self,
         ])
 
     @OptionGroup var options: ControlOptions

@@ -161,6 +161,10 @@ extension Master {
         if request.command == "status" {
             return Self.encode(status().json)
         }
+        if request.command == "metrics" {
+            return Self.encode(.object(["v": .integer(1), "ok": .bool(true), "format": .string("prometheus-text-0.0.4"),
+                                        "text": .string(metricsExposition())]))
+        }
         if request.command == "stop" {
             beginStop(fast: request.fast ?? false)
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
@@ -204,7 +208,7 @@ extension Master {
             logger.logLevel = level
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         default:
-            throw ControlFailure("unknown-command", "unknown command \"\(request.command)\": use status, scale, reload, stop, restart or log-level")
+            throw ControlFailure("unknown-command", "unknown command \"\(request.command)\": use status, metrics, scale, reload, stop, restart or log-level")
         }
     }
 

@@ -34,6 +34,7 @@ extension Master {
         } catch {
             logger.error("reload failed, keeping the running configuration: \(error)",
                          metadata: ["event": "reload-failed", "error": "\(error)"])
+            metrics.increment(.reloads, ["result": "failed"])
             notifier.send("READY=1", "STATUS=reload failed: \(error)")
             answerReloadWaiters(failure: "\(error)")
             return
@@ -74,6 +75,7 @@ extension Master {
         guard reloadInProgress else { return }
         reloadInProgress = false
         logger.info("reload complete", metadata: ["event": "reload-complete", "result": "\(reloadFailure == nil ? "success" : "failed")"])
+        metrics.increment(.reloads, ["result": reloadFailure == nil ? "success" : "failed"])
         answerReloadWaiters(failure: reloadFailure)
         notifier.ready(status: reloadFailure.map { "reload failed: \($0)" } ?? statusText())
     }
@@ -153,6 +155,7 @@ extension Master {
         }
         rolls[service.id] = nil
         logger.info("rolling restart of \(service.name) complete", metadata: ["event": "roll-complete", "service": "\(service.name)"])
+        metrics.increment(.rollingRestarts, ["service": service.name, "result": "complete"])
         completeReloadIfDone()
     }
 
@@ -192,6 +195,7 @@ extension Master {
         let message = "rolling restart of \(service.name) aborted, old workers kept: \(reason)"
         reloadFailure = message
         logger.error("\(message)", metadata: ["event": "roll-aborted", "service": "\(service.name)", "error": "\(reason)"])
+        metrics.increment(.rollingRestarts, ["service": service.name, "result": "aborted"])
         completeReloadIfDone()
     }
 }

@@ -99,6 +99,8 @@ final class Master {
     private var startedSlots: Set<WorkerSlot> = []
     private var reportedAllReady = false
     var statusChanged = true
+    /// The counters of the `metrics` control command.
+    var metrics = MasterMetrics()
     private var randomNumbers = SystemRandomNumberGenerator()
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
@@ -369,6 +371,10 @@ final class Master {
         statusChanged = true
         let reason: WorkerExitReason = worker.stopRequest
             ?? (worker.announcedReloadExit ? .reload : (worker.isReady ? .crash : .failedBeforeReady))
+        metrics.increment(.workerExits, ["service": worker.service.name, "reason": reason.rawValue])
+        if case .killed(let signal, _) = status {
+            metrics.increment(.workerSignals, ["service": worker.service.name, "signal": "\(signal)"])
+        }
         var fields = workerFields(worker, event: "worker-exited")
         fields["status"] = "\(status.token)"
         fields["reason"] = "\(reason.rawValue)"
@@ -426,6 +432,7 @@ final class Master {
         guard reason.isFailure else { return } // reload: respawned by the next spawn pass, at once
         restarts[worker.service.id, default: 0] += 1
         slotRestarts[slot, default: 0] += 1
+        metrics.increment(.workerRestarts, ["service": worker.service.name])
         let policy = worker.service.configuration.restart
         let uptime = MonotonicInstant.now - worker.startedAt
         let failures = uptime < policy.minimumUptime ? (consecutiveEarlyFailures[slot] ?? 0) + 1 : 0
@@ -515,6 +522,7 @@ final class Master {
         }
         let isRespawn = !startedSlots.insert(slot).inserted
         statusChanged = true
+        metrics.increment(.workerStarts, ["service": service.name])
         var fields = workerFields(worker, event: "worker-started")
         fields["respawn"] = "\(isRespawn)"
         logger.info("\(worker.label) \(replacement ? "started as a replacement" : isRespawn ? "respawned" : "started")", metadata: fields)
@@ -591,6 +599,7 @@ final class Master {
             guard now - lastSign > timeout else { continue }
             logger.error("\(worker.label) missed its heartbeat for \((now - lastSign).secondsValue) s (timeout \(timeout)): sending SIGABRT",
                          metadata: workerFields(worker, event: "heartbeat-timeout"))
+            metrics.increment(.heartbeatTimeouts, ["service": worker.service.name])
             worker.abortedAt = now
             worker.send(.abort)
         }

@@ -1,0 +1,19 @@
+extension Master {
+    /// The `metrics` response: the counters and the gauges of the moment, in the
+    /// Prometheus text format (version 0.0.4).
+    func metricsExposition() -> String {
+        var text = metrics.exposition()
+        func perService(_ value: (ServiceRegistration) -> Int) -> [(labels: KeyValuePairs<String, String>, value: Double)] {
+            services.map { (["service": $0.name], Double(value($0))) }
+        }
+        text += MasterMetrics.gauge("cotyledon_workers_desired", help: "Workers the service should have.",
+                                    samples: perService(\.desiredWorkers))
+        text += MasterMetrics.gauge("cotyledon_workers_running", help: "Worker processes alive, replacements and stopping ones included.",
+                                    samples: perService { service in workers.values.count { $0.service === service } })
+        text += MasterMetrics.gauge("cotyledon_workers_ready", help: "Workers that reported ready.",
+                                    samples: perService { readyWorkers[$0.id, default: 0] })
+        text += MasterMetrics.gauge("cotyledon_master_stopping", help: "1 while the master stops its workers.",
+                                    samples: [([:], phase == .running ? 0 : 1)])
+        return text
+    }
+}

@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Cotyledon", targets: ["Cotyledon"]),
         .executable(name: "cotyledon-demo", targets: ["cotyledon-demo"]),
         .executable(name: "cotyledonctl", targets: ["cotyledonctl"]),
+        .library(name: "CotyledonServiceLifecycle", targets: ["CotyledonServiceLifecycle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
@@ -35,6 +37,15 @@ let package = Package(
                 "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // Runs a swift-service-lifecycle ServiceGroup in each worker of a Cotyledon service.
+        .target(
+            name: "CotyledonServiceLifecycle",
+            dependencies: [
+                "Cotyledon",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -73,6 +84,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "CotyledonServiceLifecycleTests",
+            dependencies: [
+                "Cotyledon",
+                "CotyledonServiceLifecycle",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

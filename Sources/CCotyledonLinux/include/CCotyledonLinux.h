@@ -88,4 +88,10 @@ int ccotyledon_peer_uid(int fd, uid_t *uid);
 char **ccotyledon_environ_get(void);
 void ccotyledon_environ_set(char **environment);
 
+/// libdispatch's hooks for a run loop that drains the main queue on the main thread (what
+/// Foundation's RunLoop uses on Linux): an eventfd that becomes readable when the main
+/// queue has work, and the call that runs that work.
+int _dispatch_get_main_queue_handle_4CF(void);
+void _dispatch_main_queue_callback_4CF(void *message);
+
 #endif

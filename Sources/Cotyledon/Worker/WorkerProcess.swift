@@ -1,5 +1,4 @@
 import CCotyledonLinux
-import Dispatch
 import Glibc
 import SystemPackage
 
@@ -43,7 +42,27 @@ enum WorkerProcess {
         MainActor.assumeIsolated {
             WorkerRuntime(launch: launch).start()
         }
-        dispatchMain()
+        drainMainQueueForever()
+    }
+
+    /// Runs the main actor's jobs on the main thread, as they come, until the process exits.
+    ///
+    /// `dispatchMain()` would end the main thread and have pool threads drain the main
+    /// queue: one or two more threads in every worker, to create at each fork and a
+    /// thread hop for every main-actor job. Here the main thread sleeps in `poll` on
+    /// libdispatch's main-queue eventfd (as Foundation's RunLoop does) and drains the
+    /// queue itself: the service's main actor is the worker's main thread.
+    private static func drainMainQueueForever() -> Never {
+        let wakeups = _dispatch_get_main_queue_handle_4CF()
+        var pending = pollfd(fd: wakeups, events: Int16(POLLIN), revents: 0)
+        var counter: UInt64 = 0
+        while true {
+            guard poll(&pending, 1, -1) >= 0 || errno == EINTR else {
+                fatalError("poll on the main queue's eventfd failed: errno \(errno)")
+            }
+            _ = read(wakeups, &counter, MemoryLayout<UInt64>.size)
+            _dispatch_main_queue_callback_4CF(nil)
+        }
     }
 
     /// Keeps the listeners, moves the worker's two pipe ends right after them, closes

@@ -31,7 +31,8 @@ import ServiceLifecycle
 /// try manager.add(APIWorkers.self, workers: 4)
 /// ```
 ///
-/// or build it with closures, through ``ServiceManager/add(name:workers:gracefulShutdownTimeout:readiness:reloadsInPlace:heartbeatTimeout:makeService:)``:
+/// or build it with closures, through `ServiceManager.add(name:…)` (pass the class's
+/// `readiness`, `.explicit`, there: the closure form cannot read it):
 ///
 /// ```swift
 /// try manager.add(name: "api", workers: 4, readiness: .explicit, reloadsInPlace: true) { workerID in
@@ -60,7 +61,7 @@ open class ServiceGroupService: Cotyledon.Service {
     public typealias ReloadHandler = @MainActor (_ workerID: Int) async -> Void
 
     /// What the group logs with. For a subclass: labelled with the service's
-    /// ``Cotyledon/Service/name``, with the worker id in the `worker` metadata.
+    /// `name`, with the worker id in the `worker` metadata.
     public var logger: Logger
 
     /// After this long, a graceful shutdown of the group turns into task cancellation

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Cotyledon
+import Glibc
+import Logging
+
+/// `http-daemon`: a pre-forking HTTP server. The master forks `--workers` processes; each
+/// serves the same port with its own SwiftNIO event loop.
+@main
+struct HTTPDaemon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http-daemon",
+        abstract: "A pre-forking HTTP server: worker processes serving one port with SwiftNIO.",
+        discussion: """
+        Each worker serves the socket systemd passes with FileDescriptorName=http (socket \
+        activation), else binds --host:--port itself with SO_REUSEPORT, so the kernel spreads \
+        connections across the workers. GET / answers with a greeting and the worker's pid \
+        (also in the X-Worker-Pid header); GET /slow answers the same after 2 seconds. \
+        Signals to the master: SIGTERM drains (no new connections, in-flight requests \
+        finish, idle keep-alive connections close) and exits 0; SIGHUP makes every worker \
+        re-read --settings in place.
+        """)
+
+    @Option(help: "Port each worker binds (SO_REUSEPORT) when systemd passed no socket named \"http\".")
+    var port = 8080
+
+    @Option(help: "Address each worker binds when systemd passed no socket.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Worker processes (1...\(ServiceManager.maximumWorkers)).")
+    var workers = 2
+
+    @Option(help: ArgumentHelp(
+        "JSON settings file, e.g. {\"greeting\": \"Hello\"}; read at start and by every worker on SIGHUP.",
+        valueName: "path"))
+    var settings: String?
+
+    @Option(help: "Seconds workers get to drain after SIGTERM before they are killed.")
+    var gracefulTimeout: Double = 30
+
+    func validate() throws {
+        guard (1...65_535).contains(port) else {
+            throw ValidationError("--port must be a TCP port in 1...65535, got \(port).")
+        }
+        guard (1...ServiceManager.maximumWorkers).contains(workers) else {
+            throw ValidationError("--workers must be between 1 and \(ServiceManager.maximumWorkers), got \(workers).")
+        }
+        guard gracefulTimeout.isFinite, gracefulTimeout > 0, gracefulTimeout <= 86_400 else {
+            throw ValidationError("--graceful-timeout must be a number of seconds in (0, 86400], got \(gracefulTimeout).")
+        }
+    }
+
+    func run() throws {
+        // Read once in the master so that a broken file stops the daemon before anything is
+        // forked; the workers read it themselves (and again on every reload).
+        do {
+            _ = try HTTPSettings.load(from: settings)
+        } catch {
+            let message = Array("http-daemon: \(error)\n".utf8)
+            _ = write(STDERR_FILENO, message, message.count)
+            throw ExitCode(MasterExitCode.configuration.rawValue)
+        }
+        // Nothing here may start a thread before manager.run(): the event loops are
+        // created by each worker, in HTTPService.run().
+        LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
+        let endpoint = HTTPService.Endpoint(host: host, port: port)
+        let settingsPath = settings
+        let manager = try ServiceManager(gracefulShutdownTimeout: .seconds(gracefulTimeout))
+        try manager.add(name: HTTPService.name, workers: workers, readiness: HTTPService.readiness,
+                        reloadsInPlace: HTTPService.reloadsInPlace) { workerID in
+            HTTPService(workerID: workerID, endpoint: endpoint, settingsPath: settingsPath)
+        }
+        try manager.run()
+    }
+}

@@ -34,6 +34,19 @@ public struct RestartPolicy: Sendable, Equatable {
 
     /// Creates a policy; the defaults are 1 s uptime, 3 failures, 100 ms doubling to 30 s,
     /// ±20 %, give-up after more than 10 restarts in 60 s or 5 boot failures in a row.
+    ///
+    /// - Parameters:
+    ///   - minimumUptime: a worker that dies before this uptime failed early.
+    ///   - earlyFailuresBeforeBackoff: early failures in a row still respawned at once;
+    ///     a negative value counts as 0.
+    ///   - initialDelay: the first delay once backoff starts.
+    ///   - maximumDelay: the longest delay.
+    ///   - jitter: the relative random spread of each delay, clamped to `0...1`.
+    ///   - maximumRestarts: unrequested exits of a service tolerated within
+    ///     `restartWindow` before the master gives up; 0 (or less): no limit.
+    ///   - restartWindow: the window of `maximumRestarts`.
+    ///   - maximumBootFailures: failures before ready in a row that make the master give
+    ///     up; 0 (or less): no limit.
     public init(
         minimumUptime: Duration = .seconds(1),
         earlyFailuresBeforeBackoff: Int = 3,
@@ -60,7 +73,13 @@ public struct RestartPolicy: Sendable, Equatable {
     /// The wait before the next start of a worker that has failed early
     /// `consecutiveEarlyFailures` times in a row.
     ///
-    /// - Parameter random: a value in `0...1` that places the delay inside the jitter band.
+    /// - Parameters:
+    ///   - consecutiveEarlyFailures: how many times in a row the worker died before
+    ///     ``minimumUptime``, this time included.
+    ///   - random: a value in `0...1` that places the delay inside the jitter band.
+    /// - Returns: zero while the failures are at most ``earlyFailuresBeforeBackoff``,
+    ///   then ``initialDelay`` doubled for each further failure, spread by ``jitter`` and
+    ///   capped at ``maximumDelay``.
     public func delay(afterConsecutiveEarlyFailures consecutiveEarlyFailures: Int, random: Double) -> Duration {
         let excess = consecutiveEarlyFailures - earlyFailuresBeforeBackoff
         guard excess > 0 else { return .zero }

@@ -14,6 +14,9 @@ extension Service {
     ///     }
     /// }
     /// ```
+    ///
+    /// - Parameter body: the blocking work; it gets the worker's ``stopToken``.
+    /// - Throws: what `body` throws.
     public nonisolated func runBlocking(_ body: @escaping @Sendable (StopToken) throws -> Void) async throws {
         let token = stopToken
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in

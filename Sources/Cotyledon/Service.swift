@@ -38,6 +38,8 @@ open class Service {
     var runtime: WorkerRuntime?
 
     /// Creates the service for one worker; called in the worker process, after the fork.
+    ///
+    /// - Parameter workerID: the worker's index in its service, in `0..<workers`.
     public required init(workerID: Int) {
         self.workerID = workerID
     }

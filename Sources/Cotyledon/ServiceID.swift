@@ -4,6 +4,8 @@ public struct ServiceID: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: Int
 
     /// Wraps a registration index (as printed in logs or stored by a control tool).
+    ///
+    /// - Parameter rawValue: the index, starting at 0 in the order services were added.
     public init(rawValue: Int) {
         self.rawValue = rawValue
     }

@@ -49,6 +49,8 @@ public final class ServiceManager {
     ///   - startupTimeout: how long the initial workers get to all report ready; when
     ///     it expires the master says why (log, systemd `STATUS=`), stops, and exits 69.
     ///     `nil` waits forever.
+    ///   - controlSocket: where the master serves its control socket (see
+    ///     ``defaultControlSocketPath(program:)``); `nil`: no control socket.
     ///   - logger: where the master and workers log their events.
     /// - Throws: ``CotyledonError/secondManager`` if this process already created one.
     public convenience init(
@@ -162,12 +164,23 @@ public final class ServiceManager {
     /// fails as a whole: the error is logged and shown in systemd's `STATUS=`, the old
     /// settings stay and no worker is touched. Services absent from the new
     /// configuration keep their settings; a name that is not running fails the reload.
+    ///
+    /// - Parameter load: reads and returns the new configuration, typically with
+    ///   ``ConfigurationFile/load(_:from:validate:)``; it is called at every reload.
     public func reloadConfiguration(with load: @escaping () throws -> ManagerConfiguration) {
         loadConfiguration = load
     }
 
     /// Changes how many workers a service keeps alive: before ``run()``, or from a
     /// hook while running. Scaling down stops the highest worker ids gracefully.
+    ///
+    /// - Parameters:
+    ///   - id: the service, as ``add(_:workers:gracefulShutdownTimeout:)`` returned it.
+    ///   - workers: the new count, within the service's `min_workers...max_workers`.
+    /// - Throws: ``CotyledonError/unknownServiceID(_:)``,
+    ///   ``CotyledonError/invalidWorkerCount(service:requested:)``, or
+    ///   ``CotyledonError/invalidConfiguration(service:problem:)`` for a count outside
+    ///   the service's bounds.
     public func reconfigure(_ id: ServiceID, workers: Int) throws(CotyledonError) {
         guard services.indices.contains(id.rawValue) else { throw .unknownServiceID(id) }
         let service = services[id.rawValue]
@@ -211,7 +224,8 @@ public final class ServiceManager {
     /// then exits the process (status 0 after a requested stop, see ``MasterExitCode``).
     ///
     /// - Throws: ``CotyledonError`` when called twice, from a multi-threaded process,
-    ///   or when a system call the master needs fails; nothing was forked then.
+    ///   when a system call the master needs fails, or when the control socket cannot
+    ///   be created; nothing was forked then.
     public func run() throws(CotyledonError) -> Never {
         guard !runStarted else { throw .runCalledTwice }
         let threads = ThreadCount.current() ?? 1

@@ -51,7 +51,10 @@ public struct CotyledonLogHandler: LogHandler {
     }
 
     /// Formats and writes one record. In the master, a record that cannot be written
-    /// without blocking is dropped and counted (see ``MasterLogGuard``).
+    /// within 50 ms (the stream is full) is dropped, and so are the next ones until the
+    /// stream takes data again; the next line written says how many were lost.
+    ///
+    /// - Parameter event: the record swift-log passes.
     public func log(event: LogEvent) {
         guard MasterLogGuard.admit(fileDescriptor) else { return }
         let dropped = MasterLogGuard.takeDroppedCount()

@@ -6,6 +6,8 @@ public struct Signal: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public let rawValue: Int32
 
     /// Wraps a signal number.
+    ///
+    /// - Parameter rawValue: the number, such as `SIGTERM` (15).
     public init(rawValue: Int32) {
         self.rawValue = rawValue
     }

@@ -18,7 +18,7 @@ import SystemPackage
 ///
 /// 1. the file can be read, is at most ``maximumSize`` bytes of UTF-8 and is not empty;
 /// 2. it is one YAML document without syntax errors or duplicate keys, in the YAML
-///    that ``YAMLParser`` reads (YAML 1.2 without anchors, aliases, tags or several
+///    that the library's own reader takes (YAML 1.2 without anchors, aliases, tags or several
 ///    documents: each of those is an error that says what to write instead);
 /// 3. the model decodes from it: every required key is there and every value has the
 ///    type the model reads (`"2"` in quotes is a string, not a number; a number is not a

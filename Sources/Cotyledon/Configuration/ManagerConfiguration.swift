@@ -12,7 +12,7 @@ import Logging
 /// ```
 ///
 /// Every key is optional. Use it as a whole file
-/// (`ConfigurationFile.load(ManagerConfiguration.self, from: path) { try $0.validate(knownServices: ["printer"]) }`)
+/// (`ConfigurationFile.load(ManagerConfiguration.self, from: path) { loaded throws(ConfigurationError) in try loaded.validate(knownServices: ["printer"]) }`)
 /// or as a property of a daemon's own model.
 public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableConfiguration {
     /// The lowest level logged; default `info`.
@@ -40,6 +40,7 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
     ///   - gracefulShutdownTimeout: the time workers get to stop after `SIGTERM`.
     ///   - startupTimeout: the time the initial workers get to be ready; `nil` waits forever.
     ///   - services: the settings of each service, by name.
+    ///   - controlSocket: the path of the control socket; `nil`: the manager's own choice.
     public init(
         logLevel: Logger.Level = .info,
         gracefulShutdownTimeout: Duration = ManagerConfiguration.defaultGracefulShutdownTimeout,

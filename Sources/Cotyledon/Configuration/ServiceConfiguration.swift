@@ -22,7 +22,8 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
     /// How long a worker gets to stop after `SIGTERM` before it is killed; `nil` (the
     /// default) uses the manager's ``ManagerConfiguration/gracefulShutdownTimeout``.
     public var gracefulShutdownTimeout: Duration?
-    /// How long a new worker gets to report ready (during start-up and rolling restarts); default 30 s.
+    /// How long a replacement worker gets to report ready during a rolling restart before
+    /// the roll is aborted (start-up is bounded by ``ManagerConfiguration/startupTimeout``); default 30 s.
     public var readinessTimeout: Duration
     /// When dead workers are respawned; default ``RestartPolicy/default``.
     public var restart: RestartPolicy
@@ -46,8 +47,12 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
     ///   - minWorkers: the fewest workers resizing leaves.
     ///   - maxWorkers: the most workers resizing creates.
     ///   - gracefulShutdownTimeout: the time to stop after `SIGTERM`; `nil` = the manager's.
-    ///   - readinessTimeout: the time a new worker gets to report ready.
+    ///   - readinessTimeout: the time a replacement worker gets to report ready during a
+    ///     rolling restart before the roll is aborted.
     ///   - restart: when dead workers are respawned.
+    ///   - heartbeatTimeout: hung-worker detection; `nil`: the service class's value.
+    ///   - maxLifetime: the age at which workers are recycled; `nil`: never.
+    ///   - lifetimeJitter: the spread of `maxLifetime`, in `0...1`.
     public init(
         workers: Int,
         minWorkers: Int = 1,

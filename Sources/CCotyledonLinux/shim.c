@@ -24,9 +24,13 @@ void ccotyledon_line_buffer_stdout(void) {
 }
 
 static int ccotyledon_signal_pipe = -1;
+static volatile sig_atomic_t ccotyledon_stop_signalled = 0;
 
 static void ccotyledon_forward_signal(int signal_number) {
     int saved_errno = errno;
+    if (signal_number == SIGTERM || signal_number == SIGINT || signal_number == SIGQUIT) {
+        ccotyledon_stop_signalled = 1;
+    }
     unsigned char byte = (unsigned char)signal_number;
     ssize_t written = write(ccotyledon_signal_pipe, &byte, 1);
     (void)written;
@@ -46,6 +50,10 @@ int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count) {
         }
     }
     return 0;
+}
+
+int ccotyledon_stop_signal_received(void) {
+    return ccotyledon_stop_signalled;
 }
 
 int ccotyledon_peer_uid(int fd, uid_t *uid) {

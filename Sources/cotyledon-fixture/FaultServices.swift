@@ -82,3 +82,20 @@ final class OrphaningService: Service {
     }
 }
 
+
+/// Waits in `runBlocking` for a `sleep` child in its own process group and throws as soon
+/// as the child dies: at a stop, the group's SIGTERM kills the child while the worker's own
+/// SIGTERM is still on its way to the main actor, so `run()` fails before `terminate()`.
+final class ChildWaitingService: Service {
+    override nonisolated class var name: String { "waiter" }
+
+    override func run() async throws {
+        let child = try Spawn.run(["/bin/sleep", "3600"])
+        emit("child pid=\(child) worker=\(workerID)")
+        try await runBlocking { _ in
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+            throw Spawn.Failure(description: "the child \(child) ended (wait status \(status))")
+        }
+    }
+}

@@ -2,9 +2,9 @@ import Glibc
 
 /// Starts commands from a fixture worker with `posix_spawn`.
 ///
-/// Service code runs on Dispatch threads, which block every signal; a child inherits its
-/// spawning thread's mask, so the mask is reset explicitly (as Foundation's `Process` and
-/// swift-subprocess do), or the children could not be stopped with SIGTERM.
+/// Dispatch's pool threads block every signal and a child inherits its spawning thread's
+/// mask, so the mask is reset explicitly (as Foundation's `Process` and swift-subprocess
+/// do), or children spawned from those threads could not be stopped with SIGTERM.
 enum Spawn {
     struct Failure: Error, CustomStringConvertible {
         let description: String

@@ -65,6 +65,8 @@ do {
         try manager.add(SpinningService.self, workers: workers)
     case "adopt-orphan":
         try manager.add(OrphaningService.self, workers: workers)
+    case "child-dies-on-stop":
+        try manager.add(ChildWaitingService.self, workers: workers)
     case "hooks":
         try manager.add(FixtureService.self, workers: workers)
         struct HookFailure: Error {}

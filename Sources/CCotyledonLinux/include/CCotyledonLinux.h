@@ -78,6 +78,11 @@ static inline int ccotyledon_wcoredump(int status) { return WCOREDUMP(status); }
 /// to `fd` (a non-blocking pipe): the self-pipe technique, async-signal-safe.
 int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count);
 
+/// Whether the handler above has seen SIGTERM, SIGINT or SIGQUIT: set in the handler
+/// itself, so it is true from the moment the signal is delivered, before any thread
+/// reads the pipe.
+int ccotyledon_stop_signal_received(void);
+
 /// `accept4(fd, NULL, NULL, flags)` (needs _GNU_SOURCE, so not importable directly).
 int ccotyledon_accept(int fd, int flags);
 

@@ -101,6 +101,8 @@ final class Master {
     var statusChanged = true
     /// The counters of the `metrics` control command.
     var metrics = MasterMetrics()
+    /// Whether `/proc` lists the master's own pid namespace, where adopted orphans can be found.
+    private let procShowsOwnPidNamespace = ProcFile.showsOwnPidNamespace
     private var randomNumbers = SystemRandomNumberGenerator()
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
@@ -166,6 +168,10 @@ final class Master {
     func run() -> Never {
         let summary = services.map { "\($0.name):\($0.desiredWorkers)" }.joined(separator: ",")
         logger.info("master process started", metadata: ["event": "master-started", "pid": "\(pid)", "services": "\(summary)"])
+        if !procShowsOwnPidNamespace {
+            logger.warning("/proc shows another pid namespace than the master's: orphans it adopts are reaped but not stopped with it; mount a /proc for the namespace (unshare --mount-proc; container runtimes do)",
+                           metadata: ["event": "proc-foreign"])
+        }
         notifier.send("MAINPID=\(pid)", "STATUS=starting \(summary)")
         if let control {
             logger.info("control socket listening at \(control.path)", metadata: ["event": "control-listening", "path": "\(control.path)"])
@@ -670,9 +676,12 @@ final class Master {
         beginStop(fast: false)
     }
 
-    /// Children of the master that are not workers: orphans it adopted as a subreaper.
+    /// Children of the master that are not workers: orphans it adopted as a subreaper (or
+    /// as PID 1 of a pid namespace). None when `/proc` shows another pid namespace: its
+    /// pids are not the master's to signal (warned at start).
     private func adoptedProcesses() -> [pid_t] {
-        let children = ProcFile.read("/proc/\(pid)/task/\(pid)/children") ?? ""
+        guard procShowsOwnPidNamespace else { return [] }
+        let children = ProcFile.read("/proc/thread-self/children") ?? ""
         return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil }
     }
 

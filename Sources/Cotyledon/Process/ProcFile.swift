@@ -18,4 +18,16 @@ enum ProcFile {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// Whether `/proc` shows the caller's own pid namespace. It does not when a process
+    /// runs in a new pid namespace without a `/proc` mounted for it (`unshare --pid`
+    /// without `--mount-proc`): the pids `/proc` lists are then another namespace's, and
+    /// signalling them would reach the wrong processes, or none.
+    static var showsOwnPidNamespace: Bool {
+        var target = [CChar](repeating: 0, count: 32)
+        let length = readlink("/proc/self", &target, target.count - 1)
+        guard length > 0 else { return false }
+        let name = target.prefix(length).map { UInt8(bitPattern: $0) }
+        return String(decoding: name, as: UTF8.self) == String(getpid())
+    }
 }

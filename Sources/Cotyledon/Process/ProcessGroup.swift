@@ -4,9 +4,15 @@ import Glibc
 enum ProcessGroup {
     /// SIGKILLs every other member of the caller's process group (what a worker
     /// started), found by scanning `/proc`; the caller survives to exit with its own status.
+    /// When `/proc` shows another pid namespace, its pids cannot be signalled: the whole
+    /// group is killed, the caller with it.
     static func killOtherMembers() {
         let group = getpgrp()
         let me = getpid()
+        guard ProcFile.showsOwnPidNamespace else {
+            kill(0, SIGKILL)
+            return
+        }
         guard let directory = opendir("/proc") else { return }
         defer { closedir(directory) }
         while let entry = readdir(directory) {

@@ -1,3 +1,4 @@
+import CCotyledonLinux
 import Dispatch
 import Glibc
 import Logging
@@ -99,7 +100,10 @@ final class WorkerRuntime {
     // MARK: - Lifecycle
 
     private func runEnded(throwing error: Error?) {
-        if isTerminating {
+        // A stop signal already delivered (its handler notes it before the main actor hears
+        // of it) counts too: a run() that failed in between, say because its child died of
+        // the group's SIGTERM, is part of the stop, not a crash.
+        if isTerminating || ccotyledon_stop_signal_received() != 0 {
             if let error, !(error is CancellationError) {
                 logger.notice("\(label) run() threw while stopping: \(error)", metadata: ["event": "run-stopped-with-error"])
             }

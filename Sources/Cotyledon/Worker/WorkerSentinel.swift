@@ -66,11 +66,9 @@ final class WorkerSentinel: Sendable {
             if let orphanDeadline, orphanDeadline <= .now {
                 kill(0, SIGKILL) // the whole process group, this worker included
             }
-            if descriptors[0].revents != 0, let count = try? Syscall.read(signalPipe.readEnd, into: &buffer) {
-                for byte in buffer.prefix(count) {
-                    onSignal(Signal(rawValue: Int32(byte)))
-                }
-            }
+            // The master first: its death closes the pipe and re-parents this worker before
+            // the parent-death SIGTERM is sent, so "master gone" is always reported before
+            // that SIGTERM, and the worker logs why it stops.
             if watchingMaster, descriptors[1].revents != 0 {
                 var byte: UInt8 = 0
                 if read(masterAlive, &byte, 1) <= 0 { watchingMaster = false }
@@ -79,6 +77,11 @@ final class WorkerSentinel: Sendable {
                 watchingMaster = false
                 orphanDeadline = .now + Self.gracePeriod
                 onMasterGone()
+            }
+            if descriptors[0].revents != 0, let count = try? Syscall.read(signalPipe.readEnd, into: &buffer) {
+                for byte in buffer.prefix(count) {
+                    onSignal(Signal(rawValue: Int32(byte)))
+                }
             }
         }
     }

@@ -30,11 +30,17 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // The control socket's protocol (requests, answers, their JSON), shared by the master
+        // and cotyledonctl; the standard library alone.
+        .target(
+            name: "CotyledonControlProtocol"
+        ),
         .target(
             name: "Cotyledon",
             dependencies: [
                 "CCotyledonLinux",
                 "CSystemd",
+                "CotyledonControlProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -56,10 +62,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The control socket's client: small, it depends on nothing of Cotyledon.
+        // The control socket's client: small, it shares the protocol module and nothing else of Cotyledon.
         .executableTarget(
             name: "cotyledonctl",
             dependencies: [
+                "CotyledonControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/cotyledonctl"
@@ -80,6 +87,7 @@ let package = Package(
         .testTarget(
             name: "CotyledonTests",
             dependencies: [
+                "CotyledonControlProtocol",
                 "Cotyledon",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import CotyledonControlProtocol
+import Glibc
 
 /// The options every command shares: where the socket is and how to print the answer.
 struct ControlOptions: ParsableArguments {
@@ -32,7 +33,8 @@ struct ControlOptions: ParsableArguments {
             let text = try describe(response)
             if !text.isEmpty { print(text) }
         } catch let failure as ControlFailure {
-            FileHandle.standardError.write(Data("cotyledonctl: \(failure.message)\n".utf8))
+            let message = Array("cotyledonctl: \(failure.message)\n".utf8)
+            _ = message.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             throw ExitCode(failure.exitCode.rawValue)
         }
     }
@@ -41,7 +43,7 @@ struct ControlOptions: ParsableArguments {
     private func exchange(_ request: ControlRequest, path: String, timeout: Duration) throws(ControlFailure) -> ControlResponse {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let connection = try ControlConnection(path: path, deadline: deadline)
-        try connection.send(request.line(), deadline: deadline)
+        try connection.send(request.line, deadline: deadline)
         do {
             return try ControlResponse(connection.receiveLine(deadline: deadline))
         } catch let failure where failure.exitCode == .timedOut {

@@ -1,4 +1,4 @@
-import Foundation
+import CotyledonControlProtocol
 
 /// One answer of the control protocol: `{"v":1,"ok":true,…}` or
 /// `{"v":1,"ok":false,"code":"<machine code>","error":"<human message>"}`.
@@ -6,7 +6,7 @@ struct ControlResponse {
     /// The line as received, for `--json`.
     let line: String
     /// The line as a JSON object.
-    let object: [String: Any]
+    let object: JSONValue
     /// Whether the daemon did what was asked.
     let ok: Bool
     /// The machine-readable error code, when `ok` is false.
@@ -20,31 +20,29 @@ struct ControlResponse {
     init(_ bytes: [UInt8]) throws(ControlFailure) {
         let line = String(decoding: bytes, as: UTF8.self)
         let shown = line.count > 200 ? String(line.prefix(200)) + "…" : line
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(bytes)),
-              let object = parsed as? [String: Any]
-        else {
+        guard let object = try? JSONParser.parse(bytes), case .object = object else {
             throw ControlFailure(.protocolError, "the daemon's answer is not a JSON object: \(shown)")
         }
-        guard let ok = object["ok"] as? Bool else {
+        guard let ok = object["ok"]?.boolValue else {
             throw ControlFailure(.protocolError, "the daemon's answer has no \"ok\": \(shown)")
         }
-        if let version = object["v"] as? Int, version != ControlRequest.protocolVersion {
+        if let version = object["v"]?.integerValue, version != ControlRequest.protocolVersion {
             throw ControlFailure(.protocolError, "the daemon speaks protocol version \(version), this client \(ControlRequest.protocolVersion): \(shown)")
         }
         self.line = line
         self.object = object
         self.ok = ok
-        self.code = object["code"] as? String
-        self.error = object["error"] as? String
+        self.code = object["code"]?.stringValue
+        self.error = object["error"]?.stringValue
     }
 
-    /// The raw line decoded as `T`.
+    /// The answer read as a `status` answer.
     /// - Throws: ``ControlFailure`` with ``ControlExitCode/protocolError`` if it does not fit.
-    func decode<T: Decodable>(_ type: T.Type) throws(ControlFailure) -> T {
+    func status() throws(ControlFailure) -> ControlStatus {
         do {
-            return try JSONDecoder().decode(type, from: Data(line.utf8))
+            return try ControlStatus(json: object)
         } catch {
-            throw ControlFailure(.protocolError, "unexpected answer from the daemon (\(error)): \(line)")
+            throw ControlFailure(.protocolError, "unexpected answer from the daemon (\(error.message)): \(line)")
         }
     }
 
@@ -52,9 +50,9 @@ struct ControlResponse {
     /// every other code 1.
     var failure: ControlFailure {
         let message = "\(error ?? "the daemon refused the request") [\(code ?? "no code")]"
-        switch code {
-        case "reload-failed": return ControlFailure(.reloadFailed, message)
-        case "permission-denied": return ControlFailure(.permissionDenied, message)
+        switch code.map(ControlError.Code.init(rawValue:)) {
+        case .reloadFailed?: return ControlFailure(.reloadFailed, message)
+        case .permissionDenied?: return ControlFailure(.permissionDenied, message)
         default: return ControlFailure(.refused, message)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CotyledonControlProtocol
 
 /// `cotyledonctl log-level LEVEL`: change the daemon's log level until the next reload.
 struct LogLevelCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CotyledonControlProtocol
 
 /// `cotyledonctl metrics`: the master's counters and gauges in the Prometheus text format.
 struct MetricsCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct MetricsCommand: ParsableCommand {
 
     func run() throws {
         try control.options.perform(ControlRequest("metrics")) { response throws(ControlFailure) in
-            guard let text = response.object["text"] as? String else {
+            guard let text = response.object["text"]?.stringValue else {
                 throw ControlFailure(.protocolError, "the daemon's metrics answer has no \"text\": \(response.line)")
             }
             return String(text.dropLast(text.hasSuffix("\n") ? 1 : 0))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CotyledonControlProtocol
 
 /// `cotyledonctl reload [--wait]`: what SIGHUP does, with an answer.
 struct ReloadCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CotyledonControlProtocol
 
 /// `cotyledonctl restart SERVICE [WORKER_ID]`: replace workers without losing capacity.
 struct RestartCommand: ParsableCommand {

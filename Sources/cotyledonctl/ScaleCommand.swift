@@ -1,4 +1,5 @@
 import ArgumentParser
+import CotyledonControlProtocol
 
 /// `cotyledonctl scale SERVICE N`: resize a service.
 struct ScaleCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CotyledonControlProtocol
 
 /// `cotyledonctl status`: the services and their workers.
 struct StatusCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try control.options.perform(ControlRequest("status")) { response throws(ControlFailure) in
-            try response.decode(StatusReport.self).table
+            try response.status().table
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CotyledonControlProtocol
 
 /// `cotyledonctl stop [--fast]`: what SIGTERM (or SIGINT) does.
 struct StopCommand: ParsableCommand {

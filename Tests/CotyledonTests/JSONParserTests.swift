@@ -1,7 +1,7 @@
 import Foundation
 import PropertyBased
 import Testing
-@testable import Cotyledon
+import CotyledonControlProtocol
 
 /// The control protocol's JSON: strict parsing, and printing that Foundation reads back.
 @Suite struct JSONParserTests {

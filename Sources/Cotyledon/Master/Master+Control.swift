@@ -1,4 +1,5 @@
 import CCotyledonLinux
+internal import CotyledonControlProtocol
 import Glibc
 import Logging
 import SystemPackage
@@ -27,11 +28,11 @@ extension Master {
             let descriptor = FileDescriptor(rawValue: fd)
             var uid: uid_t = 0
             guard ccotyledon_peer_uid(fd, &uid) == 0, uid == 0 || uid == geteuid() else {
-                reject(descriptor, ControlFailure("permission-denied", "only root and uid \(geteuid()) may control this daemon"))
+                reject(descriptor, ControlError(.permissionDenied, "only root and uid \(geteuid()) may control this daemon"))
                 continue
             }
             guard controlClients.count < Self.maximumControlClients else {
-                reject(descriptor, ControlFailure("busy", "too many control clients (\(Self.maximumControlClients)); retry later"))
+                reject(descriptor, ControlError(.busy, "too many control clients (\(Self.maximumControlClients)); retry later"))
                 continue
             }
             nextControlClientID += 1
@@ -57,7 +58,7 @@ extension Master {
         return fd >= 0
     }
 
-    private func reject(_ descriptor: FileDescriptor, _ failure: ControlFailure) {
+    private func reject(_ descriptor: FileDescriptor, _ failure: ControlError) {
         var line = Self.encode(failure)
         _ = line.withUnsafeMutableBytes { send(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         Syscall.close(descriptor)
@@ -91,7 +92,7 @@ extension Master {
                     if let response = handleControlRequest(line, from: client) { client.output += response }
                 }
             } else {
-                client.output += Self.encode(ControlFailure("request-too-large", "requests are limited to \(ControlClient.maximumRequestSize) bytes"))
+                client.output += Self.encode(ControlError(.requestTooLarge, "requests are limited to \(ControlClient.maximumRequestSize) bytes"))
                 client.closeAfterWrite = true
             }
             if peerClosed && !client.waitsForReload {
@@ -130,7 +131,7 @@ extension Master {
     func answerReloadWaiters(failure: String?) {
         for client in controlClients.values where client.waitsForReload {
             client.waitsForReload = false
-            client.output += failure.map { Self.encode(ControlFailure("reload-failed", $0)) } ?? Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
+            client.output += failure.map { Self.encode(ControlError(.reloadFailed, $0)) } ?? Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
             writeControlOutput(client)
         }
     }
@@ -146,14 +147,14 @@ extension Master {
             return Self.encode(error)
         }
         guard request.v == 1 else {
-            return Self.encode(ControlFailure("unsupported-version", "protocol version \(request.v) is not supported; this daemon speaks version 1"))
+            return Self.encode(ControlError(.unsupportedVersion, "protocol version \(request.v) is not supported; this daemon speaks version 1"))
         }
         do {
             return try perform(request, for: client)
-        } catch let failure as ControlFailure {
+        } catch let failure as ControlError {
             return Self.encode(failure)
         } catch {
-            return Self.encode(ControlFailure("bad-request", "\(error)"))
+            return Self.encode(ControlError(.badRequest, "\(error)"))
         }
     }
 
@@ -170,15 +171,15 @@ extension Master {
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         }
         guard phase == .running else {
-            throw ControlFailure("stopping", "the daemon is stopping")
+            throw ControlError(.stopping, "the daemon is stopping")
         }
         switch request.command {
         case "scale":
             let service = try namedService(request.service)
-            guard let workers = request.workers else { throw ControlFailure("bad-request", "scale needs \"workers\"") }
+            guard let workers = request.workers else { throw ControlError(.badRequest, "scale needs \"workers\"") }
             let bounds = service.configuration.minWorkers...service.configuration.maxWorkers
             guard bounds.contains(workers) else {
-                throw ControlFailure("invalid-workers", "\(service.name) takes \(bounds.lowerBound)...\(bounds.upperBound) workers, not \(workers)")
+                throw ControlError(.invalidWorkers, "\(service.name) takes \(bounds.lowerBound)...\(bounds.upperBound) workers, not \(workers)")
             }
             scale(service, to: workers)
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true), "workers": .integer(workers)]))
@@ -190,7 +191,7 @@ extension Master {
             let service = try namedService(request.service)
             if let workerID = request.worker {
                 guard let worker = slots[WorkerSlot(service: service.id, workerID: workerID)] else {
-                    throw ControlFailure("unknown-worker", "\(service.name) has no running worker \(workerID)")
+                    throw ControlError(.unknownWorker, "\(service.name) has no running worker \(workerID)")
                 }
                 restart(worker)
             } else {
@@ -199,7 +200,7 @@ extension Master {
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         case "log-level":
             guard let name = request.level, let level = Logger.Level(rawValue: name) else {
-                throw ControlFailure("bad-request", "log-level needs \"level\": one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ControlError(.badRequest, "log-level needs \"level\": one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             // Logged at the more verbose of the two levels, so the change itself shows.
             let previous = logger.logLevel
@@ -208,14 +209,14 @@ extension Master {
             logger.logLevel = level
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         default:
-            throw ControlFailure("unknown-command", "unknown command \"\(request.command)\": use status, metrics, scale, reload, stop, restart or log-level")
+            throw ControlError(.unknownCommand, "unknown command \"\(request.command)\": use status, metrics, scale, reload, stop, restart or log-level")
         }
     }
 
     private func namedService(_ name: String?) throws -> ServiceRegistration {
-        guard let name else { throw ControlFailure("bad-request", "this command needs \"service\"") }
+        guard let name else { throw ControlError(.badRequest, "this command needs \"service\"") }
         guard let service = services.first(where: { $0.name == name }) else {
-            throw ControlFailure("unknown-service", "no service \"\(name)\": this daemon runs \(services.map(\.name).joined(separator: ", "))")
+            throw ControlError(.unknownService, "no service \"\(name)\": this daemon runs \(services.map(\.name).joined(separator: ", "))")
         }
         return service
     }
@@ -243,8 +244,8 @@ extension Master {
 
     // MARK: - Encoding
 
-    static func encode(_ failure: ControlFailure) -> [UInt8] {
-        encode(.object(["v": .integer(1), "ok": .bool(false), "code": .string(failure.code), "error": .string(failure.message)]))
+    static func encode(_ failure: ControlError) -> [UInt8] {
+        failure.line
     }
 
     static func encode(_ response: JSONValue) -> [UInt8] {

@@ -1,28 +1,58 @@
 /// A JSON value, parsed and printed with the standard library alone: the control protocol
-/// is served from the master's loop, which must not bring Foundation into the master
-/// (its PSS and the mappings every fork copies).
-enum JSONValue: Equatable {
+/// is served from the master's loop, which must not bring Foundation into the master (its
+/// memory and the mappings every fork copies), and `cotyledonctl` starts faster without it.
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
-    /// Members in the order written; printing sorts them by key.
+    /// Members by name; printing sorts them.
     case object([String: JSONValue])
 
     /// A whole number.
-    static func integer<I: BinaryInteger>(_ value: I) -> JSONValue {
+    public static func integer<I: BinaryInteger>(_ value: I) -> JSONValue {
         .number(Double(value))
     }
 
-    /// The member `key` of an object.
-    subscript(key: String) -> JSONValue? {
+    /// The member `key` of an object; `nil` for a missing member or a value that is not an object.
+    public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    /// The value as compact JSON text, object members sorted by key.
-    var text: String {
+    /// The string, if the value is one.
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// The boolean, if the value is one.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// The number, if the value is one.
+    public var numberValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// The number, if the value is a whole one that `Int` holds exactly.
+    public var integerValue: Int? {
+        guard case .number(let value) = self, value == value.rounded(), value.magnitude <= 9_007_199_254_740_992 else { return nil }
+        return Int(value)
+    }
+
+    /// The elements, if the value is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
+    /// The value as compact JSON text, object members sorted by name.
+    public var text: String {
         var output = ""
         write(to: &output)
         return output
@@ -37,7 +67,7 @@ enum JSONValue: Equatable {
         case .number(let value):
             if !value.isFinite {
                 output += "null"
-            } else if value == value.rounded(), abs(value) < 1e15 {
+            } else if value == value.rounded(), value.magnitude < 1e15 {
                 output += String(Int64(value))
             } else {
                 output += String(value)

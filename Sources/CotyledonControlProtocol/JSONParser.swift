@@ -1,22 +1,25 @@
 /// Parses one JSON text (RFC 8259) into a ``JSONValue``, strictly: no trailing commas,
 /// comments or trailing text, at most ``maximumDepth`` nested arrays and objects.
-struct JSONParser {
+public struct JSONParser {
     /// Why a text is not JSON, with the byte offset where it stopped making sense.
-    struct SyntaxError: Error, CustomStringConvertible {
-        let problem: String
-        let offset: Int
+    public struct SyntaxError: Error, CustomStringConvertible {
+        /// What is wrong.
+        public let problem: String
+        /// The byte offset where parsing stopped.
+        public let offset: Int
 
-        var description: String { "\(problem) at byte \(offset)" }
+        /// `problem at byte offset`.
+        public var description: String { "\(problem) at byte \(offset)" }
     }
 
     /// Nesting deeper than this is rejected, so a hostile request cannot exhaust the stack.
-    static let maximumDepth = 32
+    public static let maximumDepth = 32
 
     private let bytes: [UInt8]
     private var index = 0
 
     /// The value of `bytes`, which must hold exactly one JSON value (blanks around it allowed).
-    static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         let value = try parser.parseValue(depth: 0)
         parser.skipBlanks()

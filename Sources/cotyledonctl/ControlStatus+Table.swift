@@ -1,6 +1,6 @@
-import Foundation
+import CotyledonControlProtocol
 
-extension StatusReport {
+extension ControlStatus {
     /// The report for people: the master, then per service one line of counts followed by one
     /// line per worker.
     ///
@@ -32,7 +32,7 @@ extension StatusReport {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0)
+                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] + 2 - cell.count)
             }.joined()
         }
     }
@@ -40,10 +40,14 @@ extension StatusReport {
     /// `12.5s`, `3m07s`, `2h05m`, `4d03h`.
     static func format(uptime: Double) -> String {
         guard uptime.isFinite, uptime >= 0 else { return "?" }
-        if uptime < 60 { return String(format: "%.1fs", uptime) }
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        if uptime < 60 {
+            let tenths = Int((uptime * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10)s"
+        }
         let seconds = Int(uptime)
-        if seconds < 3600 { return String(format: "%dm%02ds", seconds / 60, seconds % 60) }
-        if seconds < 86_400 { return String(format: "%dh%02dm", seconds / 3600, seconds % 3600 / 60) }
-        return String(format: "%dd%02dh", seconds / 86_400, seconds % 86_400 / 3600)
+        if seconds < 3600 { return "\(seconds / 60)m\(twoDigits(seconds % 60))s" }
+        if seconds < 86_400 { return "\(seconds / 3600)h\(twoDigits(seconds % 3600 / 60))m" }
+        return "\(seconds / 86_400)d\(twoDigits(seconds % 86_400 / 3600))h"
     }
 }

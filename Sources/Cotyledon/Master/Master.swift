@@ -692,16 +692,25 @@ final class Master {
         }
     }
 
+    /// How many times the master looks for adopted processes left when it exits.
+    private static let adoptionRounds = 64
+
     private func exitMaster(status: Int32? = nil) -> Never {
         let status = status ?? exitStatus.rawValue
         control?.remove()
-        // Nothing adopted outlives the master.
-        for adopted in adoptedProcesses() {
-            Syscall.send(.kill, toProcess: adopted)
-            var raw: Int32 = 0
-            _ = try? Syscall.retrying { waitpid(adopted, &raw, 0) }
-            logger.info("reaped process \(adopted), not a worker: \(WorkerExitStatus(waitStatus: raw))",
-                        metadata: ["event": "reaped-other", "pid": "\(adopted)", "status": "\(WorkerExitStatus(waitStatus: raw).token)"])
+        // Nothing adopted outlives the master. An adopted process that dies here may leave
+        // children of its own, re-parented to the master as it exits: look again until none
+        // is left (bounded, should a process keep forking).
+        for _ in 0..<Self.adoptionRounds {
+            let adopted = adoptedProcesses()
+            guard !adopted.isEmpty else { break }
+            for pid in adopted {
+                Syscall.send(.kill, toProcess: pid)
+                var raw: Int32 = 0
+                _ = try? Syscall.retrying { waitpid(pid, &raw, 0) }
+                logger.info("reaped process \(pid), not a worker: \(WorkerExitStatus(waitStatus: raw))",
+                            metadata: ["event": "reaped-other", "pid": "\(pid)", "status": "\(WorkerExitStatus(waitStatus: raw).token)"])
+            }
         }
         logger.info("master exiting with status \(status)", metadata: ["event": "master-exit", "status": "\(status)"])
         fflush(nil)

@@ -82,6 +82,7 @@ let package = Package(
         // Single-threaded child-subreaper that starts daemons for the integration tests (DESIGN §10).
         .executableTarget(
             name: "cotyledon-test-driver",
+            dependencies: ["CotyledonControlProtocol"],
             path: "Tests/CotyledonTestDriver"
         ),
         .testTarget(

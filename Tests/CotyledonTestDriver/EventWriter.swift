@@ -1,3 +1,4 @@
+import CotyledonControlProtocol
 import Glibc
 
 /// Writes protocol messages to stdout, one JSON object per line, each with one `write` loop.
@@ -15,7 +16,7 @@ struct EventWriter {
             members.append(("t", .number(MonotonicClock.now())))
         }
         guard !readerGone else { return }
-        var bytes = Array((JSONValue.object(members).encoded() + "\n").utf8)
+        var bytes = Array((JSONValue.object(Dictionary(members) { _, last in last }).text + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }

@@ -7,7 +7,8 @@ import Glibc
 /// libc and called through a fixed-arity C function pointer. On the Linux ABIs Swift supports
 /// (x86_64, aarch64) calling a variadic function whose arguments are all integers this way is
 /// identical to a variadic call. A C shim target would be the conventional alternative; this
-/// keeps the driver a dependency-free executable.
+/// keeps the driver independent of the library under test (it shares only the control
+/// protocol module's JSON, which is the standard library alone).
 enum LinuxCalls {
     /// `PR_SET_PDEATHSIG` from `<linux/prctl.h>`.
     static let prSetPdeathsig: Int32 = 1

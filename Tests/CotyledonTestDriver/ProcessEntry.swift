@@ -1,3 +1,4 @@
+import CotyledonControlProtocol
 import Glibc
 
 /// One process as read from `/proc/PID/stat` and `/proc/PID/cmdline`.
@@ -45,13 +46,13 @@ struct ProcessEntry {
     /// The entry as a protocol object.
     var json: JSONValue {
         .object([
-            ("pid", .number(Double(pid))),
-            ("ppid", .number(Double(ppid))),
-            ("pgid", .number(Double(pgid))),
-            ("state", .string(String(state))),
-            ("comm", .string(comm)),
-            ("cmdline", .string(cmdline)),
-            ("threads", .number(Double(threads))),
+            "pid": .integer(pid),
+            "ppid": .integer(ppid),
+            "pgid": .integer(pgid),
+            "state": .string(String(state)),
+            "comm": .string(comm),
+            "cmdline": .string(cmdline),
+            "threads": .integer(threads),
         ])
     }
 }

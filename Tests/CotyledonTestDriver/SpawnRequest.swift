@@ -1,3 +1,4 @@
+import CotyledonControlProtocol
 /// The argument of a `spawn` command:
 /// `{"path": "/abs/exe", "argv": ["name", …], "env": ["K=V", …], "stdin": "null"|"pipe",
 ///   "trigger": {"match": "text", "signal": "SIGTERM"}}`.
@@ -24,12 +25,12 @@ struct SpawnRequest {
     /// Decodes the request; `nil` if a member is missing or has the wrong type.
     init?(_ value: JSONValue) {
         guard let path = value["path"]?.stringValue,
-              let argv = value["argv"]?.stringArray, !argv.isEmpty
+              let argv = Self.strings(value["argv"]), !argv.isEmpty
         else { return nil }
         self.path = path
         self.argv = argv
         if let environment = value["env"] {
-            guard let strings = environment.stringArray else { return nil }
+            guard let strings = Self.strings(environment) else { return nil }
             self.environment = strings
         } else {
             self.environment = []
@@ -47,5 +48,12 @@ struct SpawnRequest {
         } else {
             self.trigger = nil
         }
+    }
+
+    /// The strings of an array of strings; `nil` for anything else.
+    private static func strings(_ value: JSONValue?) -> [String]? {
+        guard let elements = value?.arrayValue else { return nil }
+        let strings = elements.compactMap(\.stringValue)
+        return strings.count == elements.count ? strings : nil
     }
 }

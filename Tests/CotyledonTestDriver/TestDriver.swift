@@ -1,3 +1,4 @@
+import CotyledonControlProtocol
 import Glibc
 
 /// The driver's single-threaded event loop.
@@ -212,12 +213,12 @@ struct TestDriver {
     private mutating func spawn(_ argument: String) -> [(String, JSONValue)] {
         let request: SpawnRequest
         do {
-            guard let decoded = SpawnRequest(try JSONValue.parse(argument)) else {
+            guard let decoded = SpawnRequest(try JSONParser.parse(Array(argument.utf8))) else {
                 return [("ok", .bool(false)), ("error", .string("spawn needs {\"path\",\"argv\"[,\"env\",\"stdin\",\"trigger\"]}"))]
             }
             request = decoded
         } catch {
-            return [("ok", .bool(false)), ("error", .string("bad JSON at scalar \(error.offset)"))]
+            return [("ok", .bool(false)), ("error", .string("bad JSON: \(error)"))]
         }
         switch Spawner.spawn(request) {
         case .success(let spawned):

@@ -129,6 +129,19 @@ import Yams
         #expect(!error.fix.isEmpty)
     }
 
+    @Test func refusesHostileNestingWithoutExhaustingTheStack() throws {
+        for yaml in [String(repeating: "[", count: 100_000), "a: " + String(repeating: "{b: ", count: 10_000),
+                     String(repeating: "- ", count: 50_000) + "x\n"] {
+            let error = try #require(syntaxError(yaml))
+            #expect(error.problem.contains("nested more than \(YAMLParser.maximumDepth) levels"), "\(error)")
+        }
+        // Depth is counted per level, not per node: many siblings, each a few levels deep, are fine.
+        let wide = (0..<2_000).map { "k\($0):\n  a:\n    b: [1, {c: 2}]\n" }.joined()
+        #expect(try YAMLParser.compose(wide) != nil)
+        let deepest = (0..<(YAMLParser.maximumDepth - 1)).map { String(repeating: "  ", count: $0) + "k:\n" }.joined()
+        #expect(try YAMLParser.compose(deepest + String(repeating: "  ", count: YAMLParser.maximumDepth - 1) + "leaf\n") != nil)
+    }
+
     @Test func rejectsADuplicateKeyWithItsPathAndBothLines() throws {
         let error = try #require(syntaxError("services:\n  printer:\n    workers: 1\n    workers: 2\n"))
         #expect(error.kind == .duplicateKey)

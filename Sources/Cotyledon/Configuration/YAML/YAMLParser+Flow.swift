@@ -3,6 +3,8 @@ extension YAMLParser {
     /// opening bracket and is left after the closing one.
     mutating func parseFlowCollection(path: [String]) throws(ConfigurationError) -> YAMLNode {
         let start = here
+        try enterCollection()
+        defer { depth -= 1 }
         let isList = character() == "["
         let closing: Unicode.Scalar = isList ? "]" : "}"
         column += 1

@@ -19,6 +19,12 @@ struct YAMLParser {
     var column = 0
     /// Set when a block stopped at a `---` or `...` line.
     private var reachedDocumentMarker = false
+    /// How many collections enclose the cursor.
+    var depth = 0
+
+    /// Collections nested deeper than this are refused: a configuration is a few levels
+    /// deep, and a hostile file must not exhaust the master's stack.
+    static let maximumDepth = 64
 
     /// The single document in `text`, or `nil` when it holds no node (blank, comments only).
     static func compose(_ text: String) throws(ConfigurationError) -> YAMLNode? {
@@ -93,6 +99,8 @@ struct YAMLParser {
     ///     line of a key (`key: a: b`), but at the start of a line or after `- `.
     private mutating func parseNode(parentIndent: Int, path: [String], allowsCollections: Bool) throws(ConfigurationError) -> YAMLNode {
         let start = here
+        try enterCollection()
+        defer { depth -= 1 }
         let indent = column
         if isAtSequenceEntry {
             guard allowsCollections else {
@@ -267,6 +275,16 @@ struct YAMLParser {
         }
         column = 0
         return false
+    }
+
+    /// Counts one more level of nesting, refusing more than ``maximumDepth``; the caller
+    /// counts it back down.
+    mutating func enterCollection() throws(ConfigurationError) {
+        guard depth < Self.maximumDepth else {
+            throw syntaxError("values nested more than \(Self.maximumDepth) levels deep",
+                              fix: "flatten the structure: a configuration needs a few levels", at: here)
+        }
+        depth += 1
     }
 
     // MARK: Errors

@@ -63,3 +63,31 @@ import Testing
         }
     }
 }
+
+/// Which level a handler writes at: its own once set, else the daemon's shared one.
+@Suite struct CotyledonLogHandlerLevelTests {
+    @Test func followsTheDaemonLevelUntilGivenItsOwn() throws {
+        let daemon = try #require(DaemonLogLevel())
+        var handler = CotyledonLogHandler(programName: "test", fileDescriptor: -1, daemonLevel: daemon)
+        #expect(handler.logLevel == .info, "no daemon level yet: the default")
+        daemon.level = .warning
+        #expect(handler.logLevel == .warning)
+        daemon.level = .trace
+        #expect(handler.logLevel == .trace, "a change applies to the handler as it is")
+        handler.logLevel = .error
+        daemon.level = .debug
+        #expect(handler.logLevel == .error, "its own level wins")
+        handler.followDaemonLogLevel()
+        #expect(handler.logLevel == .debug)
+    }
+
+    @Test func storesEveryLevel() throws {
+        let daemon = try #require(DaemonLogLevel())
+        for level in Logger.Level.allCases {
+            daemon.level = level
+            #expect(daemon.level == level)
+        }
+        daemon.level = nil
+        #expect(daemon.level == nil)
+    }
+}

@@ -93,6 +93,11 @@ int ccotyledon_peer_uid(int fd, uid_t *uid);
 char **ccotyledon_environ_get(void);
 void ccotyledon_environ_set(char **environment);
 
+/// Relaxed atomic load and store of a 64-bit word, for words in memory shared between
+/// processes (`MAP_SHARED`), which Swift's atomics cannot be placed in.
+static inline int64_t ccotyledon_atomic_load(const int64_t *word) { return __atomic_load_n(word, __ATOMIC_RELAXED); }
+static inline void ccotyledon_atomic_store(int64_t *word, int64_t value) { __atomic_store_n(word, value, __ATOMIC_RELAXED); }
+
 /// libdispatch's hooks for a run loop that drains the main queue on the main thread (what
 /// Foundation's RunLoop uses on Linux): an eventfd that becomes readable when the main
 /// queue has work, and the call that runs that work.

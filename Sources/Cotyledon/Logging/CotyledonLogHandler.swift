@@ -21,9 +21,17 @@ import Logging
 ///
 /// The master never blocks on its log stream: a line it cannot write at once is dropped,
 /// and the next line written says how many were lost.
+///
+/// A handler whose ``logLevel`` was never set follows the daemon's log level — the
+/// configuration's `log_level`, and `cotyledonctl log-level` — in the master and in every
+/// running worker, from the next record on (`.info` outside a daemon). Setting
+/// ``logLevel`` gives the handler a level of its own.
 public struct CotyledonLogHandler: LogHandler {
-    /// The minimum level written.
-    public var logLevel: Logger.Level = .info
+    /// The minimum level written: the handler's own once set, else the daemon's.
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? (testDaemonLevel ?? DaemonLogLevel.shared)?.level ?? .info }
+        set { ownLevel = newValue }
+    }
     /// Metadata added to every record.
     public var metadata: Logger.Metadata = [:]
     /// Contributes metadata at log time.
@@ -32,6 +40,9 @@ public struct CotyledonLogHandler: LogHandler {
     private let programName: String
     private let fileDescriptor: Int32
     private let writesToJournal: Bool
+    private var ownLevel: Logger.Level?
+    /// Read instead of the daemon's shared level, in unit tests.
+    private let testDaemonLevel: DaemonLogLevel?
 
     /// Creates a handler.
     ///
@@ -39,9 +50,20 @@ public struct CotyledonLogHandler: LogHandler {
     ///   - programName: the name before `[pid]`; defaults to the executable's base name.
     ///   - fileDescriptor: where lines go; defaults to standard error.
     public init(programName: String? = nil, fileDescriptor: Int32 = STDERR_FILENO) {
+        self.init(programName: programName, fileDescriptor: fileDescriptor, daemonLevel: nil)
+    }
+
+    /// A handler that follows `daemonLevel` instead of the daemon's shared level (tests).
+    init(programName: String? = nil, fileDescriptor: Int32 = STDERR_FILENO, daemonLevel: DaemonLogLevel?) {
         self.programName = programName ?? ProgramName.current
         self.fileDescriptor = fileDescriptor
         self.writesToJournal = JournalStream.isConnected(to: fileDescriptor)
+        self.testDaemonLevel = daemonLevel
+    }
+
+    /// Drops the handler's own level: it follows the daemon's from now on.
+    mutating func followDaemonLogLevel() {
+        ownLevel = nil
     }
 
     /// Reads or writes one metadata entry.

@@ -207,6 +207,8 @@ extension Master {
             logger.logLevel = min(previous, level)
             logger.notice("log level set to \(level)", metadata: ["event": "log-level", "level": "\(level)"])
             logger.logLevel = level
+            // Running workers follow at their next record.
+            DaemonLogLevel.shared?.level = level
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         default:
             throw ControlError(.unknownCommand, "unknown command \"\(request.command)\": use status, metrics, scale, reload, stop, restart or log-level")

@@ -44,6 +44,7 @@ extension Master {
         }
         configuration = new
         logger.logLevel = new.logLevel
+        DaemonLogLevel.shared?.level = new.logLevel
         reloadInProgress = true
         for service in services {
             let settings = new.services[service.name] ?? service.configuration

@@ -115,6 +115,7 @@ final class Master {
         self.configuration = configuration
         self.loadConfiguration = loadConfiguration
         self.logger = logger
+        DaemonLogLevel.install(configuration.logLevel)
         self.pid = getpid()
         self.notifier = SystemdNotifier(logger: logger)
         self.listeners = Listeners.fromEnvironment(logger: logger)

@@ -27,6 +27,12 @@ final class WorkerRuntime {
         self.launch = launch
         self.descriptors = WorkerProcess.descriptors(listeners: launch.listeners)
         var logger = launch.logger
+        // The master's logger has the level it had at the fork; the worker follows the
+        // daemon's level instead, which the master may change later (log-level, reload).
+        if var handler = logger.handler as? CotyledonLogHandler {
+            handler.followDaemonLogLevel()
+            logger.handler = handler
+        }
         logger[metadataKey: "service"] = "\(launch.service.name)"
         logger[metadataKey: "worker"] = "\(launch.workerID)"
         self.logger = logger

@@ -38,11 +38,6 @@ struct MasterMetrics {
         values[counter, default: [:]][MasterMetrics.render(labels), default: 0] += 1
     }
 
-    /// The value of `counter` for the label set, 0 before the first increment.
-    func value(_ counter: Counter, _ labels: KeyValuePairs<String, String>) -> Double {
-        values[counter]?[MasterMetrics.render(labels)] ?? 0
-    }
-
     /// Every counter with a `# HELP` and `# TYPE` line, samples sorted by labels; a counter
     /// without samples is listed with its help only.
     func exposition() -> String {

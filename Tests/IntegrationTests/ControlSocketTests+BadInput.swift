@@ -21,12 +21,9 @@ extension DaemonSuite.ControlSocketTests {
         @Test("malformed JSON, unknown command, wrong fields, other version: an error each, and the connection goes on",
               .timeLimit(.minutes(1)))
         func malformedRequests() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try DaemonSuite.ControlSocketTests.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
             let mark = demo.cursor
 
             let client = try UnixStreamClient(path: socket.path)
@@ -67,12 +64,9 @@ extension DaemonSuite.ControlSocketTests {
 
         @Test("lines over 64 KiB → request-too-large, then closed; the daemon serves the next client", .timeLimit(.minutes(1)))
         func hugeLines() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try DaemonSuite.ControlSocketTests.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             // A complete, otherwise valid request line of 70 KiB.
             let padded = try UnixStreamClient(path: socket.path)
@@ -106,12 +100,9 @@ extension DaemonSuite.ControlSocketTests {
         @Test("a request in 3 pieces is answered once complete; pipelined requests are answered in order",
               .timeLimit(.minutes(1)))
         func partialAndPipelinedWrites() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2, "max_workers: 4"))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try DaemonSuite.ControlSocketTests.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2, "max_workers: 4"))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             let client = try UnixStreamClient(path: socket.path)
             try client.send(#"{"v":1,"comm"#)
@@ -142,12 +133,9 @@ extension DaemonSuite.ControlSocketTests {
         @Test("clients that connect and never send (or stop mid-line) delay no one; they are closed after 10 s idle",
               .timeLimit(.minutes(1)))
         func silentClients() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try DaemonSuite.ControlSocketTests.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             let connected = ContinuousClock.now
             let silent = try UnixStreamClient(path: socket.path)

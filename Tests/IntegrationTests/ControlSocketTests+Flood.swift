@@ -13,12 +13,9 @@ extension DaemonSuite.ControlSocketTests {
               .timeLimit(.minutes(1)))
         func thousandConnections() throws {
             try Self.ensureDescriptors(1200)
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try DaemonSuite.ControlSocketTests.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
             let victim = try #require(DaemonSuite.ControlSocketTests.liveWorkers(demo)[0])
 
             var clients: [UnixStreamClient] = []

@@ -18,12 +18,9 @@ extension DaemonSuite.ControlSocketTests {
     @Test("metrics: the master's counters follow a SIGKILL, a reload and a scale, in the Prometheus text format",
           .timeLimit(.minutes(1)))
     func metrics() throws {
-        let config = try ConfigurationFixture()
-        try config.write(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 4"))
-        let socket = try ControlSocketFixture()
-        let driver = try Driver()
-        defer { driver.close() }
-        let demo = try Self.startDemo(driver, config: config, socket: socket)
+        let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 4"))
+        defer { controlled.driver.close() }
+        let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
         let initial = try driver.control(socket: socket.path, ["metrics"])
         #expect(initial.status == .exited(0), "\(initial)")

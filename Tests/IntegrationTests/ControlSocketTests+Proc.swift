@@ -10,12 +10,9 @@ extension DaemonSuite.ControlSocketTests {
         @Test("after each step of a TTIN/TTOU sequence, status lists exactly the master's children, ids and pids as in /proc",
               .timeLimit(.minutes(1)))
         func statusMatchesProcAfterResizes() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 5"))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try DaemonSuite.ControlSocketTests.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 5"))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             var count = 2
             let steps = [SIGTTIN, SIGTTIN, SIGTTOU, SIGTTIN, SIGTTIN, SIGTTOU, SIGTTOU, SIGTTOU, SIGTTOU, SIGTTIN]

@@ -7,12 +7,9 @@ extension DaemonSuite.ControlSocketTests {
     @Test("log-level reaches workers that were already running: their info lines hide at warning and show again at info",
           .timeLimit(.minutes(1)))
     func logLevelReachesRunningWorkers() throws {
-        let config = try ConfigurationFixture()
-        try config.write(ConfigurationFixture.printer(workers: 2))
-        let socket = try ControlSocketFixture()
-        let driver = try Driver()
-        defer { driver.close() }
-        let demo = try Self.startDemo(driver, config: config, socket: socket)
+        let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+        defer { controlled.driver.close() }
+        let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
         let workers = Self.liveWorkers(demo)
         let first = try #require(workers[0]), second = try #require(workers[1])
 

@@ -69,12 +69,9 @@ extension DaemonSuite {
         @Test("status: table and --json agree with the event stream and ps; a killed worker shows its restart and last exit",
               .timeLimit(.minutes(1)))
         func status() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 3))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 3))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             var mode = stat()
             #expect(lstat(socket.path, &mode) == 0 && mode.st_mode & S_IFMT == S_IFSOCK, "a socket at \(socket.path)")
@@ -129,12 +126,9 @@ extension DaemonSuite {
         @Test("scale up and down within min...max; out of range → exit 1 invalid-workers; unknown service → exit 1",
               .timeLimit(.minutes(1)))
         func scale() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 5"))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 5"))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             var mark = demo.cursor
             let up = try driver.control(socket: socket.path, ["scale", "printer", "4"])
@@ -179,12 +173,9 @@ extension DaemonSuite {
         @Test("reload --wait: exit 0 after the reload completed; a bad file → exit 2 naming the file and line, nothing changed",
               .timeLimit(.minutes(1)))
         func reloadWait() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+            defer { controlled.driver.close() }
+            let (config, socket, driver, demo) = (controlled.config, controlled.socket, controlled.driver, controlled.demo)
 
             try config.write(ConfigurationFixture.printer(workers: 3))
             var mark = demo.cursor
@@ -237,12 +228,9 @@ extension DaemonSuite {
 
         @Test("restart SERVICE: every pid changes, never fewer ready workers than configured", .timeLimit(.minutes(1)))
         func restartService() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 3))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 3))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
             let before = try driver.control(socket: socket.path, ["--json", "status"]).workerPids(of: "printer")
             #expect(before == Self.liveWorkers(demo))
 
@@ -279,12 +267,9 @@ extension DaemonSuite {
         @Test("restart SERVICE WORKER: only that worker is replaced, its successor ready before it stops",
               .timeLimit(.minutes(1)))
         func restartWorker() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 3))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 3))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
             let before = try driver.control(socket: socket.path, ["--json", "status"]).workerPids(of: "printer")
             let old = try #require(before[1])
 
@@ -317,12 +302,9 @@ extension DaemonSuite {
         @Test("log-level: takes effect at once (info events are hidden at warning), bad level → exit 64",
               .timeLimit(.minutes(1)))
         func logLevel() throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 4"))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2, "min_workers: 1", "max_workers: 4"))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             let mark = demo.cursor
             let quiet = try driver.control(socket: socket.path, ["log-level", "warning"])
@@ -353,12 +335,9 @@ extension DaemonSuite {
         @Test("stop and stop --fast: exit 0, the master stops in that mode, reaps its workers and exits 0; the socket is gone",
               .timeLimit(.minutes(1)), arguments: [false, true])
         func stop(fast: Bool) throws {
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
             let workers = Set(Self.liveWorkers(demo).values)
 
             let run = try driver.control(socket: socket.path, fast ? ["stop", "--fast"] : ["stop"])
@@ -399,12 +378,9 @@ extension DaemonSuite {
               .timeLimit(.minutes(1)))
         func permissionDenied() throws {
             try #require(getuid() == 0, "needs root to run cotyledonctl as uid 65534")
-            let config = try ConfigurationFixture()
-            try config.write(ConfigurationFixture.printer(workers: 2))
-            let socket = try ControlSocketFixture()
-            let driver = try Driver()
-            defer { driver.close() }
-            let demo = try Self.startDemo(driver, config: config, socket: socket)
+            let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
+            defer { controlled.driver.close() }
+            let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
             let refused = try driver.control(socket: socket.path, ["status"], asUser: 65534)
             #expect(refused.status == .exited(77), "\(refused)")

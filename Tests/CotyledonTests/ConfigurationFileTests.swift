@@ -58,12 +58,7 @@ private struct Shouting: Decodable {
     }
 
     private func failure(_ yaml: String) -> ConfigurationError? {
-        do {
-            _ = try load(yaml)
-            return nil
-        } catch {
-            return error
-        }
+        configurationErrorThrown { () throws(ConfigurationError) in try load(yaml) }
     }
 
     private func temporaryFile(_ bytes: [UInt8]) throws -> String {

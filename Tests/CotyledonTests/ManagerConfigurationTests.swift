@@ -19,12 +19,7 @@ import Yams
     }
 
     private func failure(_ yaml: String, knownServices: [String] = demoServices) -> ConfigurationError? {
-        do {
-            _ = try load(yaml, knownServices: knownServices)
-            return nil
-        } catch {
-            return error
-        }
+        configurationErrorThrown { () throws(ConfigurationError) in try load(yaml, knownServices: knownServices) }
     }
 
     @Test func everyKeyIsOptional() throws {

@@ -8,12 +8,7 @@ import Yams
     }
 
     private func failure(_ yaml: String) -> ConfigurationError? {
-        do {
-            _ = try load(yaml)
-            return nil
-        } catch {
-            return error
-        }
+        configurationErrorThrown { () throws(ConfigurationError) in try load(yaml) }
     }
 
     @Test func onlyWorkersIsRequired() throws {

@@ -29,12 +29,7 @@ import Yams
     }
 
     private func syntaxError(_ yaml: String) -> ConfigurationError? {
-        do {
-            _ = try YAMLParser.compose(yaml)
-            return nil
-        } catch {
-            return error
-        }
+        configurationErrorThrown { () throws(ConfigurationError) in try YAMLParser.compose(yaml) }
     }
 
     // MARK: What it reads

@@ -16,7 +16,7 @@ extension DaemonSuite.ControlSocketTests {
             let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
             defer { controlled.driver.close() }
             let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
-            let victim = try #require(DaemonSuite.ControlSocketTests.liveWorkers(demo)[0])
+            let victim = try #require(demo.liveWorkers()[0])
 
             var clients: [UnixStreamClient] = []
             var connectFailures: [String] = []

@@ -31,7 +31,7 @@ extension DaemonSuite.ControlSocketTests {
         #expect(values["cotyledon_workers_desired{service=\"printer\"}"] == 2, "\(initial)")
 
         // A worker killed by SIGKILL: one exit as a crash, one death by SIGKILL, one restart.
-        let victim = try #require(Self.liveWorkers(demo)[0])
+        let victim = try #require(demo.liveWorkers()[0])
         var mark = demo.cursor
         try driver.signal(victim, SIGKILL)
         _ = try demo.waitForEvent("worker-ready", from: mark) { $0.worker == 0 }

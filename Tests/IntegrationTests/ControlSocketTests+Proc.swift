@@ -29,7 +29,7 @@ extension DaemonSuite.ControlSocketTests {
                 }
                 let status = try driver.control(socket: socket.path, ["--json", "status"])
                 try DaemonSuite.ControlSocketTests.expectStatus(status, matches: demo, driver: driver, count: count)
-                #expect(status.workerPids(of: "printer") == DaemonSuite.ControlSocketTests.liveWorkers(demo),
+                #expect(status.workerPids(of: "printer") == demo.liveWorkers(),
                         "status vs the event stream after \(signal == SIGTTIN ? "TTIN" : "TTOU") to \(count)")
             }
             try demo.stopAndExpectCleanExit()

@@ -10,7 +10,7 @@ extension DaemonSuite.ControlSocketTests {
         let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
         defer { controlled.driver.close() }
         let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
-        let workers = Self.liveWorkers(demo)
+        let workers = demo.liveWorkers()
         let first = try #require(workers[0]), second = try #require(workers[1])
 
         // At warning, a worker forked before the change stops without its (info) terminating line.

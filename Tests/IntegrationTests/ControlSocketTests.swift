@@ -23,20 +23,6 @@ extension DaemonSuite {
             return demo
         }
 
-        /// Pids of a service's ready workers in their slots, by worker id, from the event stream.
-        static func liveWorkers(_ daemon: DaemonProcess, service: String = "printer") -> [Int: Int32] {
-            var live: [Int: Int32] = [:]
-            for line in daemon.logLines {
-                guard let pid = line.subjectPid, let id = line.worker, line.fields["service"] == service else { continue }
-                switch line.event {
-                case "worker-ready": live[id] = pid
-                case "worker-stopping", "worker-exited": if live[id] == pid { live[id] = nil }
-                default: break
-                }
-            }
-            return live
-        }
-
         /// Checks a `--json status` answer against `/proc`: the service's workers are exactly the
         /// master's children, each with `comm` `<service>/<id>`, all ready, `count` of them.
         static func expectStatus(
@@ -79,7 +65,7 @@ extension DaemonSuite {
 
             let first = try driver.control(socket: socket.path, ["--json", "status"])
             try Self.expectStatus(first, matches: demo, driver: driver, count: 3)
-            #expect(first.workerPids(of: "printer") == Self.liveWorkers(demo), "status vs events: \(first)")
+            #expect(first.workerPids(of: "printer") == demo.liveWorkers(), "status vs events: \(first)")
             let workers = first.service("printer")?["workers"] as? [[String: Any]] ?? []
             #expect(workers.allSatisfy { $0["restarts"] as? Int == 0 && ($0["lastExit"] == nil || $0["lastExit"] is NSNull) },
                     "no restart yet: \(workers)")
@@ -199,7 +185,7 @@ extension DaemonSuite {
             _ = try demo.waitForEvent("reload-complete", from: mark)
             _ = try demo.waitForEvents("worker-exited", count: 3, from: mark) { $0.fields["reason"] == "reload" }
 
-            let before = Self.liveWorkers(demo)
+            let before = demo.liveWorkers()
             try config.write("services:\n  printer:\n    workers: 3\n    graceful_shutdown_timeout: soon\n")
             mark = demo.cursor
             let bad = try driver.control(socket: socket.path, ["reload", "--wait"])
@@ -209,7 +195,7 @@ extension DaemonSuite {
             let badJSON = try driver.control(socket: socket.path, ["--json", "reload", "--wait"])
             #expect(badJSON.status == .exited(2) && badJSON.json?["code"] as? String == "reload-failed"
                     && (badJSON.json?["error"] as? String ?? "").contains("\(config.path):4:"), "\(badJSON)")
-            #expect(Self.liveWorkers(demo) == before, "a failed reload touches no worker")
+            #expect(demo.liveWorkers() == before, "a failed reload touches no worker")
             #expect(demo.events("worker-exited").filter { $0.index >= mark }.isEmpty)
 
             // Without --wait: answered once started; the reload then completes.
@@ -232,7 +218,7 @@ extension DaemonSuite {
             defer { controlled.driver.close() }
             let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
             let before = try driver.control(socket: socket.path, ["--json", "status"]).workerPids(of: "printer")
-            #expect(before == Self.liveWorkers(demo))
+            #expect(before == demo.liveWorkers())
 
             let mark = demo.cursor
             let run = try driver.control(socket: socket.path, ["restart", "printer"])
@@ -338,7 +324,7 @@ extension DaemonSuite {
             let controlled = try ControlledDemo(ConfigurationFixture.printer(workers: 2))
             defer { controlled.driver.close() }
             let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
-            let workers = Set(Self.liveWorkers(demo).values)
+            let workers = Set(demo.liveWorkers().values)
 
             let run = try driver.control(socket: socket.path, fast ? ["stop", "--fast"] : ["stop"])
             #expect(run.status == .exited(0) && run.stdout == (fast ? "stopping (fast)" : "stopping"), "\(run)")

@@ -5,25 +5,6 @@ extension DaemonSuite {
     /// The reload contract (issue 4): file edits and SIGHUP, resizing, rolling restarts.
     @Suite
     struct ReloadContractTests {
-        /// Pids of the printer workers in their slots, by worker id, from the event stream.
-        private static func livePrinters(_ daemon: DaemonProcess) -> [Int: Int32] {
-            liveWorkers(daemon, service: "printer")
-        }
-
-        /// Pids of a service's ready workers in their slots, by worker id, from the event stream.
-        private static func liveWorkers(_ daemon: DaemonProcess, service: String) -> [Int: Int32] {
-            var live: [Int: Int32] = [:]
-            for line in daemon.logLines {
-                guard let pid = line.subjectPid, let id = line.worker, line.fields["service"] == service else { continue }
-                switch line.event {
-                case "worker-ready": live[id] = pid
-                case "worker-stopping", "worker-exited": if live[id] == pid { live[id] = nil }
-                default: break
-                }
-            }
-            return live
-        }
-
         @Test("edit the file and HUP: counts change, in-place workers keep their pids and reload", .timeLimit(.minutes(1)))
         func resizeKeepsPids() throws {
             let file = try ConfigurationFixture()
@@ -32,13 +13,13 @@ extension DaemonSuite {
             defer { driver.close() }
             let demo = try driver.spawn("cotyledon-demo", ["--config", file.path])
             _ = try demo.waitForEvents("worker-ready", count: 2)
-            let before = Self.livePrinters(demo)
+            let before = demo.liveWorkers()
             try file.write(ConfigurationFixture.printer(workers: 4))
             let mark = demo.cursor
             try driver.signal(demo.pid, SIGHUP)
             _ = try demo.waitForEvent("reload-complete", from: mark)
             _ = try demo.waitForEvents("worker-ready", count: 2, from: mark)
-            let after = Self.livePrinters(demo)
+            let after = demo.liveWorkers()
             #expect(Set(after.keys) == [0, 1, 2, 3], "\(after)")
             #expect(after[0] == before[0] && after[1] == before[1], "unchanged workers keep their pids: \(before) → \(after)")
             let reloads = try demo.waitForEvents("worker-reload", count: 2, from: mark).map(\.pid)
@@ -58,7 +39,7 @@ extension DaemonSuite {
             let demo = try driver.spawn("cotyledon-demo", ["--config", file.path], environment: ["NOTIFY_SOCKET=\(socket.path)"])
             _ = try socket.waitFor("READY=1") { $0.fields["READY"] == "1" }
             _ = try demo.waitForEvent("all-ready")
-            let before = Self.livePrinters(demo)
+            let before = demo.liveWorkers()
             try file.write("services:\n  printer:\n    workers: 3\n    graceful_shutdown_timeout: soon\n")
             let mark = demo.cursor
             try driver.signal(demo.pid, SIGHUP)
@@ -67,7 +48,7 @@ extension DaemonSuite {
             _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" }
             let ready = try socket.waitFor("READY=1 after the failed reload") { $0.fields["READY"] == "1" }
             #expect(ready.fields["STATUS"]?.hasPrefix("reload failed: ") == true, "\(ready)")
-            #expect(Self.livePrinters(demo) == before)
+            #expect(demo.liveWorkers() == before)
             #expect(demo.events("worker-exited").isEmpty && demo.events("worker-started").count == 3, "no worker touched")
             // Still healthy: a killed worker is replaced, and the good file reloads.
             let mark2 = demo.cursor
@@ -85,7 +66,7 @@ extension DaemonSuite {
             defer { driver.close() }
             let demo = try driver.spawn("cotyledon-demo", ["--config", file.path])
             _ = try demo.waitForEvents("worker-ready", count: 4)
-            let before = Self.livePrinters(demo)
+            let before = demo.liveWorkers()
             try file.write(ConfigurationFixture.printer(workers: 4, "readiness_timeout: 20"))
             let mark = demo.cursor
             try driver.signal(demo.pid, SIGHUP)
@@ -105,7 +86,7 @@ extension DaemonSuite {
                 lowest = min(lowest, ready.count)
             }
             #expect(lowest >= 4, "ready workers dropped to \(lowest) during the roll")
-            let after = Self.livePrinters(demo)
+            let after = demo.liveWorkers()
             #expect(Set(after.keys) == [0, 1, 2, 3])
             #expect(Set(after.values).isDisjoint(with: Set(before.values)), "every worker replaced: \(before) → \(after)")
             let stops = demo.events("worker-stopping").filter { $0.index > start.index }
@@ -142,7 +123,7 @@ extension DaemonSuite {
                 }
             }
             #expect(!fixture.events("reload-queued").isEmpty, "SIGHUPs arrived during the roll and were queued")
-            let live = Self.liveWorkers(fixture, service: "slow")
+            let live = fixture.liveWorkers(of: "slow")
             #expect(Set(live.keys) == [0, 1, 2], "the file's 3 workers, ids dense: \(live)")
             let children = try driver.ps().filter { $0.ppid == fixture.pid }
             #expect(Set(children.map(\.pid)) == Set(live.values), "exactly the workers in their slots are alive: \(children)")
@@ -180,7 +161,7 @@ extension DaemonSuite {
             try driver.signal(demo.pid, SIGHUP)
             _ = try demo.waitForEvent("reload-complete", from: mark)
             #expect(demo.events("scaled").filter { $0.index >= mark }.isEmpty)
-            #expect(Set(Self.livePrinters(demo).keys) == [0, 1])
+            #expect(Set(demo.liveWorkers().keys) == [0, 1])
             try demo.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }

@@ -227,17 +227,7 @@ extension DaemonSuite {
             let exits = try demo.waitForEvents("worker-exited", count: 3, from: mark) { $0.subjectPid.map(old.contains) ?? false }
             let lastExit = exits.map(\.index).max()!
             // Replay the master's ordered events: ready workers in service never drop below 3.
-            var ready = old
-            var lowest = ready.count
-            for line in demo.logLines where line.index >= mark && line.index <= lastExit {
-                guard let pid = line.subjectPid, line.fields["service"] == "printer" else { continue }
-                switch line.event {
-                case "worker-ready": ready.insert(pid)
-                case "worker-stopping", "worker-exited": ready.remove(pid)
-                default: continue
-                }
-                lowest = min(lowest, ready.count)
-            }
+            let lowest = demo.fewestReadyWorkers(from: old, over: mark...lastExit)
             #expect(lowest >= 3, "ready workers dropped to \(lowest) during the restart")
             let after = try driver.control(socket: socket.path, ["--json", "status"])
             try Self.expectStatus(after, matches: demo, driver: driver, count: 3)

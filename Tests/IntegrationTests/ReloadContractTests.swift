@@ -74,17 +74,7 @@ extension DaemonSuite {
             let end = try demo.waitForEvent("roll-complete", from: start.index)
             _ = try demo.waitForEvent("reload-complete", from: end.index)
             // Replay the master's ordered events through the roll: ready workers in service.
-            var ready = Set(before.values)
-            var lowest = ready.count
-            for line in demo.logLines where line.index > start.index && line.index <= end.index {
-                guard let pid = line.subjectPid, line.fields["service"] == "printer" else { continue }
-                switch line.event {
-                case "worker-ready": ready.insert(pid)
-                case "worker-stopping", "worker-exited": ready.remove(pid)
-                default: continue
-                }
-                lowest = min(lowest, ready.count)
-            }
+            let lowest = demo.fewestReadyWorkers(from: Set(before.values), over: (start.index + 1)...end.index)
             #expect(lowest >= 4, "ready workers dropped to \(lowest) during the roll")
             let after = demo.liveWorkers()
             #expect(Set(after.keys) == [0, 1, 2, 3])

@@ -30,15 +30,34 @@ final class DaemonLogLevel: @unchecked Sendable {
         shared?.level = level
     }
 
-    /// The level; `nil` until one is set.
+    /// The level; `nil` until one is set. Read at every record: one load, no allocation.
     var level: Logger.Level? {
-        get {
-            let raw = ccotyledon_atomic_load(word)
-            return Logger.Level.allCases.indices.contains(Int(raw)) ? Logger.Level.allCases[Int(raw)] : nil
+        get { Self.level(ccotyledon_atomic_load(word)) }
+        set { ccotyledon_atomic_store(word, newValue.map(Self.number) ?? -1) }
+    }
+
+    private static func number(_ level: Logger.Level) -> Int64 {
+        switch level {
+        case .trace: return 0
+        case .debug: return 1
+        case .info: return 2
+        case .notice: return 3
+        case .warning: return 4
+        case .error: return 5
+        case .critical: return 6
         }
-        set {
-            let raw = newValue.flatMap { Logger.Level.allCases.firstIndex(of: $0) } ?? -1
-            ccotyledon_atomic_store(word, Int64(raw))
+    }
+
+    private static func level(_ number: Int64) -> Logger.Level? {
+        switch number {
+        case 0: return .trace
+        case 1: return .debug
+        case 2: return .info
+        case 3: return .notice
+        case 4: return .warning
+        case 5: return .error
+        case 6: return .critical
+        default: return nil
         }
     }
 }

@@ -79,7 +79,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Single-threaded child-subreaper that starts daemons for the integration tests (DESIGN §10).
+        // Single-threaded child-subreaper that starts daemons for the integration tests (ARCHITECTURE.md § Testing).
         .executableTarget(
             name: "cotyledon-test-driver",
             dependencies: ["CotyledonControlProtocol"],

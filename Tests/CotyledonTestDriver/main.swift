@@ -1,5 +1,5 @@
 // cotyledon-test-driver: a single-threaded child subreaper that starts daemons for the
-// integration tests and reports their output and every exit (DESIGN.md §10). See `TestDriver`
+// integration tests and reports their output and every exit (ARCHITECTURE.md § Testing). See `TestDriver`
 // for the protocol.
 var driver = TestDriver()
 driver.run()

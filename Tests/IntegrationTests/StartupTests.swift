@@ -25,7 +25,7 @@ extension DaemonSuite {
             let master = try #require(processes.process(demo.pid), "the master in ps: \(processes)")
             #expect(master.cmdline == "cotyledon-demo: master process [cotyledon-demo --workers 3]")
             #expect(master.comm == "cotyledon-demo")
-            #expect(master.threads == 1, "the master stays single-threaded (DESIGN §2)")
+            #expect(master.threads == 1, "the master stays single-threaded (ARCHITECTURE.md § Fork safety)")
             let workers = processes.children(of: demo.pid)
             #expect(workers.count == 3, "children of the master: \(workers)")
             for event in ready {

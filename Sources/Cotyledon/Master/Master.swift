@@ -3,7 +3,7 @@ import Glibc
 import Logging
 import SystemPackage
 
-/// The supervisor: one thread, one `epoll` loop, no Dispatch, no tasks (DESIGN §2).
+/// The supervisor: one thread, one `epoll` loop, no Dispatch, no tasks (ARCHITECTURE.md § Fork safety).
 ///
 /// Each turn of the loop waits for a signal (read from a `signalfd`), a worker message
 /// (one pipe per worker) or the nearest deadline (a graceful-stop timeout, a delayed

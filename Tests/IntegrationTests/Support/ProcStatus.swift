@@ -1,7 +1,7 @@
 import Foundation
 
 /// Readings of a live process from `/proc/PID/…`, for checks made once things have settled
-/// (DESIGN §10): memory, descriptors, pending signals, the system call it is blocked in.
+/// (ARCHITECTURE.md § Testing): memory, descriptors, pending signals, the system call it is blocked in.
 enum ProcStatus {
     /// The `key: value` lines of `/proc/PID/status`.
     static func fields(of pid: Int32) throws -> [String: String] {

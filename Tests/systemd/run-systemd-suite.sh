@@ -8,18 +8,36 @@
 # Needs root (apt-get, debootstrap, nspawn). Not root: prints SKIPPED and exits 0,
 # unless CI=true, where the suite must run and a missing privilege fails it.
 # Ends with "N passed, N failed".
+#
+# Two faults of the host are guarded against, because either makes the container see the
+# host instead of itself:
+# - a mount left under the root (debootstrap's own unmount of ROOT/proc can fail): every
+#   mount at or below the root is removed before the boot and checked again after the
+#   container is powered off, also when the run fails or is interrupted;
+# - a command entering the host instead of the container: the container's PID 1 is
+#   identified for certain (a descendant of systemd-nspawn in another pid namespace whose
+#   own pid there is 1), its namespaces are held open by descriptors from then on, and each
+#   command that enters them first checks that PID 1 still runs in the recorded namespace.
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 bin_dir="$(cd "${1:?usage: $0 BIN_DIR}" && pwd)"
-root="$repo/.build-systemd/rootfs"
+state="$repo/.build-systemd"
+root="$state/rootfs"
 swift_root="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")"
 echo_port=7007
+unit=cotyledon-demo.service
 passed=0
 failed=0
 nspawn_pid=""
+# The container's PID 1 and its pid namespace (as readlink prints it: pid:[INODE]).
 leader=""
+leader_pidns=""
+# Descriptors holding the container's namespaces open, by nsenter option.
+declare -A namespace_fd=()
+# The unit's cgroup, as seen inside the container, recorded while it runs.
+unit_cgroup=""
 
 if [ "$(id -u)" -ne 0 ]; then
     if [ "${CI:-}" = "true" ]; then
@@ -35,11 +53,8 @@ log() { echo "systemd suite: $*"; }
 pass() { passed=$((passed + 1)); echo "ok - $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL - $1"; [ $# -gt 1 ] && echo "$2" | sed 's/^/    /'; }
 
-# Runs a command inside the container (all its namespaces).
-inside() { nsenter -t "$leader" -a "$@"; }
-prop() { inside systemctl show -p "$2" --value "$1"; }
-
-# wait_for DESCRIPTION SECONDS COMMAND…: polls a state until COMMAND succeeds or the deadline passes.
+# wait_for DESCRIPTION SECONDS COMMAND…: polls a state until COMMAND (a program or one of
+# this script's functions) succeeds or the deadline passes.
 wait_for() {
     local description=$1 seconds=$2
     shift 2
@@ -64,15 +79,132 @@ install_tools() {
     fi
 }
 
+# ---- Mounts under the root ----
+
+# Every mount point at or below DIR, descendants before their ancestors (reverse order:
+# a path sorts after each of its prefixes). /proc/self/mountinfo's fifth field is the mount
+# point, with space, tab, newline and backslash written as octal escapes.
+mounts_under() {
+    local dir=$1
+    awk -v dir="$dir" '
+        function unescape(path,    out, i) {
+            out = ""
+            for (i = 1; i <= length(path); i++) {
+                if (substr(path, i, 1) == "\\" && substr(path, i + 1, 3) ~ /^[0-7][0-7][0-7]$/) {
+                    out = out sprintf("%c", (substr(path, i + 1, 1) * 64) + (substr(path, i + 2, 1) * 8) + substr(path, i + 3, 1))
+                    i += 3
+                } else {
+                    out = out substr(path, i, 1)
+                }
+            }
+            return out
+        }
+        { point = unescape($5); if (point == dir || index(point, dir "/") == 1) print point }
+    ' /proc/self/mountinfo | sort -r
+}
+
+# Removes every mount at or below the root (lazily when busy) and checks that none is left;
+# names what could not be removed. WHEN says at which step, for the message.
+clear_mounts_under_root() {
+    local when=$1 point left
+    while IFS= read -r point; do
+        log "unmounting $point, left under the container's root ($when)"
+        umount "$point" 2>/dev/null || umount --lazy "$point" 2>/dev/null
+    done < <(mounts_under "$root")
+    left=$(mounts_under "$root")
+    if [ -n "$left" ]; then
+        echo "systemd suite: cannot remove these mounts under the container's root ($when): $left"
+        return 1
+    fi
+}
+
+# ---- The container and its PID 1 ----
+
+# The pids of the descendants of PID, parents before children.
+descendants() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+
+# The container's PID 1: a descendant of systemd-nspawn whose pid namespace is not the
+# host's and whose pid in its own namespace (the last field of NSpid) is 1.
+find_container_init() {
+    local host_pidns pid
+    host_pidns=$(readlink /proc/self/ns/pid)
+    for pid in $(descendants "$nspawn_pid"); do
+        [ "$(readlink "/proc/$pid/ns/pid" 2>/dev/null)" != "$host_pidns" ] || continue
+        [ "$(awk '$1 == "NSpid:" { print $NF }' "/proc/$pid/status" 2>/dev/null)" = 1 ] || continue
+        echo "$pid"
+        return 0
+    done
+    return 1
+}
+
+# Whether the recorded PID 1 still runs in the recorded pid namespace (a reused pid does not).
+container_init_alive() {
+    [ -n "$leader_pidns" ] && [ "$(readlink "/proc/$leader/ns/pid" 2>/dev/null)" = "$leader_pidns" ]
+}
+
+# Opens the container's namespaces through PID 1, so that every later command enters them by
+# descriptor, whatever becomes of the pid.
+hold_container_namespaces() {
+    local kind option fd
+    for kind in mnt:mount uts:uts ipc:ipc net:net pid:pid cgroup:cgroup; do
+        option=${kind#*:}
+        exec {fd}<"/proc/$leader/ns/${kind%:*}" || return 1
+        namespace_fd[$option]=$fd
+    done
+    # The descriptor must name the namespace recorded for PID 1, not a reused pid's.
+    [ "$(readlink "/proc/$BASHPID/fd/${namespace_fd[pid]}")" = "$leader_pidns" ]
+}
+
+release_container_namespaces() {
+    local option
+    for option in "${!namespace_fd[@]}"; do
+        exec {namespace_fd[$option]}<&-
+    done
+    namespace_fd=()
+}
+
+# Runs a command inside the container (its mount, UTS, IPC, network, pid and cgroup
+# namespaces), after checking that its PID 1 is still the one identified at boot.
+inside() {
+    if [ ${#namespace_fd[@]} -ne 6 ]; then
+        echo "systemd suite: the container's namespaces are not held; not entering it" >&2
+        return 1
+    fi
+    if ! container_init_alive; then
+        echo "systemd suite: the container's PID 1 ($leader, $leader_pidns) is gone; not entering it" >&2
+        return 1
+    fi
+    local options=() option
+    for option in "${!namespace_fd[@]}"; do
+        options+=("--$option=/proc/self/fd/${namespace_fd[$option]}")
+    done
+    # Bounded: a command caught by the container's shutdown is stopped by its SIGSTOP broadcast,
+    # and nsenter then stops itself too, for good.
+    timeout --foreground --kill-after=5 120 nsenter "${options[@]}" -- "$@"
+}
+prop() { inside systemctl show -p "$2" --value "$1"; }
+
+# The container's log, printed when it could not be used.
+print_container_log() { sed 's/^/    container: /' "$state/container.log"; }
+
 make_root() {
     if [ ! -x "$root/lib/systemd/systemd" ]; then
         local mirror
-        mirror=$(grep -rhoE 'https?://deb\.debian\.org/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -1)
-        log "debootstrapping a Debian 12 root into $root (${mirror:-http://deb.debian.org/debian})"
+        mirror=$(apt_bookworm_uri)
+        log "debootstrapping a Debian 12 root into $root (${mirror:-the default mirror of debootstrap})"
+        # Never delete through a mount left by an earlier run (it could be the host's /proc).
+        clear_mounts_under_root "before debootstrap" || return 1
         rm -rf "$root"
-        mkdir -p "$(dirname "$root")"
+        mkdir -p "$state"
+        # shellcheck disable=SC2086 # no mirror argument at all when apt names none
         debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps bookworm "$root" \
-            "${mirror:-http://deb.debian.org/debian}" >"$root.log" 2>&1 || { cat "$root.log"; return 1; }
+            $mirror >"$root.log" 2>&1 || { cat "$root.log"; return 1; }
     fi
     # The units as shipped; the binary reached through the path they name.
     cp "$repo/systemd/cotyledon-demo.service" "$repo/systemd/cotyledon-demo.socket" "$root/etc/systemd/system/"
@@ -87,62 +219,182 @@ make_root() {
     echo cotyledon-systemd-suite > "$root/etc/hostname"
 }
 
+# The URI apt on this machine uses for Debian 12's main component (suite exactly `bookworm`,
+# so neither the security nor the updates suite), read from its one-line and deb822 source
+# files; entries signed by a keyring other than Debian's archive keyring are third-party
+# repositories and skipped. Prints nothing when apt names none: debootstrap then uses its
+# default.
+apt_bookworm_uri() {
+    local file
+    {
+        for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+            [ -f "$file" ] || continue
+            awk '
+                $1 != "deb" { next }
+                {
+                    i = 2; options = ""
+                    if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) { options = options " " $i; i++ }; options = options " " $i; i++ }
+                    if (options ~ /signed-by=/ && options !~ /debian-archive-keyring/) next
+                    if ($(i + 1) != "bookworm") next
+                    for (c = i + 2; c <= NF; c++) if ($c == "main") { print $i; next }
+                }' "$file"
+        done
+        for file in /etc/apt/sources.list.d/*.sources; do
+            [ -f "$file" ] || continue
+            awk 'BEGIN { RS = ""; FS = "\n" }
+                {
+                    types = uris = suites = components = signed = enabled = ""
+                    for (f = 1; f <= NF; f++) {
+                        line = $f
+                        if (line ~ /^#/) continue
+                        key = tolower(substr(line, 1, index(line, ":") - 1)); value = " " substr(line, index(line, ":") + 1) " "
+                        if (key == "types") types = value; else if (key == "uris") uris = value
+                        else if (key == "suites") suites = value; else if (key == "components") components = value
+                        else if (key == "signed-by") signed = value; else if (key == "enabled") enabled = value
+                    }
+                    if (enabled ~ /[ \t]no[ \t]/ || types !~ /[ \t]deb[ \t]/ || suites !~ /[ \t]bookworm[ \t]/ || components !~ /[ \t]main[ \t]/) next
+                    if (signed ~ /[^ \t]/ && signed !~ /debian-archive-keyring/) next
+                    split(uris, list, /[ \t]+/)
+                    for (u in list) if (list[u] != "") { print list[u]; next }
+                }' "$file"
+        done
+    } | head -1
+}
+
 boot() {
     log "booting systemd in a container"
-    systemd-nspawn --quiet --register=no --keep-unit -D "$root" \
+    stop_stale_container
+    clear_mounts_under_root "before the boot" || return 1
+    # In a session of its own, so that a Ctrl-C meant for the suite does not power the
+    # container off under a running command: the exit trap powers it off in order.
+    setsid systemd-nspawn --quiet --register=no --keep-unit -D "$root" \
         --bind-ro="$swift_root" --bind-ro="$bin_dir:/opt/cotyledon" \
-        -b -- --unit=multi-user.target >"$repo/.build-systemd/container.log" 2>&1 &
+        -b -- --unit=multi-user.target >"$state/container.log" 2>&1 &
     nspawn_pid=$!
+    echo "$nspawn_pid" > "$state/nspawn.pid"
     local deadline=$((SECONDS + 30))
-    while [ -z "$leader" ]; do
-        leader=$(pgrep -P "$nspawn_pid" | head -1)
-        if [ $SECONDS -ge $deadline ] || ! kill -0 "$nspawn_pid" 2>/dev/null; then
-            cat "$repo/.build-systemd/container.log"
+    until leader=$(find_container_init); do
+        if process_gone "$nspawn_pid"; then
+            echo "systemd suite: systemd-nspawn exited before the container's PID 1 appeared"
+            print_container_log
             return 1
         fi
-        [ -n "$leader" ] || sleep 0.05
+        if [ $SECONDS -ge $deadline ]; then
+            echo "systemd suite: no PID 1 of a new pid namespace under systemd-nspawn ($nspawn_pid) within 30 s"
+            print_container_log
+            return 1
+        fi
+        sleep 0.05
     done
-    wait_for "the container's systemd to finish booting" 60 \
-        bash -c "nsenter -t $leader -a systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)$'"
-}
-
-shutdown_container() {
-    [ -n "$leader" ] && inside systemctl poweroff >/dev/null 2>&1
-    if [ -n "$nspawn_pid" ]; then
-        local deadline=$((SECONDS + 20))
-        while kill -0 "$nspawn_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-        kill -KILL "$nspawn_pid" 2>/dev/null
-        wait "$nspawn_pid" 2>/dev/null
+    leader_pidns=$(readlink "/proc/$leader/ns/pid")
+    hold_container_namespaces || { echo "systemd suite: could not hold the namespaces of PID 1 ($leader)"; return 1; }
+    log "the container's PID 1 is $leader ($leader_pidns)"
+    if ! wait_for "the container's systemd to finish booting" 60 system_running; then
+        print_container_log
+        return 1
     fi
 }
-trap shutdown_container EXIT
+system_running() { inside systemctl is-system-running 2>/dev/null | grep -E '^(running|degraded)$' >/dev/null; }
 
-# Pids of the unit's processes, from its cgroup.
-unit_pids() { inside systemctl show -p ControlGroup --value "$1" | xargs -I{} cat "/sys/fs/cgroup{}/cgroup.procs" 2>/dev/null; }
+# A container left running by a run that was killed (SIGKILL leaves no exit trap) holds the
+# root: kill its systemd-nspawn, found by the pid that run recorded, if it still is one on our root.
+stop_stale_container() {
+    local stale
+    stale=$(cat "$state/nspawn.pid" 2>/dev/null) || return 0
+    if tr '\0' ' ' <"/proc/$stale/cmdline" 2>/dev/null | grep -- "systemd-nspawn .*-D $root " >/dev/null; then
+        log "stopping the container left running by an earlier run (systemd-nspawn $stale)"
+        local init
+        init=$(nspawn_pid=$stale find_container_init) && kill -KILL "$init"
+        wait_for "the earlier run's systemd-nspawn to exit" 10 process_gone "$stale" || kill -KILL "$stale"
+    fi
+    rm -f "$state/nspawn.pid"
+}
+# Whether PID has exited (a zombie not yet waited for counts as exited).
+process_gone() {
+    local state
+    state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -z "$state" ] || [ "$state" = Z ]
+}
+
+# Powers the container off (or kills systemd-nspawn after 20 s) and waits for it.
+shutdown_container() {
+    container_init_alive && inside systemctl poweroff >/dev/null 2>&1
+    release_container_namespaces
+    if [ -n "$nspawn_pid" ]; then
+        wait_for "the container to power off" 20 process_gone "$nspawn_pid"
+        # Killing systemd-nspawn alone would leave the container running: kill its PID 1,
+        # which takes every process of its pid namespace with it.
+        container_init_alive && kill -KILL "$leader"
+        wait_for "systemd-nspawn to exit" 10 process_gone "$nspawn_pid" || kill -KILL "$nspawn_pid"
+        wait "$nspawn_pid" 2>/dev/null
+        rm -f "$state/nspawn.pid"
+        nspawn_pid=""
+    fi
+    leader_pidns=""
+}
+
+# On any exit of the suite (a failure, an interruption): nothing left running, nothing left mounted.
+on_exit() {
+    shutdown_container
+    clear_mounts_under_root "after the run" >/dev/null 2>&1 || clear_mounts_under_root "after the run"
+}
+
+# The cgroup hierarchies inside the container that can hold the unit's cgroup: the unified one
+# (cgroup v2), or on a host with the hybrid or legacy layout the unified and name=systemd ones.
+cgroup_hierarchies="/sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd"
+
+# Pids of every process in the unit's cgroup tree, read inside the container (its cgroup
+# namespace) from the cgroup recorded while the unit ran; systemd removes the cgroup only
+# once it is empty, so a leftover process keeps it, and is listed.
+unit_cgroup_pids() {
+    [ -n "$unit_cgroup" ] || { echo "the unit's cgroup was never recorded"; return; }
+    inside sh -c 'for base in $2; do
+        [ -f "$base/cgroup.procs" ] && [ -d "$base$1" ] && find "$base$1" -name cgroup.procs -exec cat {} +
+    done | sort -un' sh "$unit_cgroup" "$cgroup_hierarchies"
+}
 journal() { inside journalctl -q -o cat -u "$1" "${@:2}"; }
-status_text() { prop cotyledon-demo.service StatusText; }
+# (grep -q would exit at the first match and, under pipefail, fail the pipeline by SIGPIPE.)
+journal_has() { journal "$unit" | grep -- "$1" >/dev/null; }
+journal_count() { journal "$unit" | grep -c "$1"; }
+status_text() { prop "$unit" StatusText; }
+status_is() { [ "$(status_text)" = "$1" ]; }
 printer_pids() { inside pgrep -f 'cotyledon-demo: printer worker' | sort; }
+reloads_at_least() { [ "$(journal_count 'event=worker-reload')" -ge "$1" ]; }
+restarted_since() { [ "$(prop "$unit" NRestarts)" -gt "$1" ] && inside systemctl is-active -q "$unit"; }
 
 test_start_waits_for_ready() {
-    if ! inside systemctl start cotyledon-demo.service; then
-        fail "systemctl start" "$(journal cotyledon-demo.service | tail -20)"
+    if ! inside systemctl start "$unit"; then
+        fail "systemctl start" "$(journal "$unit" | tail -20)"
         return 1
     fi
     local state status
-    state=$(prop cotyledon-demo.service ActiveState)
+    state=$(prop "$unit" ActiveState)
     status=$(status_text)
     # journald reads the log stream on its own schedule: wait for the line.
     if [ "$state" = active ] && [ "$status" = "printer 4/4 ready; echo 2/2 ready" ] \
-        && wait_for "event=all-ready in the journal" 10 bash -c "nsenter -t $leader -a journalctl -q -o cat -u cotyledon-demo.service | grep -q 'event=all-ready'"; then
+        && wait_for "event=all-ready in the journal" 10 journal_has 'event=all-ready'; then
         pass "systemctl start returns after READY=1: active, StatusText '$status'"
     else
         fail "systemctl start returns after READY=1" "ActiveState=$state StatusText=$status"
     fi
 }
 
+# The leftover check reads the right cgroup: while the unit runs, it lists MainPID.
+test_cgroup_check_sees_the_unit() {
+    local main pids
+    unit_cgroup=$(prop "$unit" ControlGroup)
+    main=$(prop "$unit" MainPID)
+    pids=$(unit_cgroup_pids)
+    if [ -n "$unit_cgroup" ] && echo "$pids" | grep -qx "$main" && [ "$(echo "$pids" | wc -l)" -eq 7 ]; then
+        pass "the unit's cgroup $unit_cgroup, read inside the container, lists the master ($main) and its 6 workers"
+    else
+        fail "the unit's cgroup lists its processes" "cgroup '$unit_cgroup', MainPID $main, listed: $pids"
+    fi
+}
+
 test_titles_and_notify_access() {
     local main tree
-    main=$(prop cotyledon-demo.service MainPID)
+    main=$(prop "$unit" MainPID)
     tree=$(inside ps -o pid=,ppid=,args= --ppid "$main" -p "$main")
     # (That workers lose NOTIFY_SOCKET is checked by the integration tests: /proc/PID/environ
     # shows the process title's bytes, not the environment.)
@@ -157,15 +409,14 @@ test_titles_and_notify_access() {
 
 test_reload_reaches_workers() {
     local before after
-    before=$(journal cotyledon-demo.service | grep -c 'event=worker-reload')
-    inside systemctl reload cotyledon-demo.service || { fail "systemctl reload" "$(journal cotyledon-demo.service | tail)"; return; }
-    if wait_for "4 workers to reload" 20 bash -c \
-        "[ \$(nsenter -t $leader -a journalctl -q -o cat -u cotyledon-demo.service | grep -c 'event=worker-reload') -ge $((before + 4)) ]" \
-        && [ "$(prop cotyledon-demo.service ActiveState)" = active ]; then
-        after=$(journal cotyledon-demo.service | grep -c 'event=worker-reload')
+    before=$(journal "$unit" | grep -c 'event=worker-reload')
+    inside systemctl reload "$unit" || { fail "systemctl reload" "$(journal "$unit" | tail)"; return; }
+    if wait_for "4 workers to reload" 20 reloads_at_least $((before + 4)) \
+        && [ "$(prop "$unit" ActiveState)" = active ]; then
+        after=$(journal "$unit" | grep -c 'event=worker-reload')
         pass "systemctl reload: every worker reloaded ($((after - before)) reloads), unit active"
     else
-        fail "systemctl reload reaches every worker" "$(journal cotyledon-demo.service | tail)"
+        fail "systemctl reload reaches every worker" "$(journal "$unit" | tail)"
     fi
 }
 
@@ -173,88 +424,113 @@ test_bad_config_fails_reload() {
     cp "$root/etc/cotyledon-demo.yaml" "$root/etc/cotyledon-demo.yaml.good"
     printf 'services:\n  printer:\n    workers: 2\n    wrokers: 3\n' > "$root/etc/cotyledon-demo.yaml"
     local output
-    if output=$(inside systemctl reload cotyledon-demo.service 2>&1); then
+    if output=$(inside systemctl reload "$unit" 2>&1); then
         fail "systemctl reload reports a bad configuration" "it succeeded: $output"
-    elif [ "$(prop cotyledon-demo.service ActiveState)" = active ] \
-        && status_text | grep -q "^reload failed: /etc/cotyledon-demo.yaml:4:5"; then
+    elif [ "$(prop "$unit" ActiveState)" = active ] \
+        && status_text | grep "^reload failed: /etc/cotyledon-demo.yaml:4:5" >/dev/null; then
         pass "systemctl reload fails on a bad file (cotyledonctl reload --wait), unit still active, StatusText names the line"
     else
-        fail "systemctl reload reports a bad configuration" "StatusText=$(status_text) ActiveState=$(prop cotyledon-demo.service ActiveState)"
+        fail "systemctl reload reports a bad configuration" "StatusText=$(status_text) ActiveState=$(prop "$unit" ActiveState)"
     fi
     mv "$root/etc/cotyledon-demo.yaml.good" "$root/etc/cotyledon-demo.yaml"
-    if inside systemctl reload cotyledon-demo.service; then
+    if inside systemctl reload "$unit"; then
         pass "systemctl reload succeeds again once the file is fixed"
     else
-        fail "systemctl reload succeeds once the file is fixed" "$(journal cotyledon-demo.service | tail -5)"
+        fail "systemctl reload succeeds once the file is fixed" "$(journal "$unit" | tail -5)"
     fi
 }
 
 test_worker_kill_is_repaired() {
     local main victim
-    main=$(prop cotyledon-demo.service MainPID)
+    main=$(prop "$unit" MainPID)
     victim=$(printer_pids | head -1)
     inside kill -KILL "$victim"
-    if wait_for "a replacement worker and the status to count the restart" 20 bash -c \
-        "nsenter -t $leader -a systemctl show -p StatusText --value cotyledon-demo.service | grep -qx 'printer 4/4 ready, 1 restart; echo 2/2 ready'" \
-        && [ "$(prop cotyledon-demo.service MainPID)" = "$main" ] \
-        && ! printer_pids | grep -qx "$victim" && [ "$(printer_pids | wc -l)" -eq 4 ]; then
+    if wait_for "a replacement worker and the status to count the restart" 20 status_is 'printer 4/4 ready, 1 restart; echo 2/2 ready' \
+        && [ "$(prop "$unit" MainPID)" = "$main" ] \
+        && ! printer_pids | grep -x "$victim" >/dev/null && [ "$(printer_pids | wc -l)" -eq 4 ]; then
         pass "kill -9 of worker $victim: MainPID unchanged, replaced, StatusText '$(status_text)'"
     else
-        fail "kill -9 of a worker is repaired" "StatusText=$(status_text) MainPID=$(prop cotyledon-demo.service MainPID) was $main"
+        fail "kill -9 of a worker is repaired" "StatusText=$(status_text) MainPID=$(prop "$unit" MainPID) was $main"
     fi
-    if journal cotyledon-demo.service -p err | grep -q "killed by SIGKILL"; then
+    if journal "$unit" -p err | grep "killed by SIGKILL" >/dev/null; then
         pass "journal: the crash is logged at priority err (syslog prefix)"
     else
-        fail "journal: the crash is logged at priority err" "$(journal cotyledon-demo.service -p err | tail -3)"
+        fail "journal: the crash is logged at priority err" "$(journal "$unit" -p err | tail -3)"
     fi
 }
 
+# What is left of the unit after its stop: its cgroup's processes and anything titled as ours.
+leftovers() { unit_cgroup_pids; inside pgrep -f 'cotyledon-demo:'; }
+
 test_stop_leaves_nothing() {
-    inside systemctl stop cotyledon-demo.service
+    inside systemctl stop "$unit"
     local result left
-    result=$(prop cotyledon-demo.service Result)
-    left=$(unit_pids cotyledon-demo.service; inside pgrep -f 'cotyledon-demo:')
+    result=$(prop "$unit" Result)
+    left=$(leftovers)
     if [ "$result" = success ] && [ -z "$left" ] \
-        && wait_for "event=master-exit in the journal" 10 bash -c "nsenter -t $leader -a journalctl -q -o cat -u cotyledon-demo.service | grep -q 'event=master-exit status=0'"; then
-        pass "systemctl stop: Result=success, no process left, master exited 0"
+        && wait_for "event=master-exit in the journal" 10 journal_has 'event=master-exit status=0'; then
+        pass "systemctl stop: Result=success, no process left in $unit_cgroup, master exited 0"
     else
         fail "systemctl stop leaves nothing" "Result=$result left: $left"
     fi
 }
 
+# The check above must be able to fail: a process planted in the stopped unit's cgroup
+# (moved there from a transient unit of the container's systemd) is seen by it.
+test_leftover_check_sees_a_stray() {
+    local stray left
+    inside systemd-run --quiet --unit=cotyledon-stray.service sleep 600
+    stray=$(prop cotyledon-stray.service MainPID)
+    inside sh -c 'for base in $3; do
+        [ -f "$base/cgroup.procs" ] && [ -d "$base$(dirname "$2")" ] || continue
+        mkdir -p "$base$2" && echo "$1" > "$base$2/cgroup.procs"
+        exit
+    done' sh "$stray" "$unit_cgroup" "$cgroup_hierarchies"
+    left=$(leftovers)
+    if [ -n "$stray" ] && [ "$stray" != 0 ] && echo "$left" | grep -qx "$stray"; then
+        pass "the leftover check sees a process planted in $unit_cgroup (pid $stray)"
+    else
+        fail "the leftover check sees a planted process" "planted: $stray, seen: $left"
+    fi
+    inside kill -KILL "$stray"
+    inside systemctl stop cotyledon-stray.service 2>/dev/null
+    wait_for "the planted process to be gone" 10 cgroup_empty
+    inside sh -c 'for base in $2; do [ -d "$base$1" ] && rmdir "$base$1"; done; true' sh "$unit_cgroup" "$cgroup_hierarchies"
+}
+cgroup_empty() { [ -z "$(unit_cgroup_pids)" ]; }
+
 test_watchdog() {
     printf '[Service]\nWatchdogSec=2\nRestartSec=100ms\n' > "$root/etc/systemd/system/cotyledon-demo.service.d/watchdog.conf"
     inside systemctl daemon-reload
-    inside systemctl start cotyledon-demo.service || { fail "start with WatchdogSec=2"; return; }
+    inside systemctl start "$unit" || { fail "start with WatchdogSec=2"; return; }
     local main restarts
-    main=$(prop cotyledon-demo.service MainPID)
-    restarts=$(prop cotyledon-demo.service NRestarts)
+    main=$(prop "$unit" MainPID)
+    restarts=$(prop "$unit" NRestarts)
     # A healthy master must outlive five watchdog periods; only waiting can show that.
     sleep 10
-    if [ "$(prop cotyledon-demo.service MainPID)" = "$main" ] && [ "$(prop cotyledon-demo.service NRestarts)" = "$restarts" ] \
-        && [ "$(prop cotyledon-demo.service ActiveState)" = active ]; then
+    if [ "$(prop "$unit" MainPID)" = "$main" ] && [ "$(prop "$unit" NRestarts)" = "$restarts" ] \
+        && [ "$(prop "$unit" ActiveState)" = active ]; then
         pass "WatchdogSec=2: a healthy master runs 10 s without a watchdog kill"
     else
-        fail "a healthy master is not killed by the watchdog" "$(journal cotyledon-demo.service | tail -5)"
+        fail "a healthy master is not killed by the watchdog" "$(journal "$unit" | tail -5)"
     fi
     inside kill -STOP "$main"
     local stopped_at=$SECONDS
-    if wait_for "the watchdog to restart the unit" 60 bash -c \
-        "[ \$(nsenter -t $leader -a systemctl show -p NRestarts --value cotyledon-demo.service) -gt $restarts ] && nsenter -t $leader -a systemctl is-active -q cotyledon-demo.service" \
-        && [ "$(prop cotyledon-demo.service MainPID)" != "$main" ]; then
+    if wait_for "the watchdog to restart the unit" 60 restarted_since "$restarts" \
+        && [ "$(prop "$unit" MainPID)" != "$main" ]; then
         pass "WatchdogSec=2: a SIGSTOPped master gets the unit restarted (after $((SECONDS - stopped_at)) s)"
-        inside journalctl -q -o short-monotonic -u cotyledon-demo.service --no-pager | grep -E "Watchdog|watchdog|Crash|crash|Main process|Scheduled" | head -8 | sed 's/^/    /'
+        inside journalctl -q -o short-monotonic -u "$unit" --no-pager | grep -E "Watchdog|watchdog|Crash|crash|Main process|Scheduled" | head -8 | sed 's/^/    /'
     else
         fail "a stuck master is restarted by the watchdog" "$(inside journalctl -q -n 30 --no-pager | grep -v 'Doing stuff')"
     fi
-    inside systemctl stop cotyledon-demo.service
+    inside systemctl stop "$unit"
     rm -f "$root/etc/systemd/system/cotyledon-demo.service.d/watchdog.conf"
     inside systemctl daemon-reload
 }
 
 test_socket_activation() {
     inside systemctl start cotyledon-demo.socket || { fail "start cotyledon-demo.socket"; return; }
-    if inside systemctl is-active -q cotyledon-demo.service; then
+    if inside systemctl is-active -q "$unit"; then
         fail "the service waits for the first connection" "it is already active"
         return
     fi
@@ -266,12 +542,12 @@ test_socket_activation() {
     local distinct
     distinct=$(printf '%s\n' "${seen[@]}" | sort -u | tr '\n' ' ')
     if [ "${#seen[@]}" -eq 60 ] && [ "$(printf '%s\n' "${seen[@]}" | sort -u | wc -l)" -eq 2 ] \
-        && inside systemctl is-active -q cotyledon-demo.service; then
+        && inside systemctl is-active -q "$unit"; then
         pass "socket activation: first connection started the service; both echo workers served ($distinct)"
     else
         fail "socket activation serves from every worker" "answers: ${#seen[@]}, workers: $distinct"
     fi
-    inside systemctl stop cotyledon-demo.socket cotyledon-demo.service
+    inside systemctl stop cotyledon-demo.socket "$unit"
 }
 
 test_units_verify() {
@@ -283,21 +559,79 @@ test_units_verify() {
     fi
 }
 
-install_tools && make_root && boot || { echo "systemd suite: could not boot the container"; echo "0 passed, 1 failed"; exit 1; }
-if [ -n "${SYSTEMD_SUITE_ONLY:-}" ]; then
-    # For debugging one scenario: SYSTEMD_SUITE_ONLY=test_watchdog.
-    "$SYSTEMD_SUITE_ONLY"
-else
-    test_units_verify
-    test_start_waits_for_ready && {
-        test_titles_and_notify_access
-        test_reload_reaches_workers
-        test_bad_config_fails_reload
-        test_worker_kill_is_repaired
-        test_stop_leaves_nothing
-    }
-    test_watchdog
-    test_socket_activation
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# The fault the boot must survive, planted on every run: a proc (the host's) and nested
+# tmpfs mounts left under the root, as debootstrap can leave them.
+plant_stale_mounts() {
+    mount -t proc proc "$root/proc" || return 1
+    mount -t tmpfs tmpfs "$root/mnt" && mkdir -p "$root/mnt/nested" && mount -t tmpfs tmpfs "$root/mnt/nested"
+}
+
+# The boot removed what was planted, and the container sees its own processes.
+test_boot_over_a_clean_root() {
+    local left own_init entered
+    left=$(mounts_under "$root")
+    own_init=$(inside readlink /proc/1/ns/pid)
+    entered=$(inside sh -c 'readlink /proc/$$/ns/pid')
+    if [ -z "$left" ] && [ "$own_init" = "$leader_pidns" ] && [ "$entered" = "$leader_pidns" ] && inside ps -e -o pid= >/dev/null; then
+        pass "a proc and nested mounts planted under the root were removed before the boot; the container's /proc is its own; commands run in its pid namespace"
+    else
+        fail "the boot removes mounts left under the root" "left on the host: ${left:-none}; /proc/1 inside is in ${own_init:-?}, a command inside in ${entered:-?}, PID 1 in $leader_pidns"
+    fi
+}
+
+# After the poweroff, nothing is left mounted under the root.
+test_nothing_mounted_after_poweroff() {
+    local left
+    left=$(mounts_under "$root")
+    if [ -z "$left" ]; then
+        pass "after the poweroff, nothing is mounted under the root"
+    else
+        fail "nothing is mounted under the root after the poweroff" "$left"
+    fi
+}
+
+run_suite() {
+    trap on_exit EXIT
+    # A Ctrl-C or SIGTERM may reach the whole process group: the suite and its commands
+    # ignore them, the script turns them into one SIGUSR1, and the suite finishes the
+    # command at hand (each is bounded) before it cleans up.
+    trap '' INT TERM HUP
+    trap 'trap "" USR1; echo "systemd suite: interrupted"; exit 130' USR1
+    if ! install_tools || ! make_root || ! plant_stale_mounts || ! boot; then
+        echo "systemd suite: could not boot the container"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    if [ -n "${SYSTEMD_SUITE_ONLY:-}" ]; then
+        # For debugging one scenario: SYSTEMD_SUITE_ONLY=test_watchdog.
+        "$SYSTEMD_SUITE_ONLY"
+    else
+        test_boot_over_a_clean_root
+        test_units_verify
+        test_start_waits_for_ready && {
+            test_cgroup_check_sees_the_unit
+            test_titles_and_notify_access
+            test_reload_reaches_workers
+            test_bad_config_fails_reload
+            test_worker_kill_is_repaired
+            test_stop_leaves_nothing
+            test_leftover_check_sees_a_stray
+        }
+        test_watchdog
+        test_socket_activation
+    fi
+    shutdown_container
+    test_nothing_mounted_after_poweroff
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+# The suite runs in a subshell the script waits for: bash runs a trap at once during `wait`,
+# but after a foreground command only if that command died of the same signal (nsenter under
+# timeout does not). On SIGINT, SIGTERM or SIGHUP the suite is told to stop; its exit trap
+# powers the container off and removes every mount under the root before the script exits.
+run_suite &
+suite=$!
+trap 'kill -USR1 "$suite" 2>/dev/null' INT TERM HUP
+until wait "$suite"; status=$?; ! kill -0 "$suite" 2>/dev/null; do :; done
+exit "$status"

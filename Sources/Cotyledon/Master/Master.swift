@@ -229,10 +229,7 @@ final class Master {
                 nearest = deadline
             }
         }
-        guard let nearest else { return -1 }
-        let remaining = (nearest - .now).nanoseconds
-        guard remaining > 0 else { return 0 }
-        return Int32(min((remaining + 999_999) / 1_000_000, Int64(Int32.max)))
+        return nearest?.pollTimeout(from: .now) ?? -1
     }
 
     // MARK: - Worker messages
@@ -518,7 +515,7 @@ final class Master {
                                   messages: pipe.readEnd, startedAt: .now)
         if let lifetime = service.configuration.maxLifetime {
             let spread = 1 - service.configuration.lifetimeJitter * Double.random(in: 0...1, using: &randomNumbers)
-            worker.recycleAt = worker.startedAt + .nanoseconds(Int64(Double(lifetime.nanoseconds) * spread))
+            worker.recycleAt = worker.startedAt + .saturating(seconds: lifetime.secondsValue * spread)
         }
         worker.heartbeatSlot = heartbeatSlot
         workers[child] = worker

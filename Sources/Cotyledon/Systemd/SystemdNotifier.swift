@@ -15,8 +15,9 @@ final class SystemdNotifier {
 
     /// Whether a service manager listens (`NOTIFY_SOCKET` was set when the master started).
     let isEnabled: Bool
-    /// How often to send `WATCHDOG=1` (half of `WATCHDOG_USEC`), or `nil` when the
-    /// watchdog is off or meant for another process (`WATCHDOG_PID`).
+    /// How often to send `WATCHDOG=1` (half of `WATCHDOG_USEC`, within the bounds of
+    /// ``WatchdogPingInterval``), or `nil` when the watchdog is off or meant for another
+    /// process (`WATCHDOG_PID`).
     let watchdogInterval: Duration?
 
     private let logger: Logger
@@ -28,19 +29,27 @@ final class SystemdNotifier {
     init(logger: Logger) {
         self.logger = logger
         isEnabled = getenv("NOTIFY_SOCKET") != nil
+        watchdogInterval = Self.watchdogInterval(logger: logger)
+    }
+
+    private static func watchdogInterval(logger: Logger) -> Duration? {
         var microseconds: UInt64 = 0
         let enabled = sd_watchdog_enabled(0, &microseconds)
-        if enabled > 0, microseconds > 0 {
-            watchdogInterval = .microseconds(Int64(microseconds / 2))
-        } else {
-            watchdogInterval = nil
+        guard enabled > 0, microseconds > 0 else {
             if enabled < 0 {
                 let usec = getenv("WATCHDOG_USEC").map { String(cString: $0) } ?? "(unset)"
                 let pid = getenv("WATCHDOG_PID").map { String(cString: $0) } ?? "(unset)"
                 logger.warning("ignoring the watchdog: WATCHDOG_USEC=\(usec) WATCHDOG_PID=\(pid) are not valid (\(String(cString: strerror(-enabled)))); no WATCHDOG=1 will be sent",
                                metadata: ["event": "watchdog-ignored"])
             }
+            return nil
         }
+        let ping = WatchdogPingInterval(watchdogMicroseconds: microseconds)
+        if let reason = ping.clampReason {
+            logger.warning("\(reason)", metadata: ["event": "watchdog-clamped", "usec": "\(microseconds)",
+                                                   "interval": "\(ping.interval.secondsValue)"])
+        }
+        return ping.interval
     }
 
     /// Sends `assignments` (`KEY=VALUE` each) in one datagram.

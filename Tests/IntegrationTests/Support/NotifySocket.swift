@@ -73,6 +73,21 @@ final class NotifySocket {
         }
     }
 
+    /// Reads the datagrams waiting now, without waiting for more.
+    /// - Returns: what it read, also appended to ``received``.
+    @discardableResult
+    func readWaiting() -> [Datagram] {
+        var read: [Datagram] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard count >= 0 else { break }
+            read.append(Datagram(text: String(decoding: buffer[0..<count], as: UTF8.self), time: Self.now()))
+        }
+        received += read
+        return read
+    }
+
     /// CLOCK_MONOTONIC seconds, comparable with the daemons' `mono=` fields.
     static func now() -> Double {
         var time = timespec()

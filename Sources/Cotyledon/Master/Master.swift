@@ -40,6 +40,10 @@ final class Master {
     var events: EventPoll
     /// The epoll token of the signalfd; worker pipes use their pid.
     private static let signalToken = UInt64.max
+    /// The epoll token of the notify socket, watched for output while notifications wait.
+    private static let notifyToken = UInt64.max - 2
+    /// Whether the notify socket is registered with epoll.
+    private var watchingNotifySocket = false
     /// Workers hold the read end; the write end lives only here, so EOF tells them the master is gone.
     private let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
     private let descriptorLimit: FileDescriptorLimit
@@ -194,6 +198,7 @@ final class Master {
     // MARK: - Waiting
 
     private func waitAndHandleEvents() {
+        watchNotifySocketWhileBackedUp()
         let ready: [EventPoll.Event]
         do {
             ready = try events.wait(timeout: pollTimeout())
@@ -208,6 +213,8 @@ final class Master {
                 signalsArrived = true
             } else if event.token == Self.controlListenerToken {
                 acceptControlClients()
+            } else if event.token == Self.notifyToken {
+                notifier.socketBecameWritable(now: .now)
             } else if event.token >= Self.controlClientTokenBase {
                 serviceControlClient(token: event.token, events: event.events)
             } else if let worker = workers[pid_t(truncatingIfNeeded: event.token)] {
@@ -221,7 +228,7 @@ final class Master {
 
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
-        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline,
+        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextDeadline,
                         nextHeartbeatCheck, nextLifetimeCheck, nextControlDeadline]
             + rolls.values.map(\.deadline)).compactMap { $0 }.min()
         for pid in stoppingWorkers {
@@ -230,6 +237,20 @@ final class Master {
             }
         }
         return nearest?.pollTimeout(from: .now) ?? -1
+    }
+
+    /// Registers the notify socket for output while notifications wait for the service
+    /// manager's queue to have room, and only then (an idle socket is always writable).
+    private func watchNotifySocketWhileBackedUp() {
+        let wanted = notifier.awaitsWritableSocket
+        guard wanted != watchingNotifySocket, let socket = notifier.descriptor else { return }
+        do {
+            try events.watchOutput(of: socket, token: Self.notifyToken, wanted)
+            watchingNotifySocket = wanted
+        } catch {
+            // Unwatched, the waiting notifications are still retried at the notifier's deadline.
+            logger.debug("epoll_ctl on the notify socket failed: \(error)", metadata: ["event": "epoll-failed"])
+        }
     }
 
     // MARK: - Worker messages
@@ -539,7 +560,7 @@ final class Master {
         let now = MonotonicInstant.now
         pingWatchdogIfDue(now: now)
         closeIdleControlClients(now: now)
-        notifier.flushStatus(now: now)
+        notifier.sendDue(now: now)
         if let check = nextHeartbeatCheck, check <= now {
             checkHeartbeats(now: now)
         }
@@ -710,6 +731,7 @@ final class Master {
                             metadata: ["event": "reaped-other", "pid": "\(pid)", "status": "\(WorkerExitStatus(waitStatus: raw).token)"])
             }
         }
+        notifier.flushBeforeExit()
         logger.info("master exiting with status \(status)", metadata: ["event": "master-exit", "status": "\(status)"])
         fflush(nil)
         exit(status)

@@ -56,6 +56,13 @@ extension DaemonSuite.FaultInjectionTests {
             let driver = try Driver()
             defer { driver.close() }
             let demo = try Self.startDemo(driver, socket)
+            // The master's notify socket (and any socket of its) stays out of the workers.
+            let masterSockets = Set(try FileDescriptorTable(pid: demo.pid).targets.values.filter { $0.hasPrefix("socket:") })
+            #expect(!masterSockets.isEmpty, "the master holds its notify socket")
+            for (id, pid) in demo.liveWorkers() {
+                let shared = try FileDescriptorTable(pid: pid).targets.values.filter(masterSockets.contains)
+                #expect(shared.isEmpty, "worker \(id) holds the master's \(shared)")
+            }
             let backlog = try Self.respawnUntilBacklog(demo, driver)
             #expect(backlog.pid == demo.pid && backlog.level == "warning", "\(backlog)")
             try Self.killAndAwaitRespawn(demo, driver)

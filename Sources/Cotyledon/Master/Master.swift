@@ -244,13 +244,9 @@ final class Master {
     private func watchNotifySocketWhileBackedUp() {
         let wanted = notifier.awaitsWritableSocket
         guard wanted != watchingNotifySocket, let socket = notifier.descriptor else { return }
-        do {
-            try events.watchOutput(of: socket, token: Self.notifyToken, wanted)
-            watchingNotifySocket = wanted
-        } catch {
-            // Unwatched, the waiting notifications are still retried at the notifier's deadline.
-            logger.debug("epoll_ctl on the notify socket failed: \(error)", metadata: ["event": "epoll-failed"])
-        }
+        // Should epoll_ctl fail, waiting notifications are still retried at the notifier's deadline.
+        try? events.watchOutput(of: socket, token: Self.notifyToken, wanted)
+        watchingNotifySocket = wanted
     }
 
     // MARK: - Worker messages

@@ -105,5 +105,37 @@ extension DaemonSuite.FaultInjectionTests {
             #expect(reloading?.fields["MONOTONIC_USEC"] != nil, "\(String(describing: reloading))")
             try driver.expectCleanEnd()
         }
+
+        @Test("NOTIFY_SOCKET replaced by a new socket at the same path: the next notification reaches the new one",
+              .timeLimit(.minutes(1)))
+        func replacedSocketGetsTheNextNotification() throws {
+            var socket: NotifySocket? = try NotifySocket()
+            let path = try #require(socket?.path)
+            let driver = try Driver()
+            defer { driver.close() }
+            let demo = try driver.spawn("cotyledon-demo", ["--workers", "2"], environment: ["NOTIFY_SOCKET=\(path)"])
+            try socket?.waitFor("READY=1") { $0.fields["READY"] == "1" }
+            socket = nil // closed and removed, as by a service manager restarting
+            let replacement = try NotifySocket(path: path)
+            try driver.signal(demo.pid, SIGHUP)
+            try replacement.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" }
+            try replacement.waitFor("READY=1 after the reload") { $0.fields["READY"] == "1" }
+            try demo.stopAndExpectCleanExit()
+            #expect(demo.events("notify-failed").isEmpty, "log:\n\(demo.tail)")
+            try driver.expectCleanEnd()
+        }
+
+        @Test("NOTIFY_SOCKET=@name, an abstract socket: READY=1 and STOPPING=1 arrive", .timeLimit(.minutes(1)))
+        func abstractSocketAddress() throws {
+            let socket = try NotifySocket(path: "@cotyledon-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            let driver = try Driver()
+            defer { driver.close() }
+            let demo = try driver.spawn("cotyledon-demo", ["--workers", "2"], environment: ["NOTIFY_SOCKET=\(socket.path)"])
+            try socket.waitFor("READY=1") { $0.fields["READY"] == "1" }
+            try driver.signal(demo.pid, SIGTERM)
+            try socket.waitFor("STOPPING=1") { $0.fields["STOPPING"] == "1" }
+            #expect(try demo.waitForExit().status == .exited(0), "log:\n\(demo.tail)")
+            try driver.expectCleanEnd()
+        }
     }
 }

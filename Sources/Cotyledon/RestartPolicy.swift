@@ -86,6 +86,6 @@ public struct RestartPolicy: Sendable, Equatable {
         let doublings = min(excess - 1, 62)
         let base = min(initialDelay.secondsValue * Double(1 << doublings), maximumDelay.secondsValue)
         let spread = 1 + jitter * (2 * min(max(random, 0), 1) - 1)
-        return .nanoseconds(Int64(min(base * spread, maximumDelay.secondsValue) * 1e9))
+        return .saturating(seconds: min(base * spread, maximumDelay.secondsValue))
     }
 }

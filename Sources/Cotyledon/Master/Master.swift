@@ -40,6 +40,10 @@ final class Master {
     var events: EventPoll
     /// The epoll token of the signalfd; worker pipes use their pid.
     private static let signalToken = UInt64.max
+    /// The epoll token of the notify socket, watched for output while notifications wait.
+    private static let notifyToken = UInt64.max - 2
+    /// Whether the notify socket is registered with epoll.
+    private var watchingNotifySocket = false
     /// Workers hold the read end; the write end lives only here, so EOF tells them the master is gone.
     private let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
     private let descriptorLimit: FileDescriptorLimit
@@ -194,6 +198,7 @@ final class Master {
     // MARK: - Waiting
 
     private func waitAndHandleEvents() {
+        watchNotifySocketWhileBackedUp()
         let ready: [EventPoll.Event]
         do {
             ready = try events.wait(timeout: pollTimeout())
@@ -208,6 +213,8 @@ final class Master {
                 signalsArrived = true
             } else if event.token == Self.controlListenerToken {
                 acceptControlClients()
+            } else if event.token == Self.notifyToken {
+                notifier.socketBecameWritable(now: .now)
             } else if event.token >= Self.controlClientTokenBase {
                 serviceControlClient(token: event.token, events: event.events)
             } else if let worker = workers[pid_t(truncatingIfNeeded: event.token)] {
@@ -221,7 +228,7 @@ final class Master {
 
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
-        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextStatusDeadline,
+        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextDeadline,
                         nextHeartbeatCheck, nextLifetimeCheck, nextControlDeadline]
             + rolls.values.map(\.deadline)).compactMap { $0 }.min()
         for pid in stoppingWorkers {
@@ -229,10 +236,17 @@ final class Master {
                 nearest = deadline
             }
         }
-        guard let nearest else { return -1 }
-        let remaining = (nearest - .now).nanoseconds
-        guard remaining > 0 else { return 0 }
-        return Int32(min((remaining + 999_999) / 1_000_000, Int64(Int32.max)))
+        return nearest?.pollTimeout(from: .now) ?? -1
+    }
+
+    /// Registers the notify socket for output while notifications wait for the service
+    /// manager's queue to have room, and only then (an idle socket is always writable).
+    private func watchNotifySocketWhileBackedUp() {
+        let wanted = notifier.awaitsWritableSocket
+        guard wanted != watchingNotifySocket, let socket = notifier.descriptor else { return }
+        // Should epoll_ctl fail, waiting notifications are still retried at the notifier's deadline.
+        try? events.watchOutput(of: socket, token: Self.notifyToken, wanted)
+        watchingNotifySocket = wanted
     }
 
     // MARK: - Worker messages
@@ -518,7 +532,7 @@ final class Master {
                                   messages: pipe.readEnd, startedAt: .now)
         if let lifetime = service.configuration.maxLifetime {
             let spread = 1 - service.configuration.lifetimeJitter * Double.random(in: 0...1, using: &randomNumbers)
-            worker.recycleAt = worker.startedAt + .nanoseconds(Int64(Double(lifetime.nanoseconds) * spread))
+            worker.recycleAt = worker.startedAt + .saturating(seconds: lifetime.secondsValue * spread)
         }
         worker.heartbeatSlot = heartbeatSlot
         workers[child] = worker
@@ -542,7 +556,7 @@ final class Master {
         let now = MonotonicInstant.now
         pingWatchdogIfDue(now: now)
         closeIdleControlClients(now: now)
-        notifier.flushStatus(now: now)
+        notifier.sendDue(now: now)
         if let check = nextHeartbeatCheck, check <= now {
             checkHeartbeats(now: now)
         }
@@ -713,6 +727,7 @@ final class Master {
                             metadata: ["event": "reaped-other", "pid": "\(pid)", "status": "\(WorkerExitStatus(waitStatus: raw).token)"])
             }
         }
+        notifier.flushBeforeExit()
         logger.info("master exiting with status \(status)", metadata: ["event": "master-exit", "status": "\(status)"])
         fflush(nil)
         exit(status)

@@ -36,6 +36,15 @@ struct EventPoll {
         _ = epoll_ctl(descriptor.rawValue, EPOLL_CTL_MOD, fd, &event)
     }
 
+    /// Watches `fd` for output only (`EPOLLOUT`; errors are always reported) under
+    /// `token` when `watching`, else stops watching it.
+    func watchOutput(of fd: FileDescriptor, token: UInt64, _ watching: Bool) throws(Errno) {
+        var event = epoll_event()
+        event.events = EPOLLOUT.rawValue
+        event.data.u64 = token
+        try Syscall.retrying { epoll_ctl(descriptor.rawValue, watching ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd.rawValue, &event) }
+    }
+
     /// Waits up to `timeout` milliseconds (-1: forever) for ready descriptors; an
     /// interrupted wait returns none.
     mutating func wait(timeout: Int32) throws(Errno) -> [Event] {

@@ -1,58 +1,92 @@
 import CSystemd
 import Glibc
 import Logging
+import SystemPackage
 
-/// Tells the service manager what the master is doing, with `sd_notify` (libsystemd).
+/// Tells the service manager what the master is doing over `NOTIFY_SOCKET` (the
+/// `sd_notify(3)` protocol), without ever waiting for it.
 ///
 /// Only the master notifies (`NotifyAccess=main`); workers have `NOTIFY_SOCKET` removed
-/// from their environment. Without `NOTIFY_SOCKET` every call is a no-op. A malformed
-/// or unreachable socket is libsystemd's to report: the first failure is logged, none is
-/// fatal. `STATUS=` updates are rate-limited to one per ``statusInterval`` so a crash
-/// storm cannot flood the manager; the latest text always goes out.
+/// from their environment and do not keep the socket (close-on-exec, and closed after the
+/// fork). Without `NOTIFY_SOCKET` every call is a no-op.
+///
+/// libsystemd's `sd_notify` blocks while the manager's queue is full, which would freeze
+/// the whole master. Here each datagram goes out on a non-blocking ``NotifyConnection``;
+/// what cannot be sent yet waits in a ``NotificationQueue``, in order, and is retried when
+/// the socket becomes writable (the master watches ``descriptor`` while
+/// ``awaitsWritableSocket``) or at
+/// ``nextDeadline`` (``NotifyBacklog``). The first backlog is logged as a warning, and its
+/// end. A notification that cannot be sent at all (no socket at the address, no permission)
+/// is dropped, as `sd_notify` drops it, and the first such failure logged; none is fatal.
+/// `STATUS=` updates are rate-limited to one per ``statusInterval`` so a crash storm cannot
+/// flood the manager; the latest text always goes out. libsystemd still reads the
+/// watchdog settings (`sd_watchdog_enabled`).
 final class SystemdNotifier {
     /// The shortest time between two `STATUS=` datagrams.
     static let statusInterval: Duration = .milliseconds(100)
 
-    /// Whether a service manager listens (`NOTIFY_SOCKET` was set when the master started).
-    let isEnabled: Bool
-    /// How often to send `WATCHDOG=1` (half of `WATCHDOG_USEC`), or `nil` when the
-    /// watchdog is off or meant for another process (`WATCHDOG_PID`).
+    /// Whether a service manager listens (`NOTIFY_SOCKET` was set to a usable address when the master started).
+    var isEnabled: Bool { connection != nil }
+    /// How often to send `WATCHDOG=1` (half of `WATCHDOG_USEC`, within the bounds of
+    /// ``WatchdogPingInterval``), or `nil` when the watchdog is off or meant for another
+    /// process (`WATCHDOG_PID`).
     let watchdogInterval: Duration?
 
     private let logger: Logger
+    private let connection: NotifyConnection?
+    private var queue = NotificationQueue()
+    private var backlog: NotifyBacklog?
+    private var hadBacklog = false
     private var loggedFailure = false
     private var lastStatus: (text: String, sentAt: MonotonicInstant)?
     private var pendingStatus: String?
 
-    /// Reads `NOTIFY_SOCKET` and the watchdog settings of the calling (master) process.
+    /// Reads `NOTIFY_SOCKET` and the watchdog settings of the calling (master) process and
+    /// creates the socket.
     init(logger: Logger) {
         self.logger = logger
-        isEnabled = getenv("NOTIFY_SOCKET") != nil
+        connection = Self.connection(logger: logger)
+        watchdogInterval = Self.watchdogInterval(logger: logger)
+    }
+
+    private static func connection(logger: Logger) -> NotifyConnection? {
+        guard let variable = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }) else { return nil }
+        do {
+            return try NotifyConnection(address: NotifySocketAddress(variable))
+        } catch {
+            logger.warning("\(error); no notification will be sent", metadata: ["event": "notify-failed"])
+            return nil
+        }
+    }
+
+    private static func watchdogInterval(logger: Logger) -> Duration? {
         var microseconds: UInt64 = 0
         let enabled = sd_watchdog_enabled(0, &microseconds)
-        if enabled > 0, microseconds > 0 {
-            watchdogInterval = .microseconds(Int64(microseconds / 2))
-        } else {
-            watchdogInterval = nil
+        guard enabled > 0, microseconds > 0 else {
             if enabled < 0 {
                 let usec = getenv("WATCHDOG_USEC").map { String(cString: $0) } ?? "(unset)"
                 let pid = getenv("WATCHDOG_PID").map { String(cString: $0) } ?? "(unset)"
                 logger.warning("ignoring the watchdog: WATCHDOG_USEC=\(usec) WATCHDOG_PID=\(pid) are not valid (\(String(cString: strerror(-enabled)))); no WATCHDOG=1 will be sent",
                                metadata: ["event": "watchdog-ignored"])
             }
+            return nil
         }
+        let ping = WatchdogPingInterval(watchdogMicroseconds: microseconds)
+        if let reason = ping.clampReason {
+            logger.warning("\(reason)", metadata: ["event": "watchdog-clamped", "usec": "\(microseconds)",
+                                                   "interval": "\(ping.interval.secondsValue)"])
+        }
+        return ping.interval
     }
 
-    /// Sends `assignments` (`KEY=VALUE` each) in one datagram.
+    // MARK: - Notifications
+
+    /// Sends `assignments` (`KEY=VALUE` each) in one datagram, now or, when the manager is
+    /// not reading, after the ones waiting.
     func send(_ assignments: String...) {
         guard isEnabled else { return }
-        let result = sd_notify(0, assignments.joined(separator: "\n"))
-        if result < 0, !loggedFailure {
-            loggedFailure = true
-            let socket = getenv("NOTIFY_SOCKET").map { String(cString: $0) } ?? "(unset)"
-            logger.warning("sd_notify to NOTIFY_SOCKET=\(socket) failed: \(String(cString: strerror(-result))); further failures are not logged",
-                           metadata: ["event": "notify-failed"])
-        }
+        queue.enqueue(NotificationQueue.Notification(assignments))
+        flush(after: .newNotification, now: .now)
     }
 
     /// Sends `READY=1` with the current status.
@@ -76,7 +110,7 @@ final class SystemdNotifier {
         send("WATCHDOG=1")
     }
 
-    /// Sends `STATUS=text` now, or at ``nextStatusDeadline`` if one was sent less than
+    /// Sends `STATUS=text` now, or at ``nextDeadline`` if one was sent less than
     /// ``statusInterval`` ago. Identical texts are not sent twice.
     func updateStatus(_ text: @autoclosure () -> String, now: MonotonicInstant) {
         guard isEnabled else { return }
@@ -90,21 +124,97 @@ final class SystemdNotifier {
         }
     }
 
-    /// When a rate-limited `STATUS=` is due, if one waits.
-    var nextStatusDeadline: MonotonicInstant? {
-        guard pendingStatus != nil, let lastStatus else { return nil }
-        return lastStatus.sentAt + Self.statusInterval
-    }
-
-    /// Sends the waiting `STATUS=` if its time has come.
-    func flushStatus(now: MonotonicInstant) {
-        guard let pendingStatus, let deadline = nextStatusDeadline, deadline <= now else { return }
-        send("STATUS=\(pendingStatus)")
-        recordStatusSent(pendingStatus)
-    }
-
     private func recordStatusSent(_ text: String) {
         lastStatus = (text, .now)
         pendingStatus = nil
+    }
+
+    // MARK: - The master's loop
+
+    /// The next time ``sendDue(now:)`` has something to do: a rate-limited `STATUS=`, or a
+    /// retry of waiting notifications.
+    var nextDeadline: MonotonicInstant? {
+        let status = pendingStatus == nil ? nil : lastStatus.map { $0.sentAt + Self.statusInterval }
+        return [status, backlog?.retryAt].compactMap { $0 }.min()
+    }
+
+    /// Sends the waiting `STATUS=` and retries waiting notifications, if their time has come.
+    func sendDue(now: MonotonicInstant) {
+        if let pendingStatus, let lastStatus, lastStatus.sentAt + Self.statusInterval <= now {
+            send("STATUS=\(pendingStatus)")
+            recordStatusSent(pendingStatus)
+        }
+        if let retryAt = backlog?.retryAt, retryAt <= now {
+            flush(after: .retry, now: now)
+        }
+    }
+
+    /// The notify socket, when there is one.
+    var descriptor: FileDescriptor? { connection?.descriptor }
+
+    /// Whether the master should watch ``descriptor`` for output: notifications wait for
+    /// the manager's queue to have room.
+    var awaitsWritableSocket: Bool { backlog?.watchesOutput == true }
+
+    /// `epoll` reported the socket writable: sends what waits.
+    func socketBecameWritable(now: MonotonicInstant) {
+        guard backlog != nil else { return }
+        flush(after: .writable, now: now)
+    }
+
+    /// Tries once more to send what waits, without waiting, before the master exits.
+    func flushBeforeExit() {
+        guard backlog != nil else { return }
+        flush(after: .retry, now: .now)
+        guard !queue.isEmpty, let connection else { return }
+        logger.warning("\(queue.pending.count) notifications were not delivered: NOTIFY_SOCKET=\(connection.address.text) is not reading",
+                       metadata: ["event": "notify-undelivered", "count": "\(queue.pending.count)"])
+    }
+
+    // MARK: - Sending
+
+    /// Sends queued notifications in order until the queue is empty or the manager's is full.
+    private func flush(after attempt: NotifyBacklog.Attempt, now: MonotonicInstant) {
+        guard let connection else { return }
+        var progressed = false
+        while let next = queue.first {
+            switch connection.send(next.text) {
+            case .sent:
+                queue.removeFirst()
+                progressed = true
+            case .failed(let reason):
+                queue.removeFirst()
+                reportFailure(reason, address: connection.address)
+            case .wouldBlock:
+                if backlog == nil {
+                    beginBacklog(now: now, address: connection.address)
+                } else {
+                    backlog?.stillBlocked(after: attempt, progressed: progressed, now: now)
+                }
+                return
+            }
+        }
+        if let backlog {
+            self.backlog = nil
+            logger.log(level: backlog.isReported ? .info : .debug,
+                       "NOTIFY_SOCKET=\(connection.address.text) took the waiting notifications after \((now - backlog.since).secondsValue) s",
+                       metadata: ["event": "notify-drained", "waited": "\((now - backlog.since).secondsValue)",
+                                  "dropped": "\(queue.droppedCount)"])
+        }
+    }
+
+    private func beginBacklog(now: MonotonicInstant, address: NotifySocketAddress) {
+        backlog = NotifyBacklog(since: now, isReported: !hadBacklog)
+        logger.log(level: hadBacklog ? .debug : .warning,
+                   "NOTIFY_SOCKET=\(address.text) is not reading: notifications wait, in order, until it has room (at most \(queue.capacity), status lines and watchdog pings coalesced); later backlogs are logged at debug level",
+                   metadata: ["event": "notify-backlog", "queued": "\(queue.pending.count)"])
+        hadBacklog = true
+    }
+
+    private func reportFailure(_ reason: String, address: NotifySocketAddress) {
+        guard !loggedFailure else { return }
+        loggedFailure = true
+        logger.warning("notification to NOTIFY_SOCKET=\(address.text) failed: \(reason); further failures are not logged",
+                       metadata: ["event": "notify-failed"])
     }
 }

@@ -57,11 +57,7 @@ final class WorkerSentinel: Sendable {
             if watchingMaster {
                 descriptors.append(pollfd(fd: masterAlive, events: Int16(POLLIN), revents: 0))
             }
-            var timeout: Int32 = -1
-            if let orphanDeadline {
-                let remaining = (orphanDeadline - .now).nanoseconds
-                timeout = Int32(max(0, remaining / 1_000_000))
-            }
+            let timeout = orphanDeadline?.pollTimeout(from: .now) ?? -1
             _ = try? Syscall.poll(&descriptors, timeout: timeout)
             if let orphanDeadline, orphanDeadline <= .now {
                 kill(0, SIGKILL) // the whole process group, this worker included

@@ -21,24 +21,29 @@ final class NotifySocket {
         var description: String { text.split(separator: "\n").joined(separator: "\\n") }
     }
 
-    /// The path to put in `NOTIFY_SOCKET`.
+    /// The address to put in `NOTIFY_SOCKET`: a path, or `@name` in the abstract namespace.
     let path: String
     private let descriptor: Int32
     /// Every datagram read so far, in order.
     private(set) var received: [Datagram] = []
 
-    init() throws {
-        path = "/tmp/cotyledon-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+    /// Binds a socket at `path` (a fresh file under /tmp by default; `@name` for the abstract namespace).
+    init(path: String = "/tmp/cotyledon-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock") throws {
+        self.path = path
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw DriverError("socket: \(String(cString: strerror(errno)))") }
+        let isAbstract = path.hasPrefix("@")
+        // An abstract name starts with a NUL and is as long as the address says.
+        let pathBytes = isAbstract ? [0] + Array(path.utf8.dropFirst()) : Array(path.utf8)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            for (index, byte) in path.utf8.enumerated() { bytes[index] = byte }
+            for (index, byte) in pathBytes.enumerated() { bytes[index] = byte }
         }
+        let length = isAbstract ? MemoryLayout<sa_family_t>.size + pathBytes.count : MemoryLayout<sockaddr_un>.size
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                bind(descriptor, $0, socklen_t(length))
             }
         }
         guard bound == 0 else {
@@ -49,7 +54,7 @@ final class NotifySocket {
 
     deinit {
         close(descriptor)
-        unlink(path)
+        if !path.hasPrefix("@") { unlink(path) }
     }
 
     /// Reads datagrams until one satisfies `predicate`, which it returns; fails at the deadline.
@@ -71,6 +76,21 @@ final class NotifySocket {
             received.append(datagram)
             if predicate(datagram) { return datagram }
         }
+    }
+
+    /// Reads the datagrams waiting now, without waiting for more.
+    /// - Returns: what it read, also appended to ``received``.
+    @discardableResult
+    func readWaiting() -> [Datagram] {
+        var read: [Datagram] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard count >= 0 else { break }
+            read.append(Datagram(text: String(decoding: buffer[0..<count], as: UTF8.self), time: Self.now()))
+        }
+        received += read
+        return read
     }
 
     /// CLOCK_MONOTONIC seconds, comparable with the daemons' `mono=` fields.

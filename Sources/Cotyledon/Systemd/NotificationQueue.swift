@@ -1,0 +1,81 @@
+/// The notifications the service manager has not taken yet, in the order they were made.
+///
+/// State changes (`READY=1`, `RELOADING=1`, `STOPPING=1`, `MAINPID=`) stay separate
+/// datagrams in their order: they are never merged nor dropped for a newer one. A status
+/// line (`STATUS=` alone) replaces a status line still waiting, and a watchdog ping
+/// (`WATCHDOG=1`) is not queued twice: only the latest status and one ping matter. Past
+/// ``capacity`` the oldest notification is dropped and counted.
+struct NotificationQueue {
+    /// One datagram's text (`KEY=VALUE` lines) and what it says.
+    struct Notification: Equatable {
+        /// What a notification says, which decides how it is queued.
+        enum Kind: Equatable {
+            /// A state change or anything else that must arrive as sent.
+            case state
+            /// Only `STATUS=`: superseded by the next status line.
+            case status
+            /// Only `WATCHDOG=1`: one waiting ping is as good as several.
+            case watchdog
+        }
+
+        /// The datagram: the assignments joined by newlines.
+        let text: String
+        let kind: Kind
+
+        /// The notification carrying `assignments` (`KEY=VALUE` each) in one datagram.
+        init(_ assignments: [String]) {
+            text = assignments.joined(separator: "\n")
+            if assignments == ["WATCHDOG=1"] {
+                kind = .watchdog
+            } else if !assignments.isEmpty, assignments.allSatisfy({ $0.hasPrefix("STATUS=") }) {
+                kind = .status
+            } else {
+                kind = .state
+            }
+        }
+    }
+
+    /// How many notifications wait at most: far more than a daemon makes while the manager
+    /// is merely slow (a status line and a ping, plus two per reload).
+    static let defaultCapacity = 128
+
+    /// The most notifications kept.
+    let capacity: Int
+    /// The waiting notifications, oldest first.
+    private(set) var pending: [Notification] = []
+    /// How many were dropped because the queue was full.
+    private(set) var droppedCount = 0
+
+    /// An empty queue holding at most `capacity` notifications (at least one).
+    init(capacity: Int = Self.defaultCapacity) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// The next notification to send.
+    var first: Notification? { pending.first }
+
+    /// Whether nothing waits.
+    var isEmpty: Bool { pending.isEmpty }
+
+    /// Queues `notification` behind the others, coalescing status lines and pings.
+    mutating func enqueue(_ notification: Notification) {
+        switch notification.kind {
+        case .watchdog:
+            guard !pending.contains(where: { $0.kind == .watchdog }) else { return }
+        case .status:
+            pending.removeAll { $0.kind == .status }
+        case .state:
+            break
+        }
+        pending.append(notification)
+        if pending.count > capacity {
+            pending.removeFirst()
+            droppedCount += 1
+        }
+    }
+
+    /// Takes the first notification off the queue (it was sent, or it cannot be).
+    mutating func removeFirst() {
+        if !pending.isEmpty { pending.removeFirst() }
+    }
+}

@@ -143,6 +143,10 @@ extension DaemonSuite.FaultInjectionTests {
             defer { controlled.driver.close() }
             let (socket, driver, demo) = (controlled.socket, controlled.driver, controlled.demo)
 
+            // End of input at once: closed.
+            let mute = try UnixStreamClient(path: socket.path)
+            #expect(shutdown(mute.descriptor, Int32(SHUT_WR)) == 0)
+            #expect(try mute.read(within: .seconds(5)) == .closed)
             // One request, then end of input: answered, then closed.
             let asker = try UnixStreamClient(path: socket.path)
             try asker.send(Self.statusRequest)
@@ -158,9 +162,9 @@ extension DaemonSuite.FaultInjectionTests {
             #expect(reloaded["ok"] as? Bool == true, "\(reloaded)")
             #expect(try waiter.read(within: .seconds(5)) == .closed)
 
-            // More answers than the socket holds, end of input, and never a read.
+            // More answers than the socket and the master hold for it, end of input, and never a read.
             let hoarder = try UnixStreamClient(path: socket.path)
-            try hoarder.send(String(repeating: Self.statusRequest, count: 1000))
+            try hoarder.send(String(repeating: Self.statusRequest, count: 3000))
             #expect(shutdown(hoarder.descriptor, Int32(SHUT_WR)) == 0)
             let start = ContinuousClock.now
             let ticksBefore = try ProcStatus.cpuTicks(of: demo.pid)

@@ -93,14 +93,13 @@ struct ControlSocket {
             return
         }
         guard status.st_mode & S_IFMT == S_IFSOCK else { throw .notASocket(path) }
-        let refused = try probe(path)
-        guard refused else { throw .alreadyServed(path) }
+        guard try nobodyListens(at: path) else { throw .alreadyServed(path) }
         guard unlink(path) == 0 || errno == ENOENT else { throw .system("unlink \(path)", Errno(rawValue: errno)) }
     }
 
     /// Connects to the socket at `path` without waiting: `true` when the connection is
     /// refused (nobody listens), `false` when a process accepts or queues it.
-    private static func probe(_ path: String) throws(ControlSocketError) -> Bool {
+    private static func nobodyListens(at path: String) throws(ControlSocketError) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .system("socket", Errno(rawValue: errno)) }
         defer { close(fd) }

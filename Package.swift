@@ -31,7 +31,7 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         // The control socket's protocol (requests, answers, their JSON), shared by the master
-        // and cotyledonctl; the standard library alone.
+        // and cotyledonctl (with the trust check of the socket's directory); the standard library and Glibc alone.
         .target(
             name: "CotyledonControlProtocol"
         ),

@@ -155,6 +155,8 @@ public final class ServiceManager {
     /// The conventional control socket path for `program`: `$RUNTIME_DIRECTORY/control.sock`
     /// under systemd (`RuntimeDirectory=`), else `/run/<program>/control.sock` for root,
     /// else `$XDG_RUNTIME_DIR/<program>/control.sock` or `/tmp/<program>-<uid>/control.sock`.
+    /// ``run()`` refuses the directory if users other than the daemon's (and root) can write
+    /// to it, as when another user created `/tmp/<program>-<uid>` first.
     public static func defaultControlSocketPath(program: String? = nil) -> String {
         ControlSocket.defaultPath(program: program ?? ProgramName.current)
     }

@@ -1,10 +1,11 @@
+import CotyledonControlProtocol
 import Glibc
 
 /// One connection to the daemon's control socket: every system call of `cotyledonctl` is here.
 ///
 /// Each operation takes a deadline and maps what can go wrong to a ``ControlFailure`` with the
-/// right exit status: nothing listening (69), permission denied (77), no answer in time (75),
-/// connection closed before an answer (76).
+/// right exit status: nothing listening (69), permission denied or an untrusted socket directory
+/// (77), no answer in time (75), connection closed before an answer (76).
 final class ControlConnection {
     /// The longest answer accepted (a `status` of thousands of workers stays far below it).
     static let maximumResponseBytes = 16 << 20
@@ -15,7 +16,8 @@ final class ControlConnection {
     private var received: [UInt8] = []
 
     /// Connects to the unix stream socket at `path`, waiting until `deadline` at most when the
-    /// daemon's accept queue is full.
+    /// daemon's accept queue is full. A socket whose directory users other than this one (and
+    /// root) can write to is refused (see `ControlSocketDirectory`).
     /// - Throws: ``ControlFailure`` with ``ControlExitCode/notRunning``,
     ///   ``ControlExitCode/permissionDenied``, ``ControlExitCode/timedOut`` or
     ///   ``ControlExitCode/usage`` (a path too long for a socket address).
@@ -29,6 +31,13 @@ final class ControlConnection {
             throw ControlFailure(.usage, "socket path '\(path)' is not usable: a socket path has 1 to \(capacity - 1) bytes")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        // Whoever can write to the socket's directory can answer in the daemon's place.
+        if let problem = ControlSocketDirectory.clientProblem(socket: path) {
+            throw ControlFailure(.permissionDenied, """
+            refusing to connect to \(path): \(problem), so another user could answer in the daemon's place; \
+            keep the socket in a directory only the daemon's user (or root) can write to
+            """)
+        }
 
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {

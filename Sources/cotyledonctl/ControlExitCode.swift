@@ -9,7 +9,7 @@
 /// | 69 | no daemon is listening on the socket (`EX_UNAVAILABLE`: the path does not exist or refuses connections) |
 /// | 75 | the daemon did not answer in time (`EX_TEMPFAIL`) |
 /// | 76 | the daemon's answer was not understood, or it closed the connection early (`EX_PROTOCOL`) |
-/// | 77 | permission denied: the socket or the daemon refused this user (`EX_NOPERM`) |
+/// | 77 | permission denied: the socket or the daemon refused this user, or the socket's directory is writable by other users (`EX_NOPERM`) |
 enum ControlExitCode: Int32 {
     /// The daemon did what was asked.
     case success = 0
@@ -25,7 +25,8 @@ enum ControlExitCode: Int32 {
     case timedOut = 75
     /// Unparsable answer or connection closed before one (`EX_PROTOCOL`).
     case protocolError = 76
-    /// The socket's mode or the daemon refused this user (`EX_NOPERM`).
+    /// The socket's mode or the daemon refused this user, or the socket's directory is not
+    /// trusted (`EX_NOPERM`).
     case permissionDenied = 77
 
     /// The table above, for `--help`.

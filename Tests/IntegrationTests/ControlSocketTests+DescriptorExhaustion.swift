@@ -6,13 +6,6 @@ extension DaemonSuite {
     /// The control socket when the master runs out of file descriptors.
     @Suite
     struct ControlSocketDescriptorExhaustionTests {
-        /// CPU time (user + system clock ticks) a process has used, from /proc/PID/stat.
-        private static func cpuTicks(_ pid: Int32) throws -> Int {
-            let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-            let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
-            return try #require(Int(fields[11])) + #require(Int(fields[12]))
-        }
-
         @Test("EMFILE: connections beyond the descriptor limit are dropped without spinning; supervision goes on",
               .timeLimit(.minutes(1)))
         func acceptSurvivesDescriptorExhaustion() throws {
@@ -31,9 +24,9 @@ extension DaemonSuite {
             }
             // The master must have hit EMFILE and shed connections instead of looping on them.
             _ = try demo.waitForEvent("control-emfile", timeout: .seconds(10))
-            let before = try Self.cpuTicks(demo.pid)
+            let before = try ProcStatus.cpuTicks(of: demo.pid)
             let outcomes = try UnixStreamClient.readAll(clients, timeout: .seconds(1))
-            let after = try Self.cpuTicks(demo.pid)
+            let after = try ProcStatus.cpuTicks(of: demo.pid)
             #expect(after - before < 20, "the master used \(after - before) ticks in 1 s while connections waited: spinning")
             #expect(outcomes.contains(.closed), "some connections were dropped: \(outcomes)")
             // Once the clients are gone, a served connection and a respawn still work.

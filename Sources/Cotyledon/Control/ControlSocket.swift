@@ -1,15 +1,19 @@
 import CCotyledonLinux
+internal import CotyledonControlProtocol
 import Glibc
 import SystemPackage
 
-/// The master's listening unix socket for control clients (`cotyledonctl`): created
-/// under a restrictive umask and chmod 0600, a stale socket of a crashed master replaced,
-/// a live one refused.
+/// The master's listening unix socket for control clients (`cotyledonctl`): created in a
+/// trusted directory under a restrictive umask and chmod 0600, a stale socket of a crashed
+/// master replaced, a live one or any other file refused, and removed at exit only if it is
+/// still this socket.
 struct ControlSocket {
     /// The listening descriptor (non-blocking, close-on-exec).
     let descriptor: FileDescriptor
     /// Its path.
     let path: String
+    /// The device and inode of the socket file created, to recognize it at exit.
+    private let identity: (device: dev_t, inode: ino_t)
 
     /// The default path for `program`: `$RUNTIME_DIRECTORY/control.sock` under systemd,
     /// else `/run/<program>/control.sock` for root, else
@@ -26,17 +30,16 @@ struct ControlSocket {
     }
 
     /// Binds and listens at `path`, creating its directory (0700) if missing.
+    ///
+    /// The directory must be trusted (see `ControlSocketDirectory`). Something already at
+    /// `path` is replaced only if it is a socket nobody listens on (a connection refused): a
+    /// master that died left it. A socket that accepts connections, or anything that is not a
+    /// socket, is refused.
     init(path: String) throws(ControlSocketError) {
         self.path = path
         guard path.utf8.count < 108 else { throw .pathTooLong(path) }
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        if !directory.isEmpty, access(directory, F_OK) != 0, mkdir(directory, 0o700) != 0 {
-            throw .system("mkdir \(directory)", Errno(rawValue: errno))
-        }
-        if access(path, F_OK) == 0 {
-            guard !Self.isServed(path) else { throw .alreadyServed(path) }
-            unlink(path) // stale: left by a master that died
-        }
+        try Self.prepareDirectory(ControlSocketDirectory.containing(path))
+        try Self.clearStaleSocket(at: path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .system("socket", Errno(rawValue: errno)) }
         var address = Self.address(path)
@@ -45,29 +48,74 @@ struct ControlSocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         umask(previousMask)
-        guard bound == 0, chmod(path, 0o600) == 0, listen(fd, 128) == 0 else {
+        var status = stat()
+        guard bound == 0, lstat(path, &status) == 0, chmod(path, 0o600) == 0, listen(fd, 128) == 0 else {
             let error = Errno(rawValue: errno)
             close(fd)
             throw .system("bind/listen \(path)", error)
         }
         descriptor = FileDescriptor(rawValue: fd)
+        identity = (status.st_dev, status.st_ino)
     }
 
-    /// Removes the socket file (at exit).
+    /// Closes the socket and removes its file (at exit) — only if the file at the path is
+    /// still this socket, not one another master created there since.
     func remove() {
-        unlink(path)
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK,
+           status.st_dev == identity.device, status.st_ino == identity.inode {
+            unlink(path)
+        }
         Syscall.close(descriptor)
     }
 
-    /// Whether a live process accepts connections at `path`.
-    private static func isServed(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
+    /// Creates `directory` (0700) if it is missing, then checks it can be trusted.
+    private static func prepareDirectory(_ directory: String) throws(ControlSocketError) {
+        var verdict = ControlSocketDirectory.check(directory)
+        if verdict == .missing {
+            guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+                throw .system("mkdir \(directory)", Errno(rawValue: errno))
+            }
+            verdict = ControlSocketDirectory.check(directory)
+        }
+        switch verdict {
+        case .trusted, .shared: return
+        case .missing: throw .system("mkdir \(directory)", .noSuchFileOrDirectory)
+        case .untrusted(let reason): throw .untrustedDirectory(reason)
+        }
+    }
+
+    /// Removes a stale socket at `path`; refuses a live socket or anything else.
+    private static func clearStaleSocket(at path: String) throws(ControlSocketError) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else {
+            guard errno == ENOENT else { throw .system("lstat \(path)", Errno(rawValue: errno)) }
+            return
+        }
+        guard status.st_mode & S_IFMT == S_IFSOCK else { throw .notASocket(path) }
+        guard try nobodyListens(at: path) else { throw .alreadyServed(path) }
+        guard unlink(path) == 0 || errno == ENOENT else { throw .system("unlink \(path)", Errno(rawValue: errno)) }
+    }
+
+    /// Connects to the socket at `path` without waiting: `true` when the connection is
+    /// refused (nobody listens), `false` when a process accepts or queues it.
+    private static func nobodyListens(at path: String) throws(ControlSocketError) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .system("socket", Errno(rawValue: errno)) }
         defer { close(fd) }
         var address = address(path)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
+        var result: Int32
+        repeat {
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        } while result != 0 && errno == EINTR
+        guard result != 0 else { return false }
+        switch errno {
+        case ECONNREFUSED: return true
+        case EAGAIN, EINPROGRESS: return false // a listener with a full queue is alive
+        default: throw .system("connect \(path) (to see whether a daemon serves it)", Errno(rawValue: errno))
+        }
     }
 
     private static func address(_ path: String) -> sockaddr_un {
@@ -86,6 +134,11 @@ public enum ControlSocketError: Error, CustomStringConvertible {
     case pathTooLong(String)
     /// Another live master serves this path.
     case alreadyServed(String)
+    /// Something other than a socket is at this path.
+    case notASocket(String)
+    /// Users other than the daemon's (and root) can write to the socket's directory; the
+    /// reason names the directory.
+    case untrustedDirectory(String)
     /// A system call failed.
     case system(String, Errno)
 
@@ -96,6 +149,10 @@ public enum ControlSocketError: Error, CustomStringConvertible {
             return "control socket path \(path) is longer than 107 bytes; choose a shorter path"
         case .alreadyServed(let path):
             return "another daemon already serves the control socket \(path); stop it or choose another path"
+        case .notASocket(let path):
+            return "\(path) exists and is not a socket; the control socket replaces only a stale socket: remove it or choose another path"
+        case .untrustedDirectory(let reason):
+            return "refusing the control socket's directory: \(reason); another user could replace the socket: use a directory only the daemon's user (or root) can write to"
         case .system(let call, let errno):
             return "\(call) failed: \(errno); check the directory exists and is writable by the daemon's user"
         }

@@ -5,9 +5,10 @@ import Logging
 import SystemPackage
 
 /// The control socket, served from the master's loop: non-blocking accepts and I/O,
-/// bounded request size and client count, per-client buffers and idle deadlines, peers
-/// checked with `SO_PEERCRED`. A slow or stuck client costs the loop nothing but its
-/// buffer; supervision never waits for one.
+/// bounded request size and client count, a few requests per client per loop turn,
+/// per-client buffers with back-pressure, deadlines that only progress renews, peers
+/// checked with `SO_PEERCRED`. A slow, flooding or stuck client costs the loop nothing but
+/// its bounded buffers; supervision never waits for one.
 extension Master {
     static let controlListenerToken = UInt64.max - 1
     static let controlClientTokenBase: UInt64 = 1 << 40
@@ -36,7 +37,7 @@ extension Master {
                 continue
             }
             nextControlClientID += 1
-            let client = ControlClient(id: Self.controlClientTokenBase + nextControlClientID, descriptor: descriptor)
+            let client = ControlClient(id: Self.controlClientTokenBase + nextControlClientID, descriptor: descriptor, now: .now)
             controlClients[client.id] = client
             do {
                 try events.add(descriptor, token: client.id)
@@ -65,73 +66,104 @@ extension Master {
     }
 
     func closeControlClient(_ client: ControlClient) {
+        client.isClosed = true
         controlClients[client.id] = nil
         Syscall.close(client.descriptor) // also removes it from epoll
     }
 
-    /// Reads requests, answers them, writes what the socket takes.
+    /// Reads requests, answers a few of them, writes what the socket takes.
     func serviceControlClient(token: UInt64, events ready: UInt32) {
         guard let client = controlClients[token] else { return }
+        let now = MonotonicInstant.now
+        if ready & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+            client.peerGone = true
+            client.output.removeAll()
+        }
         if ready & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-            var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-            var peerClosed = false
-            while true {
-                let count = recv(client.descriptor.rawValue, &chunk, chunk.count, Int32(MSG_DONTWAIT))
-                if count > 0 {
-                    client.input.append(contentsOf: chunk[0..<count])
-                    if client.input.count > ControlClient.maximumRequestSize * 2 { break }
-                    continue
-                }
-                if count < 0, errno == EINTR { continue }
-                peerClosed = count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
-                break
-            }
-            client.idleDeadline = .now + ControlClient.idleTimeout
-            if let lines = client.takeLines() {
-                for line in lines where !line.isEmpty {
-                    if let response = handleControlRequest(line, from: client) { client.output += response }
-                }
+            readControlInput(client, now: now)
+        }
+        answerControlRequests(client, now: now)
+        writeControlOutput(client, now: now)
+    }
+
+    /// Reads what the socket holds, up to ``ControlClient/maximumPendingInput`` buffered;
+    /// notes the end of the client's input.
+    private func readControlInput(_ client: ControlClient, now: MonotonicInstant) {
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while !client.inputEnded && client.input.count <= ControlClient.maximumPendingInput {
+            let count = recv(client.descriptor.rawValue, &chunk, chunk.count, Int32(MSG_DONTWAIT))
+            if count > 0 {
+                client.receive(chunk[0..<count], now: now)
+            } else if count < 0 && errno == EINTR {
+                continue
             } else {
+                if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { client.inputEnded = true }
+                return
+            }
+        }
+    }
+
+    /// Answers at most ``ControlClient/requestsPerTurn`` of `client`'s requests, fewer when its
+    /// unread answers reach ``ControlClient/maximumPendingOutput``.
+    private func answerControlRequests(_ client: ControlClient, now: MonotonicInstant) {
+        for _ in 0..<ControlClient.requestsPerTurn where client.hasAnswerableRequests {
+            switch client.takeRequest(now: now) {
+            case .line(let line):
+                guard !line.isEmpty, let response = handleControlRequest(line, from: client), !client.peerGone else { continue }
+                client.output += response
+            case .tooLarge:
                 client.output += Self.encode(ControlError(.requestTooLarge, "requests are limited to \(ControlClient.maximumRequestSize) bytes"))
+                client.discardInput()
                 client.closeAfterWrite = true
-            }
-            if peerClosed && !client.waitsForReload {
-                client.closeAfterWrite = true
+                return
+            case .none:
+                return
             }
         }
-        writeControlOutput(client)
     }
 
-    /// Flushes `client`'s output, watching for writability only while some is left.
-    func writeControlOutput(_ client: ControlClient) {
-        guard client.flush(), client.output.count <= ControlClient.maximumPendingOutput else {
+    /// Flushes `client`'s output and closes it when the conversation is over; otherwise
+    /// watches it for input only while it may send more, for output only while some is left.
+    func writeControlOutput(_ client: ControlClient, now: MonotonicInstant = .now) {
+        guard !client.isClosed else { return }
+        guard client.peerGone || client.flush(now: now) else {
             closeControlClient(client)
             return
         }
-        if client.output.isEmpty && client.closeAfterWrite {
+        if client.isFinished {
             closeControlClient(client)
             return
         }
-        events.modify(client.descriptor.rawValue, token: client.id, writable: !client.output.isEmpty)
+        events.modify(client.descriptor.rawValue, token: client.id, readable: client.wantsInput,
+                      writable: !client.output.isEmpty && !client.peerGone)
     }
 
-    /// Closes clients idle past their deadline (not those waiting for a reload).
-    func closeIdleControlClients(now: MonotonicInstant) {
-        for client in controlClients.values where !client.waitsForReload && client.idleDeadline <= now {
+    /// Answers the requests left over from earlier turns, then closes the clients past a
+    /// deadline: idle (no byte read or written) or with a request still incomplete.
+    func serviceControlClients(now: MonotonicInstant) {
+        for client in controlClients.values where client.hasAnswerableRequests {
+            answerControlRequests(client, now: now)
+            writeControlOutput(client, now: now)
+        }
+        for client in controlClients.values where client.deadline.map({ $0 <= now }) ?? false {
             closeControlClient(client)
         }
     }
 
-    /// The nearest idle deadline among the clients.
+    /// The nearest control deadline: now when requests wait to be answered, else the
+    /// clients' nearest deadline.
     var nextControlDeadline: MonotonicInstant? {
-        controlClients.values.filter { !$0.waitsForReload }.map(\.idleDeadline).min()
+        if controlClients.values.contains(where: \.hasAnswerableRequests) { return .now }
+        return controlClients.values.compactMap(\.deadline).min()
     }
 
     /// Answers the clients waiting for a reload (`reload --wait`).
     func answerReloadWaiters(failure: String?) {
         for client in controlClients.values where client.waitsForReload {
             client.waitsForReload = false
-            client.output += failure.map { Self.encode(ControlError(.reloadFailed, $0)) } ?? Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
+            if !client.peerGone {
+                client.output += failure.map { Self.encode(ControlError(.reloadFailed, $0)) } ?? Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
+            }
             writeControlOutput(client)
         }
     }

@@ -555,7 +555,7 @@ final class Master {
     private func fireDueDeadlines() {
         let now = MonotonicInstant.now
         pingWatchdogIfDue(now: now)
-        closeIdleControlClients(now: now)
+        serviceControlClients(now: now)
         notifier.sendDue(now: now)
         if let check = nextHeartbeatCheck, check <= now {
             checkHeartbeats(now: now)

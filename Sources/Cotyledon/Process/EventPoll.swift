@@ -28,10 +28,11 @@ struct EventPoll {
         try Syscall.retrying { epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, &event) }
     }
 
-    /// Changes what `fd` is watched for: input, and output too when `writable`.
-    func modify(_ fd: Int32, token: UInt64, writable: Bool) {
+    /// Changes what `fd` is watched for: input unless `readable` is false, output when
+    /// `writable` (hang-up and errors always).
+    func modify(_ fd: Int32, token: UInt64, readable: Bool = true, writable: Bool) {
         var event = epoll_event()
-        event.events = EPOLLIN.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+        event.events = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
         event.data.u64 = token
         _ = epoll_ctl(descriptor.rawValue, EPOLL_CTL_MOD, fd, &event)
     }

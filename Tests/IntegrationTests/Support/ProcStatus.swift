@@ -19,6 +19,23 @@ enum ProcStatus {
         return fields
     }
 
+    /// CPU time (user + system, in clock ticks) the process has used, from `/proc/PID/stat`.
+    static func cpuTicks(of pid: Int32) throws -> Int {
+        let stat: String
+        do {
+            stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        } catch {
+            throw DriverError("cannot read /proc/\(pid)/stat: \(error)")
+        }
+        // The fields after the command name, which may contain spaces and parentheses.
+        guard let close = stat.lastIndex(of: ")") else { throw DriverError("unreadable /proc/\(pid)/stat: \(stat)") }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else {
+            throw DriverError("no utime/stime in /proc/\(pid)/stat: \(stat)")
+        }
+        return user + system
+    }
+
     /// Resident set size in KiB (`VmRSS`).
     static func residentKiB(of pid: Int32) throws -> Int {
         let fields = try fields(of: pid)

@@ -115,6 +115,11 @@ enum Syscall {
         try retrying { ccotyledon_fcntl_dupfd(fd, minimum) }
     }
 
+    /// Whether `fd` is an open descriptor (`fcntl(fd, F_GETFD)` succeeds).
+    static func isOpen(_ fd: Int32) -> Bool {
+        (try? retrying { fcntl(fd, F_GETFD) }) != nil
+    }
+
     /// Closes every descriptor from `first` up.
     static func closeAll(from first: Int32) throws(Errno) {
         try retrying { ccotyledon_close_range(UInt32(first), UInt32.max) }

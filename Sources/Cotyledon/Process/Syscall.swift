@@ -120,6 +120,13 @@ enum Syscall {
         (try? retrying { fcntl(fd, F_GETFD) }) != nil
     }
 
+    /// `fstat(fd)`.
+    static func status(of fd: Int32) throws(Errno) -> stat {
+        var status = stat()
+        try retrying { fstat(fd, &status) }
+        return status
+    }
+
     /// Closes every descriptor from `first` up.
     static func closeAll(from first: Int32) throws(Errno) {
         try retrying { ccotyledon_close_range(UInt32(first), UInt32.max) }

@@ -7,9 +7,13 @@ extension Master {
     /// the signal reaches that group and no other.
     ///
     /// - Returns: how many processes were in the group besides the worker, 0 when none or
-    ///   when `/proc` shows another pid namespace (the group is signalled all the same).
+    ///   when `/proc` shows another pid namespace (the group is signalled all the same:
+    ///   see ``adoptedProcesses()``).
     func terminateLeftovers(of worker: WorkerRecord) -> Int {
-        let left = procShowsOwnPidNamespace ? ProcessGroup.membersBesidesLeader(worker.pid).count : 0
+        // What is left in the group descends from the worker, whose children the master
+        // adopted when it died: with no adopted process, the group is empty (and `/proc`
+        // need not be scanned at every exit).
+        let left = adoptedProcesses().isEmpty ? 0 : ProcessGroup.membersBesidesLeader(worker.pid).count
         worker.sendToGroup(.terminate)
         worker.sendToGroup(.continue)
         return left

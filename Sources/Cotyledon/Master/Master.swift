@@ -684,7 +684,7 @@ final class Master {
     /// Children of the master that are not workers: orphans it adopted as a subreaper (or
     /// as PID 1 of a pid namespace). None when `/proc` shows another pid namespace: its
     /// pids are not the master's to signal (warned at start).
-    private func adoptedProcesses() -> [pid_t] {
+    func adoptedProcesses() -> [pid_t] {
         guard procShowsOwnPidNamespace else { return [] }
         let children = ProcFile.read("/proc/thread-self/children") ?? ""
         return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil }

@@ -102,7 +102,7 @@ final class Master {
     /// The counters of the `metrics` control command.
     var metrics = MasterMetrics()
     /// Whether `/proc` lists the master's own pid namespace, where adopted orphans can be found.
-    let procShowsOwnPidNamespace = ProcFile.showsOwnPidNamespace
+    private let procShowsOwnPidNamespace = ProcFile.showsOwnPidNamespace
     /// Process groups of dead workers with processes left in them, by group id.
     var leftoverGroups: [pid_t: LeftoverGroup] = [:]
     private var randomNumbers = SystemRandomNumberGenerator()

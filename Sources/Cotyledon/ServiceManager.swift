@@ -69,6 +69,9 @@ public final class ServiceManager {
     /// ``ConfigurationFile/load(_:from:validate:)``). Services take their settings from
     /// `configuration.services` by name when they are added.
     ///
+    /// Standard input, output or error that the process was started without (closed) are
+    /// opened on `/dev/null` first, so that no descriptor of the manager takes their place.
+    ///
     /// - Parameters:
     ///   - configuration: manager-level settings and per-service settings by name.
     ///   - restartPolicy: for services the configuration does not name.
@@ -81,6 +84,10 @@ public final class ServiceManager {
         configuration: ManagerConfiguration, restartPolicy: RestartPolicy = .default,
         controlSocket: String? = nil, logger: Logger = Logger(label: "cotyledon")
     ) throws(CotyledonError) {
+        // First of all: a daemon started with descriptors 0, 1 or 2 closed would otherwise
+        // take them for its own (the signalfd, epoll, pipes) and its workers inherit them
+        // as their standard output and error.
+        StandardDescriptors.openClosedOnDevNull()
         self.controlSocketPath = controlSocket
         guard ServiceManager.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw .secondManager

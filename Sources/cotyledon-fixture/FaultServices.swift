@@ -83,6 +83,21 @@ final class OrphaningService: Service {
 }
 
 
+/// Starts the tree of ``TreeService`` in its process group and a `sleep` that left the
+/// group with setsid: when the worker dies, the tree is cleaned up and the `sleep` lives on.
+final class EscapingTreeService: Service {
+    override nonisolated class var name: String { "escaper" }
+
+    override func run() async throws {
+        let child = try Spawn.run(["/bin/sh", "-c", "sleep 3600 & sleep 3600"])
+        let escapee = try Spawn.run(["/bin/sh", "-c", "setsid sleep 3600 > /dev/null 2>&1 < /dev/null & echo $!"], captureOutput: true)
+        emit("spawned tree worker=\(workerID) child=\(child) escapee=\(escapee)")
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
 /// Waits in `runBlocking` for a `sleep` child in its own process group and throws as soon
 /// as the child dies: at a stop, the group's SIGTERM kills the child while the worker's own
 /// SIGTERM is still on its way to the main actor, so `run()` fails before `terminate()`.

@@ -59,6 +59,8 @@ do {
         try manager.add(StubbornService.self, workers: workers)
     case "grandchildren":
         try manager.add(TreeService.self, workers: workers)
+    case "escaping-tree":
+        try manager.add(EscapingTreeService.self, workers: workers)
     case "stubborn-tree":
         try manager.add(StubbornTreeService.self, workers: workers)
     case "spin":

@@ -68,6 +68,17 @@ static inline int ccotyledon_fcntl_set_nonblocking(int fd) {
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+/// The pid of a child that has exited, left unreaped (`waitid(P_ALL, WEXITED | WNOHANG |
+/// WNOWAIT)`): 0 when none has, -1 with errno on failure (ECHILD: no children).
+static inline pid_t ccotyledon_peek_exited_child(void) {
+    siginfo_t info;
+    info.si_pid = 0;
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+        return -1;
+    }
+    return info.si_pid;
+}
+
 static inline int ccotyledon_wifexited(int status) { return WIFEXITED(status); }
 static inline int ccotyledon_wexitstatus(int status) { return WEXITSTATUS(status); }
 static inline int ccotyledon_wifsignaled(int status) { return WIFSIGNALED(status); }

@@ -107,6 +107,8 @@ final class Master {
     var metrics = MasterMetrics()
     /// Whether `/proc` lists the master's own pid namespace, where adopted orphans can be found.
     private let procShowsOwnPidNamespace = ProcFile.showsOwnPidNamespace
+    /// Process groups of dead workers with processes left in them, by group id.
+    var leftoverGroups: [pid_t: LeftoverGroup] = [:]
     private var randomNumbers = SystemRandomNumberGenerator()
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
@@ -230,7 +232,7 @@ final class Master {
     private func pollTimeout() -> Int32 {
         var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextDeadline,
                         nextHeartbeatCheck, nextLifetimeCheck, nextControlDeadline]
-            + rolls.values.map(\.deadline)).compactMap { $0 }.min()
+            + rolls.values.map(\.deadline) + leftoverGroups.values.map(\.killDeadline)).compactMap { $0 }.min()
         for pid in stoppingWorkers {
             if let deadline = workers[pid]?.killDeadline, nearest.map({ deadline < $0 }) ?? true {
                 nearest = deadline
@@ -360,22 +362,23 @@ final class Master {
 
     // MARK: - Reaping
 
+    /// Reaps every exited child. A worker's process group is signalled before its zombie
+    /// is reaped, while the group's id (the worker's pid) cannot have been reused.
     private func reapChildren() {
-        while true {
-            let reaped: (pid: pid_t, status: Int32)?
-            do {
-                reaped = try Syscall.reapAnyChild()
-            } catch {
-                return // ECHILD: no children left.
-            }
-            guard let reaped else { return }
-            let status = WorkerExitStatus(waitStatus: reaped.status)
-            if let worker = workers.removeValue(forKey: reaped.pid) {
+        // Ends when no child has exited, or none is left (ECHILD).
+        while let pid = try? Syscall.exitedChild() {
+            let worker = workers[pid]
+            let leftovers = worker.map { terminateLeftovers(of: $0) } ?? 0
+            guard let raw = try? Syscall.reap(pid) else { return }
+            let status = WorkerExitStatus(waitStatus: raw)
+            if let worker {
+                workers[pid] = nil
                 workerExited(worker, status: status)
+                if leftovers > 0 { watchLeftovers(of: worker, count: leftovers) }
             } else {
                 // As PID 1 or a subreaper, orphans of other processes end up here.
-                logger.info("reaped process \(reaped.pid), not a worker: \(status)",
-                             metadata: ["event": "reaped-other", "pid": "\(reaped.pid)", "status": "\(status.token)"])
+                logger.info("reaped process \(pid), not a worker: \(status)",
+                            metadata: ["event": "reaped-other", "pid": "\(pid)", "status": "\(status.token)"])
             }
         }
     }
@@ -581,6 +584,7 @@ final class Master {
             delayedRespawns[slot] = nil
             slotsMayBeEmpty = true
         }
+        killLeftoverGroups(dueBy: now)
         for pid in stoppingWorkers {
             guard let worker = workers[pid], let deadline = worker.killDeadline, deadline <= now else { continue }
             worker.killDeadline = nil
@@ -694,7 +698,7 @@ final class Master {
     /// Children of the master that are not workers: orphans it adopted as a subreaper (or
     /// as PID 1 of a pid namespace). None when `/proc` shows another pid namespace: its
     /// pids are not the master's to signal (warned at start).
-    private func adoptedProcesses() -> [pid_t] {
+    func adoptedProcesses() -> [pid_t] {
         guard procShowsOwnPidNamespace else { return [] }
         let children = ProcFile.read("/proc/thread-self/children") ?? ""
         return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil }

@@ -1,6 +1,7 @@
 import Glibc
 
-/// The calling process's process group.
+/// Process groups, as seen in `/proc`: the caller's own (a worker's, killed when the master
+/// is gone) and what is left of a dead worker's.
 enum ProcessGroup {
     /// SIGKILLs every other member of the caller's process group (what a worker
     /// started), found by scanning `/proc`; the caller survives to exit with its own status.
@@ -13,17 +14,51 @@ enum ProcessGroup {
             kill(0, SIGKILL)
             return
         }
-        guard let directory = opendir("/proc") else { return }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let pid = pid_t(name), pid != me, let stat = ProcFile.read("/proc/\(pid)/stat") else { continue }
-            // Fields after the parenthesised command name: state, ppid, pgrp, …
-            guard let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 2, pid_t(fields[2]) == group {
-                kill(pid, SIGKILL)
-            }
+        for process in ProcessStat.all() where process.processGroup == group && process.pid != me {
+            kill(process.pid, SIGKILL)
         }
+    }
+
+    /// The processes in group `leader` other than the leader itself. Call it while the
+    /// leader is an unreaped zombie: its pid, the group's id, cannot be reused until then,
+    /// so every process found is in the leader's group.
+    static func membersBesidesLeader(_ leader: pid_t) -> [pid_t] {
+        ProcessStat.all().filter { $0.processGroup == leader && $0.pid != leader }.map(\.pid)
+    }
+
+    /// The processes still in the group of a leader that was reaped, confirmed from `/proc`
+    /// as members of that same group: in group `id`, in the caller's session, descending
+    /// from the caller (adopted by it as a subreaper, or children of such).
+    ///
+    /// Once the leader is reaped, `id` may be reused: the kernel frees a pid only when no
+    /// process has it as pid, process group or session, so a process whose *pid* is `id`
+    /// means the old group is gone; none is returned then (a live worker, whose pid is its
+    /// group's id, is never a leftover). A process that started a group with `setsid()` is
+    /// in another session and is never a leftover either. What this cannot tell apart: a
+    /// process that reused `id`, made it a group with `setpgid(0, 0)` in the caller's session
+    /// and exited, leaving members; that takes the pids to wrap around within one graceful
+    /// timeout and such a process in the caller's own tree.
+    static func leftovers(of id: pid_t) -> [ProcessStat] {
+        let processes = ProcessStat.all()
+        guard !processes.contains(where: { $0.pid == id }) else { return [] }
+        let me = getpid()
+        let session = getsid(0)
+        var parents: [pid_t: pid_t] = [:]
+        for process in processes { parents[process.pid] = process.parent }
+        return processes.filter { process in
+            process.processGroup == id && process.session == session
+                && descends(process.pid, from: me, parents: parents)
+        }
+    }
+
+    /// Whether following `parents` up from `pid` reaches `ancestor`.
+    private static func descends(_ pid: pid_t, from ancestor: pid_t, parents: [pid_t: pid_t]) -> Bool {
+        var current = parents[pid]
+        for _ in 0..<parents.count {
+            guard let parent = current else { return false }
+            if parent == ancestor { return true }
+            current = parents[parent]
+        }
+        return false
     }
 }

@@ -22,11 +22,18 @@ enum Syscall {
         try retrying { ccotyledon_fork() }
     }
 
-    /// `waitpid(-1, WNOHANG)`: the next exited child and its raw status, or `nil` when none is waiting.
-    static func reapAnyChild() throws(Errno) -> (pid: pid_t, status: Int32)? {
+    /// `waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT)`: a child that exited, left a zombie so
+    /// that its pid is not reused until ``reap(_:)``; `nil` when none has exited.
+    static func exitedChild() throws(Errno) -> pid_t? {
+        let pid = try retrying { ccotyledon_peek_exited_child() }
+        return pid == 0 ? nil : pid
+    }
+
+    /// `waitpid(pid, WNOHANG)`: the raw status of the exited child `pid`, or `nil` if it has not exited.
+    static func reap(_ pid: pid_t) throws(Errno) -> Int32? {
         var status: Int32 = 0
-        let pid = try retrying { waitpid(-1, &status, WNOHANG) }
-        return pid == 0 ? nil : (pid, status)
+        let reaped = try retrying { waitpid(pid, &status, WNOHANG) }
+        return reaped == 0 ? nil : status
     }
 
     /// `kill(pid, signal)`; a process that is already gone is not an error.
@@ -106,6 +113,18 @@ enum Syscall {
     /// `fcntl(fd, F_DUPFD, minimum)`: a copy of `fd` numbered at least `minimum`.
     static func duplicate(_ fd: Int32, atLeast minimum: Int32) throws(Errno) -> Int32 {
         try retrying { ccotyledon_fcntl_dupfd(fd, minimum) }
+    }
+
+    /// Whether `fd` is an open descriptor (`fcntl(fd, F_GETFD)` succeeds).
+    static func isOpen(_ fd: Int32) -> Bool {
+        (try? retrying { fcntl(fd, F_GETFD) }) != nil
+    }
+
+    /// `fstat(fd)`.
+    static func status(of fd: Int32) throws(Errno) -> stat {
+        var status = stat()
+        try retrying { fstat(fd, &status) }
+        return status
     }
 
     /// Closes every descriptor from `first` up.

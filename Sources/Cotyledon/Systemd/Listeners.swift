@@ -1,6 +1,7 @@
 import CSystemd
 import Glibc
 import Logging
+import SystemPackage
 
 /// Listening sockets passed by systemd socket activation (`LISTEN_FDS`, `LISTEN_FDNAMES`),
 /// read once by the master and inherited by every worker at the same descriptor numbers.
@@ -29,7 +30,8 @@ public struct Listeners: Sendable {
     }
 
     /// Reads the sockets systemd passed to this process. `LISTEN_PID` naming another
-    /// process (the variables leaked from a parent) is ignored with a warning.
+    /// process (the variables leaked from a parent) is ignored with a warning, and so is
+    /// each passed descriptor that is not a socket: it is closed and not handed to workers.
     static func fromEnvironment(logger: Logger) -> Listeners {
         guard let count = getenv("LISTEN_FDS").map({ String(cString: $0) }) else { return .none }
         let target = getenv("LISTEN_PID").map { String(cString: $0) }
@@ -53,12 +55,34 @@ public struct Listeners: Sendable {
                 free(names)
             }
         }
-        let listeners = (0..<Int(received)).map { index in
-            Listener(name: names?[index].map { String(cString: $0) } ?? "unknown",
-                     descriptor: SD_LISTEN_FDS_START + Int32(index))
+        let listeners = (0..<Int(received)).compactMap { index -> Listener? in
+            let listener = Listener(name: names?[index].map { String(cString: $0) } ?? "unknown",
+                                    descriptor: SD_LISTEN_FDS_START + Int32(index))
+            guard let kind = nonSocketKind(of: listener.descriptor) else { return listener }
+            logger.warning("ignoring LISTEN_FDS descriptor \(listener.descriptor) (\(listener.name)): not a socket but a \(kind)",
+                           metadata: ["event": "listen-fd-refused", "fd": "\(listener.descriptor)", "name": "\(listener.name)", "kind": "\(kind)"])
+            Syscall.close(FileDescriptor(rawValue: listener.descriptor))
+            return nil
         }
-        logger.info("inherited \(listeners.count) listening sockets",
-                    metadata: ["event": "listeners", "names": "\(listeners.map(\.name).joined(separator: ","))"])
+        if !listeners.isEmpty {
+            logger.info("inherited \(listeners.count) listening sockets",
+                        metadata: ["event": "listeners", "names": "\(listeners.map(\.name).joined(separator: ","))"])
+        }
         return Listeners(all: listeners)
+    }
+
+    /// What `descriptor` is when it is not a socket (`regular-file`, `pipe`,
+    /// `character-device`…, `closed-descriptor`), `nil` for a socket.
+    static func nonSocketKind(of descriptor: Int32) -> String? {
+        guard let mode = (try? Syscall.status(of: descriptor)).map({ $0.st_mode & S_IFMT }) else { return "closed-descriptor" }
+        switch mode {
+        case S_IFSOCK: return nil
+        case S_IFREG: return "regular-file"
+        case S_IFIFO: return "pipe"
+        case S_IFCHR: return "character-device"
+        case S_IFBLK: return "block-device"
+        case S_IFDIR: return "directory"
+        default: return "file-of-type-\(String(mode, radix: 8))"
+        }
     }
 }

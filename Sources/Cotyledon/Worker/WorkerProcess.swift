@@ -8,9 +8,9 @@ import SystemPackage
 /// by master code in between.
 enum WorkerProcess {
     /// Where a worker keeps its two pipe ends: right after the inherited listeners
-    /// (which systemd numbers from 3).
+    /// (which systemd numbers from 3; a passed descriptor that was not a socket leaves a gap).
     static func descriptors(listeners: Listeners) -> (messages: Int32, masterAlive: Int32) {
-        let first = 3 + Int32(listeners.all.count)
+        let first = (listeners.all.map(\.descriptor).max() ?? 2) + 1
         return (first, first + 1)
     }
 
@@ -66,8 +66,8 @@ enum WorkerProcess {
     }
 
     /// Keeps the listeners, moves the worker's two pipe ends right after them, closes
-    /// every other descriptor the master had (other workers' pipes, the signalfd, pidfds)
-    /// and reads stdin from /dev/null.
+    /// every other descriptor the master had (other workers' pipes, the signalfd, pidfds,
+    /// whatever took the place of a refused listener) and reads stdin from /dev/null.
     private static func keepOnlyWorkerDescriptors(_ launch: WorkerLaunch) throws(Errno) {
         let targets = descriptors(listeners: launch.listeners)
         let firstFree = targets.masterAlive + 1
@@ -76,6 +76,11 @@ enum WorkerProcess {
         try Syscall.duplicate(messages, to: targets.messages)
         try Syscall.duplicate(alive, to: targets.masterAlive)
         try Syscall.closeAll(from: firstFree)
+        // The gaps left by refused listeners may hold master descriptors opened since.
+        let listeners = Set(launch.listeners.all.map(\.descriptor))
+        for fd in 3..<targets.messages where !listeners.contains(fd) {
+            Syscall.close(FileDescriptor(rawValue: fd))
+        }
         let null = try Syscall.open("/dev/null", O_RDONLY)
         if null != STDIN_FILENO {
             try Syscall.duplicate(null, to: STDIN_FILENO)

@@ -1,0 +1,61 @@
+import Glibc
+import Logging
+
+extension Master {
+    /// Sends `SIGTERM` and `SIGCONT` to what is left in the process group of `worker`, which
+    /// has exited and is not reaped yet: its zombie keeps the group's id from being reused, so
+    /// the signal reaches that group and no other.
+    ///
+    /// - Returns: how many processes were in the group besides the worker, 0 when none or
+    ///   when `/proc` shows another pid namespace (the group is signalled all the same:
+    ///   see ``adoptedProcesses()``).
+    func terminateLeftovers(of worker: WorkerRecord) -> Int {
+        // What is left in the group descends from the worker, whose children the master
+        // adopted when it died: with no adopted process, the group is empty (and `/proc`
+        // need not be scanned at every exit).
+        let left = adoptedProcesses().isEmpty ? 0 : ProcessGroup.membersBesidesLeader(worker.pid).count
+        worker.sendToGroup(.terminate)
+        worker.sendToGroup(.continue)
+        return left
+    }
+
+    /// Logs what ``terminateLeftovers(of:)`` signalled and arms the `SIGKILL` that follows
+    /// after the service's graceful shutdown timeout.
+    func watchLeftovers(of worker: WorkerRecord, count: Int) {
+        let timeout = worker.service.gracefulShutdownTimeout
+        var fields = workerFields(worker, event: "worker-group-cleanup")
+        fields["processes"] = "\(count)"
+        fields["signal"] = "SIGTERM"
+        // Expected at a requested stop (the processes may be stopping already), not after a crash.
+        let level: Logger.Level = worker.stopRequest == nil && !worker.announcedReloadExit ? .warning : .info
+        logger.log(level: level, "\(count) process\(count == 1 ? "" : "es") left in the process group of \(worker.label): sent SIGTERM, SIGKILL in \(timeout.secondsValue) s to those still there",
+                   metadata: fields)
+        leftoverGroups[worker.pid] = LeftoverGroup(id: worker.pid, workerLabel: worker.label,
+                                                   fields: workerFields(worker, event: "worker-group-kill"),
+                                                   killDeadline: .now + timeout)
+    }
+
+    /// Sends `SIGKILL` to the leftover groups whose deadline passed, to the processes
+    /// `/proc` confirms are still in them (see ``ProcessGroup/leftovers(of:)``).
+    func killLeftoverGroups(dueBy now: MonotonicInstant) {
+        for group in leftoverGroups.values where group.killDeadline <= now {
+            leftoverGroups[group.id] = nil
+            let left = ProcessGroup.leftovers(of: group.id)
+            guard !left.isEmpty else { continue }
+            // A member that is the master's own child stays (at least as a zombie) until the
+            // master reaps it, and so does the group's id: the group signal is then safe, and
+            // it also reaches members forked since the scan. Otherwise each member is signalled.
+            let me = getpid()
+            if left.contains(where: { $0.parent == me }) {
+                Syscall.send(.kill, toGroup: group.id)
+            } else {
+                for process in left { Syscall.send(.kill, toProcess: process.pid) }
+            }
+            var fields = group.fields
+            fields["processes"] = "\(left.count)"
+            fields["signal"] = "SIGKILL"
+            logger.warning("\(left.count) process\(left.count == 1 ? "" : "es") still in the process group of \(group.workerLabel) after the graceful shutdown timeout: sending SIGKILL",
+                           metadata: fields)
+        }
+    }
+}

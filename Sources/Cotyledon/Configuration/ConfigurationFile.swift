@@ -17,9 +17,9 @@ import SystemPackage
 /// and column and the fix; the checks run in this order:
 ///
 /// 1. the file can be read, is at most ``maximumSize`` bytes of UTF-8 and is not empty;
-/// 2. it is one YAML document without syntax errors or duplicate keys, in the YAML
-///    that the library's own reader takes (YAML 1.2 without anchors, aliases, tags or several
-///    documents: each of those is an error that says what to write instead);
+/// 2. it is one YAML document without syntax errors or duplicate keys, as libyaml reads
+///    it, without anchors, aliases, tags or several documents (each of those is an error
+///    that says what to write instead);
 /// 3. the model decodes from it: every required key is there and every value has the
 ///    type the model reads (`"2"` in quotes is a string, not a number; a number is not a
 ///    boolean); errors thrown by the model's own `init(from:)` are located too;
@@ -143,7 +143,7 @@ public enum ConfigurationFile {
     static func compose(_ yaml: String, name: String) throws(ConfigurationError) -> YAMLNode {
         let root: YAMLNode?
         do {
-            root = try YAMLParser.compose(yaml)
+            root = try YAMLComposer.compose(yaml)
         } catch {
             var failure = error
             failure.file = name

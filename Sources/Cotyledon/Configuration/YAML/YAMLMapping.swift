@@ -6,13 +6,6 @@ struct YAMLMapping: Equatable {
     private(set) var pairs: [YAMLPair] = []
     private var indexByKey: [String: Int] = [:]
 
-    /// A mapping of `pairs`, whose keys must be distinct.
-    init(_ pairs: [YAMLPair] = []) {
-        for pair in pairs {
-            precondition(insert(pair) == nil, "duplicate key in a YAMLMapping literal")
-        }
-    }
-
     /// The pair of `key`, if the mapping has one.
     subscript(key: String) -> YAMLPair? {
         indexByKey[key].map { pairs[$0] }

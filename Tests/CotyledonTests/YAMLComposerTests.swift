@@ -126,6 +126,7 @@ import Testing
         ("a: |x\n  t\n", 1, 5, "block scalar"),
         (": 1\n", 1, 1, "did not find expected key"),
         ("?\n: 1\n", 1, 2, "a mapping key is empty"),
+        ("a: 1\nbé: x\u{01}\n", 2, 6, "control characters are not allowed"),
         ("\(String(repeating: "k", count: 1_100)): 1\n", 1, 1_101, "a key on its line is at most 1024 characters"),
     ])
     func rejects(_ yaml: String, _ line: Int, _ column: Int, _ problem: String) throws {
@@ -142,6 +143,8 @@ import Testing
         #expect(try #require(syntaxError("a: 1\n---\nb: 2\n")).fix.contains("keep one document"))
         #expect(try #require(syntaxError("a: 1\n\tb: 2\n")).fix == "indent with spaces only")
         #expect(try #require(syntaxError("a: [1, 2\nb: 3\n")).fix.contains("separate the items with commas"))
+        let longKey = try #require(syntaxError(String(repeating: "k", count: 2_000) + ": 1\n"))
+        #expect(longKey.line == 1 && longKey.column == 2_001 && longKey.fix.contains("`? key`"), "\(longKey)")
         let unclosed = try #require(syntaxError("a: \"open\nb: 2\n"))
         #expect(unclosed.fix.contains("opened at line 1, column 4"), "\(unclosed)")
     }

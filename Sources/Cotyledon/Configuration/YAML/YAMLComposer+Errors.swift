@@ -45,6 +45,8 @@ extension YAMLComposer {
             return "separate the items with commas; quote an item that contains ',', ':' or brackets"
         case "found character that cannot start any token":
             return "quote the value: it starts with a character YAML reserves (such as @, ` or %)"
+        case "could not find expected ':'":
+            return "write `key: value` on one line; a key longer than 1024 characters is written as `? key`, with `: value` on the next line"
         case "found undefined tag handle":
             return "remove the tag; quote the value to make it a string"
         default:

@@ -125,10 +125,7 @@ public enum ConfigurationFile {
         func unreadable(_ problem: String, _ fix: String) -> ConfigurationError {
             ConfigurationError(kind: .unreadable, file: path, problem: problem, fix: fix)
         }
-        func tooLarge(_ size: String) -> ConfigurationError {
-            unreadable("the file is \(size) bytes, more than the limit of \(maximumSize) bytes",
-                       "point to the configuration file, not another file; a daemon that needs a larger one raises the limit (maximumSize)")
-        }
+        let sizeFix = "point to the configuration file, not another file (a daemon that needs larger files passes a higher maximumSize to ConfigurationFile.load)"
         let bytes: [UInt8]
         do {
             let descriptor = FileDescriptor(rawValue: try Syscall.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY))
@@ -138,7 +135,9 @@ public enum ConfigurationFile {
                 throw unreadable("not a regular file but \(kind)",
                                  "point to the configuration file itself: only a regular file is read (a pipe or a device could block the master)")
             }
-            guard status.st_size <= maximumSize else { throw tooLarge("\(status.st_size)") }
+            guard status.st_size <= maximumSize else {
+                throw unreadable("the file is \(status.st_size) bytes, more than the limit of \(maximumSize) bytes", sizeFix)
+            }
             bytes = try readBounded(descriptor, maximumSize: maximumSize)
         } catch let errno as Errno {
             throw unreadable("cannot read the file: \(errno) (errno \(errno.rawValue))",
@@ -148,7 +147,9 @@ public enum ConfigurationFile {
         } catch {
             throw unreadable("cannot read the file: \(error)", "check the path and that the daemon's user may read it")
         }
-        guard bytes.count <= maximumSize else { throw tooLarge("more than \(maximumSize)") }
+        guard bytes.count <= maximumSize else {
+            throw unreadable("the file grew past the limit of \(maximumSize) bytes while it was read", sizeFix)
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw unreadable("the file is not valid UTF-8 text", "save it as UTF-8")
         }
@@ -171,7 +172,7 @@ public enum ConfigurationFile {
     /// Reads to the end of the file, or until more than `maximumSize` bytes were read.
     private static func readBounded(_ descriptor: FileDescriptor, maximumSize: Int) throws(Errno) -> [UInt8] {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: min(64 * 1024, maximumSize + 1))
+        var chunk = [UInt8](repeating: 0, count: maximumSize < 64 * 1024 ? max(maximumSize, 0) + 1 : 64 * 1024)
         while bytes.count <= maximumSize {
             // A regular file never makes a read wait; `nil` (EAGAIN) cannot happen.
             guard let count = try Syscall.read(descriptor, into: &chunk), count > 0 else { break }

@@ -43,17 +43,19 @@ struct YAMLComposer {
 
     private mutating func compose(_ bytes: UnsafeBufferPointer<UInt8>) throws(ConfigurationError) -> YAMLNode? {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else {
+        // On the heap: libyaml's string input keeps a pointer to the parser itself.
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else {
             throw YAMLComposer.error("libyaml could not allocate its parser", fix: "retry; the system is out of memory",
                                      at: TextPosition(line: 1, column: 1))
         }
-        defer { yaml_parser_delete(&parser) }
-        yaml_parser_set_input_string(&parser, base, bytes.count)
+        defer { yaml_parser_delete(parser) }
+        yaml_parser_set_input_string(parser, base, bytes.count)
         while true {
             var event = yaml_event_t()
-            guard yaml_parser_parse(&parser, &event) == 1 else {
-                throw YAMLComposer.syntaxError(of: parser, in: bytes)
+            guard yaml_parser_parse(parser, &event) == 1 else {
+                throw YAMLComposer.syntaxError(of: parser.pointee, in: bytes)
             }
             defer { yaml_event_delete(&event) }
             if event.type == YAML_STREAM_END_EVENT { return root }

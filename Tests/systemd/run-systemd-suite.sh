@@ -65,13 +65,15 @@ install_tools() {
 }
 
 make_root() {
-    if [ ! -x "$root/lib/systemd/systemd" ]; then
+    # The demo links libsystemd (systemd brings it) and libyaml; a root made before libyaml
+    # was needed is made again.
+    if [ ! -x "$root/lib/systemd/systemd" ] || ! compgen -G "$root/usr/lib/*/libyaml-0.so.2" >/dev/null; then
         local mirror
         mirror=$(grep -rhoE 'https?://deb\.debian\.org/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -1)
         log "debootstrapping a Debian 12 root into $root (${mirror:-http://deb.debian.org/debian})"
         rm -rf "$root"
         mkdir -p "$(dirname "$root")"
-        debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps bookworm "$root" \
+        debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,libyaml-0-2 bookworm "$root" \
             "${mirror:-http://deb.debian.org/debian}" >"$root.log" 2>&1 || { cat "$root.log"; return 1; }
     fi
     # The units as shipped; the binary reached through the path they name.

@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -30,6 +29,13 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // libyaml, the system's YAML parser: ConfigurationFile composes its events (./dev installs libyaml-dev).
+        .systemLibrary(
+            name: "CYAML",
+            path: "Sources/CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
         // The control socket's protocol (requests, answers, their JSON), shared by the master
         // and cotyledonctl (with the trust check of the socket's directory); the standard library and Glibc alone.
         .target(
@@ -40,6 +46,7 @@ let package = Package(
             dependencies: [
                 "CCotyledonLinux",
                 "CSystemd",
+                "CYAML",
                 "CotyledonControlProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -88,11 +95,11 @@ let package = Package(
         .testTarget(
             name: "CotyledonTests",
             dependencies: [
+                "CYAML",
                 "CotyledonControlProtocol",
                 "Cotyledon",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

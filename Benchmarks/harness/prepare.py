@@ -33,7 +33,7 @@ def _run(command: list[str], **options) -> subprocess.CompletedProcess:
 def ensure_tools(install: bool) -> None:
     """Puts the Swift toolchain on PATH (as ./dev does) and, as root on Debian with
     `install`, installs what the full run needs and is missing: gcc, pkg-config,
-    libsystemd-dev (the demo links libsystemd) and python3-venv."""
+    libsystemd-dev and libyaml-dev (the demo links libsystemd and libyaml) and python3-venv."""
     if shutil.which("swift") is None and os.access("/opt/swift/usr/bin/swift", os.X_OK):
         os.environ["PATH"] = "/opt/swift/usr/bin:" + os.environ.get("PATH", "")
     missing = []
@@ -43,6 +43,8 @@ def ensure_tools(install: bool) -> None:
         missing.append("pkg-config")
     if shutil.which("pkg-config") is None or _run(["pkg-config", "--exists", "libsystemd"]).returncode:
         missing.append("libsystemd-dev")
+    if shutil.which("pkg-config") is None or _run(["pkg-config", "--exists", "yaml-0.1"]).returncode:
+        missing.append("libyaml-dev")
     if _run([sys.executable, "-c", "import ensurepip, venv"], capture_output=True).returncode:
         missing.append("python3-venv")
     if not missing or not install:

@@ -282,12 +282,26 @@ private struct Shouting: Decodable {
         #expect(error.description == "\(path): cannot read the file: No such file or directory (errno 2) — check the path and that the daemon's user may read it")
     }
 
-    @Test func rejectsADirectory() throws {
+    @Test(arguments: [("/tmp", "a directory"), ("/dev/null", "a character device")])
+    func rejectsWhatIsNotARegularFile(_ path: String, _ kind: String) throws {
         let error = try #require(throws: ConfigurationError.self) {
-            try ConfigurationFile.load(SampleConfiguration.self, from: "/tmp")
+            try ConfigurationFile.load(SampleConfiguration.self, from: path)
         }
         #expect(error.kind == .unreadable)
-        #expect(error.problem.contains("Is a directory"))
+        #expect(error.description == "\(path): not a regular file but \(kind) — point to the configuration file itself: only a regular file is read (a pipe or a device could block the master)")
+    }
+
+    /// Opening a FIFO for reading blocks until a writer comes, unless it is opened non-blocking.
+    @Test(.timeLimit(.minutes(1)))
+    func rejectsANamedPipeWithoutWaitingForAWriter() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cotyledon-\(UUID().uuidString).fifo").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let error = try #require(throws: ConfigurationError.self) {
+            try ConfigurationFile.load(SampleConfiguration.self, from: path)
+        }
+        #expect(error.kind == .unreadable)
+        #expect(error.problem == "not a regular file but a named pipe (FIFO)")
     }
 
     @Test func rejectsAFileThatIsNotUTF8() throws {
@@ -300,14 +314,26 @@ private struct Shouting: Decodable {
         #expect(error.description == "\(path): the file is not valid UTF-8 text — save it as UTF-8")
     }
 
-    @Test func rejectsAHugeFile() throws {
-        let path = try temporaryFile([UInt8](repeating: 0x23, count: ConfigurationFile.maximumSize + 1))
+    @Test func rejectsAFileOverTheLimitNamingItsSizeAndTheLimit() throws {
+        let size = ConfigurationFile.defaultMaximumSize + 1
+        let path = try temporaryFile([UInt8](repeating: 0x23, count: size))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = try #require(throws: ConfigurationError.self) {
             try ConfigurationFile.load(SampleConfiguration.self, from: path)
         }
         #expect(error.kind == .unreadable)
-        #expect(error.problem.contains("larger than"))
+        #expect(error.problem == "the file is \(size) bytes, more than the limit of \(ConfigurationFile.defaultMaximumSize) bytes")
+    }
+
+    @Test func takesTheLimitItIsGiven() throws {
+        let path = try temporaryFile(Array(Self.good.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let size = Self.good.utf8.count
+        _ = try ConfigurationFile.load(SampleConfiguration.self, from: path, maximumSize: size)
+        let error = try #require(throws: ConfigurationError.self) {
+            try ConfigurationFile.load(SampleConfiguration.self, from: path, maximumSize: size - 1)
+        }
+        #expect(error.problem == "the file is \(size) bytes, more than the limit of \(size - 1) bytes")
     }
 
     @Test func rejectsASyntaxErrorWithItsLine() throws {

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Testing
-import Yams
 @testable import Cotyledon
 
 @Suite struct ManagerConfigurationTests {
@@ -52,7 +51,7 @@ import Yams
     @Test func aZeroStartupTimeoutWaitsForever() throws {
         #expect(try load("startup_timeout: 0\n").startupTimeout == nil)
         let configuration = ManagerConfiguration(startupTimeout: nil)
-        #expect(try load(YAMLEncoder().encode(configuration)) == configuration)
+        #expect(try load(ConfigurationText.encode(configuration)) == configuration)
     }
 
     @Test(arguments: ["-1", "86401"])

@@ -1,5 +1,4 @@
 import Testing
-import Yams
 @testable import Cotyledon
 
 @Suite struct RestartPolicyConfigurationTests {
@@ -31,7 +30,7 @@ import Yams
     @Test func encodesWhatItDecodes() throws {
         let policy = RestartPolicy(minimumUptime: .milliseconds(1500), earlyFailuresBeforeBackoff: 5,
                                    initialDelay: .milliseconds(200), maximumDelay: .seconds(60), jitter: 0.1)
-        #expect(try load(YAMLEncoder().encode(policy)) == policy)
+        #expect(try load(ConfigurationText.encode(policy)) == policy)
     }
 
     @Test(arguments: ["1.5", "-0.1", ".nan"])

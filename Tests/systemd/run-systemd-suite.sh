@@ -194,7 +194,9 @@ prop() { inside systemctl show -p "$2" --value "$1"; }
 print_container_log() { sed 's/^/    container: /' "$state/container.log"; }
 
 make_root() {
-    if [ ! -x "$root/lib/systemd/systemd" ]; then
+    # The demo links libsystemd (systemd brings it) and libyaml; a root made before libyaml
+    # was needed is made again.
+    if [ ! -x "$root/lib/systemd/systemd" ] || ! compgen -G "$root/usr/lib/*/libyaml-0.so.2" >/dev/null; then
         local mirror
         mirror=$(apt_bookworm_uri)
         log "debootstrapping a Debian 12 root into $root (${mirror:-the default mirror of debootstrap})"
@@ -203,7 +205,7 @@ make_root() {
         rm -rf "$root"
         mkdir -p "$state"
         # shellcheck disable=SC2086 # no mirror argument at all when apt names none
-        debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps bookworm "$root" \
+        debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,libyaml-0-2 bookworm "$root" \
             $mirror >"$root.log" 2>&1 || { cat "$root.log"; return 1; }
     fi
     # The units as shipped; the binary reached through the path they name.

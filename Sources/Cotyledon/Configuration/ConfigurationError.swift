@@ -119,11 +119,29 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
         return parts.joined(separator: ": ")
     }
 
+    /// The key path as written in messages, each key shortened to an ``excerpt(_:)``.
     static func dotted(_ keyPath: [String]) -> String {
         var text = ""
         for key in keyPath {
             if !text.isEmpty && !key.hasPrefix("[") { text += "." }
-            text += key
+            text += excerpt(key)
+        }
+        return text
+    }
+
+    /// The longest key or value a message quotes, in characters.
+    static let excerptLength = 40
+
+    /// A key or value from the file as a message quotes it: whole up to
+    /// ``excerptLength`` characters, else its start and an ellipsis, so that a huge key or
+    /// value never makes a huge message (or log line).
+    static func excerpt(_ text: String) -> String {
+        var characters = 0
+        for index in text.indices {
+            characters += 1
+            if characters == excerptLength + 1 {
+                return String(text[..<text.index(before: index)]) + "…"
+            }
         }
         return text
     }

@@ -1,3 +1,4 @@
+import Glibc
 import SystemPackage
 
 /// Loads a YAML configuration file into any `Decodable` model, strictly.
@@ -16,10 +17,12 @@ import SystemPackage
 /// Every mistake is a ``ConfigurationError`` that names the file, the key path, the line
 /// and column and the fix; the checks run in this order:
 ///
-/// 1. the file can be read, is at most ``maximumSize`` bytes of UTF-8 and is not empty;
-/// 2. it is one YAML document without syntax errors or duplicate keys, in the YAML
-///    that the library's own reader takes (YAML 1.2 without anchors, aliases, tags or several
-///    documents: each of those is an error that says what to write instead);
+/// 1. the file is a regular file that can be read, is at most ``defaultMaximumSize``
+///    bytes (or the limit given to ``load(_:from:maximumSize:validate:)``) of UTF-8 and is
+///    not empty;
+/// 2. it is one YAML document without syntax errors or duplicate keys, as libyaml reads
+///    it, without anchors, aliases, tags or several documents (each of those is an error
+///    that says what to write instead);
 /// 3. the model decodes from it: every required key is there and every value has the
 ///    type the model reads (`"2"` in quotes is a string, not a number; a number is not a
 ///    boolean); errors thrown by the model's own `init(from:)` are located too;
@@ -38,15 +41,19 @@ import SystemPackage
 ///   or Dispatch queue, so the master may load (and reload) its configuration before and
 ///   after ``ServiceManager/run()`` without breaking its single-threaded rule.
 public enum ConfigurationFile {
-    /// The largest file accepted, in bytes (1 MiB): a configuration file is small, and a
-    /// wrong path such as `/dev/zero` must not hang the master.
-    public static let maximumSize = 1 << 20
+    /// The largest file ``load(_:from:maximumSize:validate:)`` accepts unless it is given
+    /// another limit, in bytes (1 MiB): a configuration file is small, and a wrong path must
+    /// not make the master read (and parse) megabytes at every reload.
+    public static let defaultMaximumSize = 1 << 20
 
     /// Reads, decodes and validates the YAML file at `path`.
     ///
     /// - Parameters:
     ///   - type: the model to decode.
-    ///   - path: the file; messages name it as it is given here.
+    ///   - path: the file; messages name it as it is given here. It must be a regular
+    ///     file: a named pipe, a directory or a device is refused without being read.
+    ///   - maximumSize: the largest file accepted, in bytes; a larger one is refused with
+    ///     its size and the limit, without being parsed.
     ///   - validate: extra checks that need information the model lacks, such as the
     ///     services the daemon runs (``ManagerConfiguration/validate(knownServices:)``).
     ///     It runs before the model's own ``ValidatableConfiguration/validate()``, so an
@@ -56,13 +63,14 @@ public enum ConfigurationFile {
     public static func load<Model: Decodable>(
         _ type: Model.Type,
         from path: String,
+        maximumSize: Int = defaultMaximumSize,
         validate: (Model) throws(ConfigurationError) -> Void = { _ in }
     ) throws(ConfigurationError) -> Model {
-        let text = try read(path)
+        let text = try read(path, maximumSize: maximumSize)
         return try load(type, yaml: text, name: path, validate: validate)
     }
 
-    /// Decodes and validates YAML text, as ``load(_:from:validate:)`` does with a file's.
+    /// Decodes and validates YAML text, as ``load(_:from:maximumSize:validate:)`` does with a file's.
     ///
     /// - Parameters:
     ///   - type: the model to decode.
@@ -106,32 +114,41 @@ public enum ConfigurationFile {
 
     // MARK: Reading and composing
 
-    /// The text of the file at `path`.
-    static func read(_ path: String) throws(ConfigurationError) -> String {
+    /// The text of the file at `path`, which must be a regular file of at most
+    /// `maximumSize` bytes.
+    ///
+    /// The file is opened non-blocking and checked before a byte is read: a named pipe
+    /// would block the master in `open` or `read` until a writer came, a device or a
+    /// directory is never a configuration. The read is bounded by the cap too, in case the
+    /// file grows between the check and the read.
+    static func read(_ path: String, maximumSize: Int) throws(ConfigurationError) -> String {
         func unreadable(_ problem: String, _ fix: String) -> ConfigurationError {
             ConfigurationError(kind: .unreadable, file: path, problem: problem, fix: fix)
         }
+        let sizeFix = "point to the configuration file, not another file (a daemon that needs larger files passes a higher maximumSize to ConfigurationFile.load)"
         let bytes: [UInt8]
         do {
-            let descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-            bytes = try descriptor.closeAfter {
-                var bytes: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-                while bytes.count <= maximumSize {
-                    let count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
-                    if count == 0 { break }
-                    bytes.append(contentsOf: chunk[0..<count])
-                }
-                return bytes
+            let descriptor = FileDescriptor(rawValue: try Syscall.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY))
+            defer { Syscall.close(descriptor) }
+            let status = try Syscall.status(of: descriptor)
+            if let kind = nonRegularKind(status.st_mode) {
+                throw unreadable("not a regular file but \(kind)",
+                                 "point to the configuration file itself: only a regular file is read (a pipe or a device could block the master)")
             }
+            guard status.st_size <= maximumSize else {
+                throw unreadable("the file is \(status.st_size) bytes, more than the limit of \(maximumSize) bytes", sizeFix)
+            }
+            bytes = try readBounded(descriptor, maximumSize: maximumSize)
         } catch let errno as Errno {
             throw unreadable("cannot read the file: \(errno) (errno \(errno.rawValue))",
                              "check the path and that the daemon's user may read it")
+        } catch let error as ConfigurationError {
+            throw error
         } catch {
             throw unreadable("cannot read the file: \(error)", "check the path and that the daemon's user may read it")
         }
         guard bytes.count <= maximumSize else {
-            throw unreadable("the file is larger than \(maximumSize) bytes", "point to the configuration file, not another file")
+            throw unreadable("the file grew past the limit of \(maximumSize) bytes while it was read", sizeFix)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw unreadable("the file is not valid UTF-8 text", "save it as UTF-8")
@@ -139,11 +156,36 @@ public enum ConfigurationFile {
         return text
     }
 
+    /// What a file of this mode is, unless it is a regular file.
+    private static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFDIR: return "a directory"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
+    }
+
+    /// Reads to the end of the file, or until more than `maximumSize` bytes were read.
+    private static func readBounded(_ descriptor: FileDescriptor, maximumSize: Int) throws(Errno) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: maximumSize < 64 * 1024 ? max(maximumSize, 0) + 1 : 64 * 1024)
+        while bytes.count <= maximumSize {
+            // A regular file never makes a read wait; `nil` (EAGAIN) cannot happen.
+            guard let count = try Syscall.read(descriptor, into: &chunk), count > 0 else { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+
     /// The single document in `yaml`, or the syntax, duplicate-key or empty-file error.
     static func compose(_ yaml: String, name: String) throws(ConfigurationError) -> YAMLNode {
         let root: YAMLNode?
         do {
-            root = try YAMLParser.compose(yaml)
+            root = try YAMLComposer.compose(yaml)
         } catch {
             var failure = error
             failure.file = name
@@ -202,7 +244,7 @@ public enum ConfigurationFile {
     }
 
     private static func unknownKeyError(_ name: String, at position: TextPosition, in record: NodeDecodingLedger.Record) -> ConfigurationError {
-        var problem = "unknown key '\(name)'"
+        var problem = "unknown key '\(ConfigurationError.excerpt(name))'"
         if let suggestion = KeySuggestion.closest(to: name, among: record.allowedKeys) {
             problem += " (did you mean '\(suggestion)'?)"
         }

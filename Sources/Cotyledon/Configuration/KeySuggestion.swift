@@ -2,8 +2,13 @@
 enum KeySuggestion {
     /// The candidate closest to `key` in edit distance, if it is close enough to be a
     /// likely typo (`wrokers`, `minWorkers` for `min_workers`).
+    ///
+    /// A candidate whose length differs from the key's by more than the largest distance
+    /// accepted (3) is never close enough and is not scored: a huge key costs one count of
+    /// its characters, not an edit-distance table.
     static func closest(to key: String, among candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, distance(key, $0)) }
+        let length = key.count
+        let scored = candidates.filter { abs($0.count - length) <= 3 }.map { ($0, distance(key, $0)) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
         let limit = max(1, min(3, best.0.count / 3))
         return best.1 <= limit ? best.0 : nil

@@ -70,7 +70,7 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
         if let name = try container.decodeIfPresent(String.self, forKey: .logLevel) {
             guard let level = Logger.Level(rawValue: name) else {
                 let levels = Logger.Level.allCases.map(\.rawValue)
-                var problem = "'\(name)' is not a log level"
+                var problem = "'\(ConfigurationError.excerpt(name))' is not a log level"
                 if let suggestion = KeySuggestion.closest(to: name.lowercased(), among: levels) { problem += " (did you mean '\(suggestion)'?)" }
                 throw ConfigurationError.invalidValue(ConfigurationFile.keyPath(container.codingPath + [CodingKeys.logLevel]), problem,
                                                       fix: "use one of \(levels.joined(separator: ", "))")
@@ -111,7 +111,7 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
             let keyPath = [CodingKeys.services.rawValue, name]
             guard ManagerConfiguration.isValidServiceName(name) else {
                 throw ConfigurationError.invalidValue(
-                    keyPath, "'\(name)' is not a valid service name: use only a-z, 0-9, '_' and '-'",
+                    keyPath, "'\(ConfigurationError.excerpt(name))' is not a valid service name: use only a-z, 0-9, '_' and '-'",
                     fix: "rename it to the name the daemon gives the service")
             }
             do {
@@ -131,7 +131,7 @@ public struct ManagerConfiguration: Codable, Equatable, Sendable, ValidatableCon
     public func validate(knownServices: some Sequence<String>) throws(ConfigurationError) {
         let known = Array(knownServices)
         for name in services.keys.sorted() where !known.contains(name) {
-            var problem = "unknown service '\(name)': this daemon runs \(known.isEmpty ? "no services" : known.joined(separator: ", "))"
+            var problem = "unknown service '\(ConfigurationError.excerpt(name))': this daemon runs \(known.isEmpty ? "no services" : known.joined(separator: ", "))"
             if let suggestion = KeySuggestion.closest(to: name, among: known) { problem += " (did you mean '\(suggestion)'?)" }
             throw ConfigurationError.invalidValue([CodingKeys.services.rawValue, name], problem, fix: "remove it or correct its name")
         }

@@ -99,7 +99,7 @@ struct NodeDecoder: Decoder {
         guard let value = integer.signed.flatMap(I.init(exactly:)) ?? integer.unsigned.flatMap(I.init(exactly:)) else {
             throw ConfigurationError(
                 kind: .invalidValue, keyPath: keyPath,
-                problem: "\(scalar.text) is out of range (\(I.min)...\(I.max))",
+                problem: "\(ConfigurationError.excerpt(scalar.text)) is out of range (\(I.min)...\(I.max))",
                 fix: "write a smaller number")
         }
         return value
@@ -121,15 +121,16 @@ struct NodeDecoder: Decoder {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .scalar(let scalar):
+            let text = ConfigurationError.excerpt(scalar.text)
             if scalar.isQuoted {
-                return "the quoted string \"\(scalar.text)\""
+                return "the quoted string \"\(text)\""
             }
             switch scalar.resolvedType {
-            case .null: return scalar.text.isEmpty ? "no value" : "null (\(scalar.text))"
-            case .bool: return "the boolean \(scalar.text)"
-            case .int: return "the whole number \(scalar.text)"
-            case .float: return "the number \(scalar.text)"
-            case .string: return "the string \"\(scalar.text)\""
+            case .null: return text.isEmpty ? "no value" : "null (\(text))"
+            case .bool: return "the boolean \(text)"
+            case .int: return "the whole number \(text)"
+            case .float: return "the number \(text)"
+            case .string: return "the string \"\(text)\""
             }
         }
     }

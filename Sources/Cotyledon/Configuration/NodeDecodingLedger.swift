@@ -6,7 +6,7 @@ final class NodeDecodingLedger {
         /// Where the mapping sits.
         var keyPath: [String]
         /// The mapping itself, with the positions of its keys.
-        var mapping: [YAMLPair]
+        var mapping: YAMLMapping
         /// The keys the model asked for or declared, in the order it did.
         var allowedKeys: [String]
         /// Whether ``allowedKeys`` holds every key the model can read here (its
@@ -21,7 +21,7 @@ final class NodeDecodingLedger {
     ///
     /// - Parameter declaredKeys: every key of the model's `CodingKey` type, when it is
     ///   `CaseIterable`.
-    func enter(_ mapping: [YAMLPair], at keyPath: [String], declaredKeys: [String]?) {
+    func enter(_ mapping: YAMLMapping, at keyPath: [String], declaredKeys: [String]?) {
         let index: Int
         if let existing = indexByKeyPath[keyPath] {
             index = existing
@@ -51,8 +51,9 @@ final class NodeDecodingLedger {
 
     /// The keys of a record that the model did not ask for, in file order.
     static func unknownKeys(of record: Record) -> [(name: String, position: TextPosition)] {
-        record.mapping.compactMap { pair in
-            record.allowedKeys.contains(pair.key) ? nil : (pair.key, pair.keyPosition)
+        let allowed = Set(record.allowedKeys)
+        return record.mapping.pairs.compactMap { pair in
+            allowed.contains(pair.key) ? nil : (pair.key, pair.keyPosition)
         }
     }
 

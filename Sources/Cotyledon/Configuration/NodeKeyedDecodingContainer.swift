@@ -2,12 +2,12 @@
 /// every key the model asks for.
 struct NodeKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: NodeDecoder
-    let mapping: [YAMLPair]
+    let mapping: YAMLMapping
 
     var codingPath: [any CodingKey] { decoder.codingPath }
 
     var allKeys: [Key] {
-        mapping.compactMap { Key(stringValue: $0.key) }
+        mapping.pairs.compactMap { Key(stringValue: $0.key) }
     }
 
     func contains(_ key: Key) -> Bool {
@@ -58,7 +58,7 @@ struct NodeKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     /// The value of `key` in the file.
     private func value(for key: Key) -> YAMLNode? {
         decoder.ledger.allow(key.stringValue, at: decoder.keyPath)
-        return mapping.first { $0.key == key.stringValue }?.value
+        return mapping[key.stringValue]?.value
     }
 
     private func childDecoder(for key: Key) throws -> NodeDecoder {

@@ -8,8 +8,8 @@ enum NodeLocation {
         var best: TextPosition? = nil
         for key in keyPath {
             switch node.content {
-            case .mapping(let pairs):
-                guard let pair = pairs.first(where: { $0.key == key }) else { return best }
+            case .mapping(let mapping):
+                guard let pair = mapping[key] else { return best }
                 best = pair.keyPosition
                 node = pair.value
             case .sequence(let sequence):

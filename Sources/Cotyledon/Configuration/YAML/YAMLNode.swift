@@ -1,13 +1,12 @@
 /// A node of a composed YAML document, with the place it starts in the text.
 ///
-/// The configuration reader composes the part of YAML 1.2 that configuration files use
-/// (``YAMLParser`` lists it); keys are always scalars, so a mapping is a list of
-/// ``YAMLPair``s in file order.
+/// ``YAMLComposer`` builds it from libyaml's events; keys are always scalars, so a
+/// mapping is a ``YAMLMapping`` of ``YAMLPair``s in file order.
 struct YAMLNode: Equatable {
     /// What the node holds.
     enum Content: Equatable {
         case scalar(YAMLScalar)
-        case mapping([YAMLPair])
+        case mapping(YAMLMapping)
         case sequence([YAMLNode])
     }
 

@@ -25,7 +25,7 @@ struct ScaleCommand: ParsableCommand {
         request.service = service
         request.workers = workers
         try control.options.perform(request) { response in
-            "\(service): scaling to \(response.object["workers"] as? Int ?? workers) workers"
+            "\(service): scaling to \(response.object["workers"]?.integerValue ?? workers) workers"
         }
     }
 }

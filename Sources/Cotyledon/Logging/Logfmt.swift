@@ -55,7 +55,8 @@ enum Logfmt {
 
     /// Whether a value holding `scalar` must be quoted.
     private static func needsQuotes(_ scalar: Unicode.Scalar) -> Bool {
-        scalar == "=" || scalar == "\"" || scalar == "\\" || scalar.properties.isWhitespace || EscapedText.isUnsafe(scalar)
+        guard scalar.isASCII else { return scalar.properties.isWhitespace || EscapedText.isUnsafe(scalar) }
+        return scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || EscapedText.isUnsafe(scalar)
     }
 
     private static func isKeyScalar(_ scalar: Unicode.Scalar) -> Bool {

@@ -19,7 +19,7 @@ import Logging
 /// that is not a plain word is quoted and escaped as a JSON string (logfmt):
 ///
 /// ```
-/// … error demo[1234]: reload failed: demo.yaml:3:1: unknown key 'a\nb' event=reload-failed error="demo.yaml:3:1: unknown key 'a\nb'" mono=20.5
+/// … error demo[1234]: reload failed: demo.yaml:1:1: a\nb: unknown key 'a\nb' event=reload-failed error="demo.yaml:1:1: a\nb: unknown key 'a\nb'" mono=20.5
 /// ```
 ///
 /// A message or a value longer than 4 KiB is cut, saying how many bytes were left out.

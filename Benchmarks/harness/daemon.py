@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import gzip
+import json
 import os
 import re
 import select
@@ -25,6 +26,8 @@ F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PIPE_SIZE = 1 << 20
 # A worker death as the cotyledon master logs it (the Swift master logs event=worker-exited).
 COTYLEDON_CHILD_EXIT = re.compile(r"Child \d+ (exited with status|killed by signal)")
+# One ` key=value` field of a log line: a plain word, or a JSON string in double quotes.
+LOG_FIELD = re.compile(r' ([A-Za-z0-9_.-]+)=("(?:[^"\\]|\\.)*"|[^ "=\\]+)(?= |$)')
 # The last line of a Python traceback, e.g. "ValueError: filedescriptor out of range in select()".
 PYTHON_EXCEPTION = re.compile(r"^\w*(Error|Exception): ")
 
@@ -69,15 +72,19 @@ def clean_environment() -> dict[str, str]:
 
 
 def parse_event(line: str) -> Event | None:
-    """The event of a line such as `… started event=worker-started pid=12 worker=0 mono=1.5`."""
+    """The event of a line such as `… started event=worker-started pid=12 worker=0 mono=1.5`.
+
+    The fields are logfmt: a value that is not a plain word is quoted and escaped as a JSON
+    string (`error="no \\"x\\" here"`)."""
     start = line.find(" event=")
     if start < 0:
         return None
     fields = {}
-    for token in line[start + 1:].split():
-        key, equals, value = token.partition("=")
-        if equals:
-            fields[key] = value
+    position = start
+    while (field := LOG_FIELD.match(line, position)) is not None:
+        key, value = field.group(1), field.group(2)
+        fields[key] = json.loads(value) if value.startswith('"') else value
+        position = field.end()
     try:
         mono = float(fields["mono"])
     except (KeyError, ValueError):

@@ -17,6 +17,11 @@ struct ControlOptions: ParsableArguments {
     /// On success, prints `describe(answer)`, or with `--json` the raw answer as it came. Otherwise
     /// writes the reason to stderr (and the raw answer to stdout with `--json`, when there is
     /// one) and exits with the matching ``ControlExitCode``.
+    ///
+    /// Whatever the daemon answered, nothing it sent reaches the terminal raw: control
+    /// characters are escaped as in JSON (`\u001b`) everywhere, and the reason on stderr and
+    /// the `--json` line stay one line (`\n`). The `--json` line remains valid JSON: the
+    /// escapes replace characters that can only stand inside its strings.
     /// - Parameters:
     ///   - timeout: for connecting and answering together.
     ///   - describe: the human-readable text of a successful answer.
@@ -27,13 +32,13 @@ struct ControlOptions: ParsableArguments {
         let path = ControlSocketPath.resolve(explicit: socket)
         do {
             let response = try exchange(request, path: path, timeout: timeout)
-            if json { print(response.line) }
+            if json { print(EscapedText.controls(in: response.line)) }
             guard response.ok else { throw response.failure }
             guard !json else { return }
             let text = try describe(response)
-            if !text.isEmpty { print(text) }
+            if !text.isEmpty { print(EscapedText.controls(in: text, keepingNewlines: true)) }
         } catch let failure as ControlFailure {
-            let message = Array("cotyledonctl: \(failure.message)\n".utf8)
+            let message = Array("cotyledonctl: \(EscapedText.controls(in: failure.message))\n".utf8)
             _ = message.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             throw ExitCode(failure.exitCode.rawValue)
         }

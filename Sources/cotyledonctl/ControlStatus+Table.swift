@@ -2,7 +2,8 @@ import CotyledonControlProtocol
 
 extension ControlStatus {
     /// The report for people: the master, then per service one line of counts followed by one
-    /// line per worker.
+    /// line per worker. The daemon's texts (phase, names, states, exits) are escaped, so none
+    /// of them can break a row or add one.
     ///
     /// ```
     /// master 4242 running
@@ -12,15 +13,15 @@ extension ControlStatus {
     ///   1   4311  ready  12.5s   1         killed:SIGKILL
     /// ```
     var table: String {
-        var lines = ["master \(pid) \(phase)"]
+        var lines = ["master \(pid) \(EscapedText.controls(in: phase))"]
         for service in services {
             let restartWord = service.restarts == 1 ? "restart" : "restarts"
-            lines.append("\(service.name): \(service.configured) configured, \(service.running) running, "
+            lines.append("\(EscapedText.controls(in: service.name)): \(service.configured) configured, \(service.running) running, "
                          + "\(service.ready) ready, \(service.restarts) \(restartWord)")
             var rows = [["ID", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"]]
             for worker in service.workers.sorted(by: { $0.id < $1.id }) {
-                rows.append(["\(worker.id)", "\(worker.pid)", worker.state, Self.format(uptime: worker.uptime),
-                             "\(worker.restarts)", worker.lastExit ?? "-"])
+                rows.append(["\(worker.id)", "\(worker.pid)", EscapedText.controls(in: worker.state), Self.format(uptime: worker.uptime),
+                             "\(worker.restarts)", worker.lastExit.map { EscapedText.controls(in: $0) } ?? "-"])
             }
             lines += Self.align(rows).map { "  " + $0 }
         }

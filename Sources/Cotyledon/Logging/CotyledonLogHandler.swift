@@ -13,6 +13,17 @@ import Logging
 /// across processes. It holds no lock and starts no thread, so the single-threaded
 /// master can use it before and after forking.
 ///
+/// Whatever a record holds — a configuration key with a newline, an error text with an
+/// escape sequence — it stays one line that cannot pass for another: the message has its
+/// control characters and backslashes escaped (`\n`, `\u001b`, `\\`), and a field value
+/// that is not a plain word is quoted and escaped as a JSON string (logfmt):
+///
+/// ```
+/// … error demo[1234]: reload failed: demo.yaml:1:1: a\nb: unknown key 'a\nb' event=reload-failed error="demo.yaml:1:1: a\nb: unknown key 'a\nb'" mono=20.5
+/// ```
+///
+/// A message or a value longer than 4 KiB is cut, saying how many bytes were left out.
+///
 /// When the descriptor is the systemd journal (`JOURNAL_STREAM` names its device and
 /// inode), each line starts with its syslog priority instead of a timestamp —
 /// `<3>cotyledon-demo[1235]: …` — so `journalctl -p err` filters and colours it; the
@@ -55,7 +66,7 @@ public struct CotyledonLogHandler: LogHandler {
 
     /// A handler that follows `daemonLevel` instead of the daemon's shared level (tests).
     init(programName: String? = nil, fileDescriptor: Int32 = STDERR_FILENO, daemonLevel: DaemonLogLevel?) {
-        self.programName = programName ?? ProgramName.current
+        self.programName = Logfmt.word(programName ?? ProgramName.current)
         self.fileDescriptor = fileDescriptor
         self.writesToJournal = JournalStream.isConnected(to: fileDescriptor)
         self.testDaemonLevel = daemonLevel
@@ -84,12 +95,12 @@ public struct CotyledonLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
         let prefix = writesToJournal ? "<\(Self.syslogPriority(event.level))>" : "\(LogTimestamp.now()) "
-        var line = "\(prefix)\(event.level) \(programName)[\(getpid())]: \(event.message)"
+        var line = "\(prefix)\(event.level) \(programName)[\(getpid())]: \(Logfmt.message("\(event.message)"))"
         if let eventName = fields.removeValue(forKey: "event") {
-            line += " event=\(Self.token(eventName))"
+            line += " event=\(Logfmt.value("\(eventName)"))"
         }
         for key in fields.keys.sorted() {
-            line += " \(key)=\(Self.token(fields[key]!))"
+            line += " \(Logfmt.key(key))=\(Logfmt.value("\(fields[key]!)"))"
         }
         line += " mono=\(LogTimestamp.monotonic())\n"
         if dropped > 0 {
@@ -111,11 +122,6 @@ public struct CotyledonLogHandler: LogHandler {
         case .error: return 3
         case .critical: return 2
         }
-    }
-
-    /// A value as one space-free token (spaces become `_`).
-    private static func token(_ value: Logger.Metadata.Value) -> String {
-        String(describing: value).map { $0 == " " || $0 == "\n" ? "_" : $0 }.reduce(into: "") { $0.append($1) }
     }
 }
 

@@ -1,14 +1,15 @@
 /// One log line of a daemon, parsed:
-/// `<ISO8601 timestamp> <level> <program>[<pid>]: <message> key=value key=value …`.
+/// `<ISO8601 timestamp> <level> <program>[<pid>]: <message> key=value key="quoted value" …`.
 struct LogLine: CustomStringConvertible {
     let timestamp: String
     let level: String
     let program: String
     /// The pid of the process that wrote the line (master or worker).
     let pid: Int32
-    /// The human-readable part, without the trailing `key=value` tokens.
+    /// The human-readable part, without the trailing `key=value` tokens, as written (its
+    /// control characters and backslashes escaped).
     let message: String
-    /// The trailing `key=value` tokens.
+    /// The trailing `key=value` tokens, quoted values read back (``LogfmtFields``).
     let fields: [String: String]
     /// The raw line.
     let text: String
@@ -31,34 +32,27 @@ struct LogLine: CustomStringConvertible {
 
     /// Parses `text`; `nil` if it does not have the log line shape.
     init?(_ text: String) {
-        let tokens = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-        guard tokens.count >= 3, tokens[0].contains("T"),
-              tokens[2].hasSuffix("]:"), let open = tokens[2].lastIndex(of: "[")
+        let head = text.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+        guard head.count >= 3, head[0].contains("T"),
+              head[2].hasSuffix("]:"), let open = head[2].lastIndex(of: "[")
         else { return nil }
-        let pidText = tokens[2][tokens[2].index(after: open)..<tokens[2].index(tokens[2].endIndex, offsetBy: -2)]
+        let pidText = head[2][head[2].index(after: open)..<head[2].index(head[2].endIndex, offsetBy: -2)]
         guard let pid = Int32(pidText) else { return nil }
+        let rest = head.count == 4 ? head[3] : ""
         var fields: [String: String] = [:]
-        var messageEnd = tokens.count
-        while messageEnd > 3, let field = Self.field(tokens[messageEnd - 1]) {
-            if fields[field.key] == nil { fields[field.key] = field.value }
-            messageEnd -= 1
+        var messageEnd = rest.endIndex
+        if let (start, parsed) = LogfmtFields.split(rest) {
+            // The last of a repeated key wins: the handler writes its own fields last.
+            for (key, value) in parsed { fields[key] = value }
+            messageEnd = start == rest.startIndex ? start : rest.index(before: start)
         }
-        self.timestamp = tokens[0]
-        self.level = tokens[1]
-        self.program = String(tokens[2][..<open])
+        self.timestamp = String(head[0])
+        self.level = String(head[1])
+        self.program = String(head[2][..<open])
         self.pid = pid
-        self.message = tokens[3..<messageEnd].joined(separator: " ")
+        self.message = String(rest[..<messageEnd])
         self.fields = fields
         self.text = text
-    }
-
-    private static func field(_ token: String) -> (key: String, value: String)? {
-        guard let equals = token.firstIndex(of: "="), equals != token.startIndex else { return nil }
-        let key = token[..<equals]
-        guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
-            return nil
-        }
-        return (String(key), String(token[token.index(after: equals)...]))
     }
 
     var description: String { text }

@@ -14,6 +14,15 @@ import Testing
         #expect(Notification(["READY=1", "STATUS=up"]).text == "READY=1\nSTATUS=up")
     }
 
+    /// A status quoting a hostile configuration key adds no assignment of its own.
+    @Test func controlCharactersInAValueCannotAddAnAssignment() {
+        let status = "reload failed: x\nWATCHDOG=trigger\nMAINPID=1\u{0}STOPPING=1"
+        let text = Notification(["READY=1", "STATUS=\(status)"]).text
+        #expect(text == "READY=1\nSTATUS=reload failed: x\\nWATCHDOG=trigger\\nMAINPID=1\\u0000STOPPING=1")
+        #expect(text.split(separator: "\n").map { $0.prefix { $0 != "=" } } == ["READY", "STATUS"])
+        #expect(!text.unicodeScalars.contains("\u{0}"))
+    }
+
     @Test func stateChangesKeepTheirOrderAndAreNeverMerged() {
         var queue = NotificationQueue()
         let states = [["MAINPID=7", "STATUS=starting"], ["READY=1", "STATUS=up"], ["RELOADING=1", "MONOTONIC_USEC=5"],

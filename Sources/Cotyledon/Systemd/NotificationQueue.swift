@@ -1,3 +1,5 @@
+internal import CotyledonControlProtocol
+
 /// The notifications the service manager has not taken yet, in the order they were made.
 ///
 /// State changes (`READY=1`, `RELOADING=1`, `STOPPING=1`, `MAINPID=`) stay separate
@@ -23,8 +25,13 @@ struct NotificationQueue {
         let kind: Kind
 
         /// The notification carrying `assignments` (`KEY=VALUE` each) in one datagram.
+        ///
+        /// Control characters in an assignment are escaped: a newline is what separates
+        /// assignments, and a status text may quote a configuration key, so a key such as
+        /// `"x\nWATCHDOG=trigger"` would otherwise send systemd an assignment of its own
+        /// (and a NUL would cut the datagram short).
         init(_ assignments: [String]) {
-            text = assignments.joined(separator: "\n")
+            text = assignments.map { EscapedText.controls(in: $0) }.joined(separator: "\n")
             if assignments == ["WATCHDOG=1"] {
                 kind = .watchdog
             } else if !assignments.isEmpty, assignments.allSatisfy({ $0.hasPrefix("STATUS=") }) {

@@ -130,9 +130,10 @@ public enum ConfigurationFile {
         do {
             let descriptor = FileDescriptor(rawValue: try Syscall.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY))
             defer { Syscall.close(descriptor) }
-            let status = try Syscall.status(of: descriptor)
-            if let kind = nonRegularKind(status.st_mode) {
-                throw unreadable("not a regular file but \(kind)",
+            let status = try Syscall.status(of: descriptor.rawValue)
+            let kind = FileKind(mode: status.st_mode)
+            guard kind == .regularFile else {
+                throw unreadable("not a regular file but \(kind.phrase)",
                                  "point to the configuration file itself: only a regular file is read (a pipe or a device could block the master)")
             }
             guard status.st_size <= maximumSize else {
@@ -154,19 +155,6 @@ public enum ConfigurationFile {
             throw unreadable("the file is not valid UTF-8 text", "save it as UTF-8")
         }
         return text
-    }
-
-    /// What a file of this mode is, unless it is a regular file.
-    private static func nonRegularKind(_ mode: mode_t) -> String? {
-        switch mode & S_IFMT {
-        case S_IFREG: return nil
-        case S_IFIFO: return "a named pipe (FIFO)"
-        case S_IFDIR: return "a directory"
-        case S_IFCHR: return "a character device"
-        case S_IFBLK: return "a block device"
-        case S_IFSOCK: return "a socket"
-        default: return "a special file"
-        }
     }
 
     /// Reads to the end of the file, or until more than `maximumSize` bytes were read.

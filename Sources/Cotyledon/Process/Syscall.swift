@@ -137,13 +137,6 @@ enum Syscall {
         try retrying { Glibc.open(path, flags) }
     }
 
-    /// `fstat(fd)`.
-    static func status(of fd: FileDescriptor) throws(Errno) -> stat {
-        var status = stat()
-        try retrying { fstat(fd.rawValue, &status) }
-        return status
-    }
-
     /// `poll` on `descriptors`; `timeout` in milliseconds, -1 for none.
     static func poll(_ descriptors: inout [pollfd], timeout: Int32) throws(Errno) -> Int32 {
         let count = nfds_t(descriptors.count)

@@ -74,15 +74,7 @@ public struct Listeners: Sendable {
     /// What `descriptor` is when it is not a socket (`regular-file`, `pipe`,
     /// `character-device`…, `closed-descriptor`), `nil` for a socket.
     static func nonSocketKind(of descriptor: Int32) -> String? {
-        guard let mode = (try? Syscall.status(of: descriptor)).map({ $0.st_mode & S_IFMT }) else { return "closed-descriptor" }
-        switch mode {
-        case S_IFSOCK: return nil
-        case S_IFREG: return "regular-file"
-        case S_IFIFO: return "pipe"
-        case S_IFCHR: return "character-device"
-        case S_IFBLK: return "block-device"
-        case S_IFDIR: return "directory"
-        default: return "file-of-type-\(String(mode, radix: 8))"
-        }
+        guard let kind = FileKind(of: descriptor) else { return "closed-descriptor" }
+        return kind == .socket ? nil : kind.fieldValue
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 extension DaemonSuite {
-    /// The control socket and `cotyledonctl` (issue 8): every command through the client, its
+    /// The control socket and `cotyledonctl`: every command through the client, its
     /// output and exit statuses. Bad input at the socket level is in
     /// `ControlSocketTests+BadInput.swift`, the flood and `/proc` checks in the other
     /// `ControlSocketTests+…` files.

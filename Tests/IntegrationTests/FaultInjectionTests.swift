@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 extension DaemonSuite {
-    /// The fault-injection suite of issue 5: what the supervisor survives. Its tests live in
+    /// The fault-injection suite: what the supervisor survives (the README's Reliability table). Its tests live in
     /// the `FaultInjectionTests+<Fault>.swift` files, one nested suite per kind of fault.
     @Suite
     struct FaultInjectionTests {

@@ -2,7 +2,7 @@ import Glibc
 import Testing
 
 extension DaemonSuite {
-    /// The reload contract (issue 4): file edits and SIGHUP, resizing, rolling restarts.
+    /// The reload contract: file edits and SIGHUP, resizing, rolling restarts.
     @Suite
     struct ReloadContractTests {
         @Test("edit the file and HUP: counts change, in-place workers keep their pids and reload", .timeLimit(.minutes(1)))

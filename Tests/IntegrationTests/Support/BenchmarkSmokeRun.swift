@@ -6,7 +6,7 @@ import Glibc
 /// `python3 Benchmarks/run.py --smoke`, started with `posix_spawn` (not `Foundation.Process`,
 /// see ``DriverLauncher``) with a clean signal state, its output in a file.
 struct BenchmarkSmokeRun {
-    /// The metrics every run reports (`key` in results.json), in the order.
+    /// The metrics every run reports (`key` in results.json), in the order of the benchmark table.
     static let metricKeys = [
         "start_small", "start_medium", "start_large", "respawn", "mass_kill_1", "mass_kill_2",
         "stop_small", "stop_medium", "stop_large", "master_kill", "pss_master", "pss_worker",

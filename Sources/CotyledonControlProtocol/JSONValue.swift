@@ -96,16 +96,9 @@ public enum JSONValue: Equatable, Sendable {
     private static func writeString(_ value: String, to output: inout String) {
         output += "\""
         for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
+            if scalar == "\"" || scalar == "\\" || scalar.value < 0x20 {
+                EscapedText.appendEscape(of: scalar, to: &output)
+            } else {
                 output.unicodeScalars.append(scalar)
             }
         }

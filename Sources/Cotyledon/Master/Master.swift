@@ -95,11 +95,8 @@ final class Master {
     var slotsMayBeEmpty = true
     /// Slots whose respawn waits for a backoff delay.
     private var delayedRespawns: [WorkerSlot: MonotonicInstant] = [:]
-    private var consecutiveEarlyFailures: [WorkerSlot: Int] = [:]
-    /// Unrequested exits per service within its restart window.
-    private var recentFailures: [ServiceID: [MonotonicInstant]] = [:]
-    /// Workers of a service that died before ready, in a row.
-    private var bootFailuresInARow: [ServiceID: Int] = [:]
+    /// Restart intensity, boot failures and backoff of every service.
+    private var crashPolicy = CrashPolicy()
     private var startedSlots: Set<WorkerSlot> = []
     private var reportedAllReady = false
     var statusChanged = true
@@ -284,7 +281,7 @@ final class Master {
     private func workerBecameReady(_ worker: WorkerRecord) {
         guard !worker.isReady else { return }
         worker.isReady = true
-        bootFailuresInARow[worker.service.id] = 0
+        crashPolicy.workerBecameReady(in: worker.service.id)
         statusChanged = true
         logger.info("\(worker.label) ready", metadata: workerFields(worker, event: "worker-ready"))
         if replacements[worker.slot] === worker {
@@ -408,35 +405,37 @@ final class Master {
             runHook("dead-worker", hook.name) { try hook.body(worker.service.id, worker.workerID, status) }
         }
         guard phase == .running else { return }
-        if reason.isFailure, let (status, why) = giveUpReason(after: worker, reason: reason) {
-            giveUp(status, because: why)
+        let now = MonotonicInstant.now
+        let exit = CrashPolicy.Exit(
+            slot: worker.slot, serviceName: worker.service.name, reason: reason, uptime: now - worker.startedAt,
+            slotIsToBeRefilled: worker.workerID < worker.service.desiredWorkers && slots[worker.slot] == nil, at: now)
+        switch crashPolicy.decide(after: exit, under: worker.service.configuration.restart, using: &randomNumbers) {
+        case .noRestart:
             return
+        case .giveUp(let exitCode, let why):
+            giveUp(exitCode, because: why)
+        case .respawnNow:
+            countRestart(of: worker)
+        case .respawn(let instant, let delay, let failures):
+            countRestart(of: worker)
+            delayRespawn(of: worker, until: instant, delay: delay, earlyFailures: failures)
         }
-        scheduleRespawn(of: worker, reason: reason)
     }
 
-    /// Whether `worker`'s unrequested exit exceeds its service's restart intensity or
-    /// boot-failure limit, and why.
-    private func giveUpReason(after worker: WorkerRecord, reason: WorkerExitReason) -> (MasterExitCode, String)? {
-        let service = worker.service
-        let policy = service.configuration.restart
-        let now = MonotonicInstant.now
-        if policy.maximumRestarts > 0 {
-            // At most maximumRestarts + 1 entries: the check needs no more.
-            var recent = recentFailures[service.id, default: []].filter { now - $0 < policy.restartWindow }
-            recent.append(now)
-            recentFailures[service.id] = Array(recent.suffix(policy.maximumRestarts + 1))
-            guard recent.count <= policy.maximumRestarts else {
-                return (.crashLoop, "\(service.name) had \(recent.count) unrequested worker exits within \(policy.restartWindow), more than max_restarts \(policy.maximumRestarts)")
-            }
-        }
-        guard reason == .failedBeforeReady, policy.minimumUptime > .zero else { return nil }
-        let bootFailures = bootFailuresInARow[service.id, default: 0] + 1
-        bootFailuresInARow[service.id] = bootFailures
-        if policy.maximumBootFailures > 0, bootFailures >= policy.maximumBootFailures {
-            return (.bootFailure, "\(bootFailures) \(service.name) workers in a row died before they were ready (max_boot_failures \(policy.maximumBootFailures))")
-        }
-        return nil
+    /// Keeps `worker`'s slot empty until `instant`, after its `earlyFailures` in a row.
+    private func delayRespawn(of worker: WorkerRecord, until instant: MonotonicInstant, delay: Duration, earlyFailures: Int) {
+        delayedRespawns[worker.slot] = instant
+        var fields = workerFields(worker, event: "respawn-delayed")
+        fields["delay"] = "\(delay.secondsValue)"
+        fields["failures"] = "\(earlyFailures)"
+        logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(earlyFailures) times in a row within \(worker.service.configuration.restart.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
+    }
+
+    /// Counts an unrequested exit whose slot is refilled, for `status` and the metrics.
+    private func countRestart(of worker: WorkerRecord) {
+        restarts[worker.service.id, default: 0] += 1
+        slotRestarts[worker.slot, default: 0] += 1
+        metrics.increment(.workerRestarts, ["service": worker.service.name])
     }
 
     /// Stops everything gracefully and exits with `status`, saying why in the log and to systemd.
@@ -447,28 +446,6 @@ final class Master {
         stopCause = "gave up: \(reason)"
         exitStatus = status
         beginStop(fast: false)
-    }
-
-    private func scheduleRespawn(of worker: WorkerRecord, reason: WorkerExitReason) {
-        let slot = worker.slot
-        guard reason != .scaledDown, reason != .stopped,
-              worker.workerID < worker.service.desiredWorkers, slots[slot] == nil else { return }
-        guard reason.isFailure else { return } // reload: respawned by the next spawn pass, at once
-        restarts[worker.service.id, default: 0] += 1
-        slotRestarts[slot, default: 0] += 1
-        metrics.increment(.workerRestarts, ["service": worker.service.name])
-        let policy = worker.service.configuration.restart
-        let uptime = MonotonicInstant.now - worker.startedAt
-        let failures = uptime < policy.minimumUptime ? (consecutiveEarlyFailures[slot] ?? 0) + 1 : 0
-        consecutiveEarlyFailures[slot] = failures
-        let delay = policy.delay(afterConsecutiveEarlyFailures: failures,
-                                 random: Double.random(in: 0...1, using: &randomNumbers))
-        guard delay > .zero else { return }
-        delayedRespawns[slot] = .now + delay
-        var fields = workerFields(worker, event: "respawn-delayed")
-        fields["delay"] = "\(delay.secondsValue)"
-        fields["failures"] = "\(failures)"
-        logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(failures) times in a row within \(policy.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
     }
 
     // MARK: - Forking
@@ -758,7 +735,7 @@ final class Master {
         for workerID in count..<max(count, previous) {
             let slot = WorkerSlot(service: service.id, workerID: workerID)
             delayedRespawns[slot] = nil
-            consecutiveEarlyFailures[slot] = nil
+            crashPolicy.forget(slot)
             if let worker = slots[slot] {
                 requestStop(of: worker, reason: .scaledDown, fast: false)
             }

@@ -58,4 +58,14 @@ import Testing
         Syscall.close(far)
         #expect(try Syscall.receive(near, into: &buffer) == 0)
     }
+
+    @Test func aSymbolicLinkTargetIsRead() throws {
+        #expect(try Syscall.linkTarget("/proc/self", maximumLength: 31) == String(getpid()))
+    }
+
+    @Test func aMissingPathIsThrownAsItsErrno() {
+        #expect(throws: Errno.noSuchFileOrDirectory) {
+            try Syscall.linkStatus("/nonexistent-\(getpid())")
+        }
+    }
 }

@@ -1,4 +1,3 @@
-import CCotyledonLinux
 internal import CotyledonControlProtocol
 import Glibc
 import SystemPackage

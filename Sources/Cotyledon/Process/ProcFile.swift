@@ -21,10 +21,7 @@ enum ProcFile {
     /// without `--mount-proc`): the pids `/proc` lists are then another namespace's, and
     /// signalling them would reach the wrong processes, or none.
     static var showsOwnPidNamespace: Bool {
-        var target = [CChar](repeating: 0, count: 32)
-        let length = readlink("/proc/self", &target, target.count - 1)
-        guard length > 0 else { return false }
-        let name = target.prefix(length).map { UInt8(bitPattern: $0) }
-        return String(decoding: name, as: UTF8.self) == String(getpid())
+        guard let target = try? Syscall.linkTarget("/proc/self", maximumLength: 31), !target.isEmpty else { return false }
+        return target == String(getpid())
     }
 }

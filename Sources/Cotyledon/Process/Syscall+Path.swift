@@ -19,6 +19,13 @@ extension Syscall {
         try retrying { chmod(path, mode) }
     }
 
+    /// `readlink(path)`: what the symbolic link at `path` points to, cut at `maximumLength` bytes.
+    static func linkTarget(_ path: String, maximumLength: Int) throws(Errno) -> String {
+        var target = [CChar](repeating: 0, count: maximumLength + 1)
+        let length = try retrying { readlink(path, &target, maximumLength) }
+        return String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// `unlink(path)`.
     static func removeFile(_ path: String) throws(Errno) {
         try retrying { unlink(path) }

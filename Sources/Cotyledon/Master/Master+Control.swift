@@ -19,10 +19,11 @@ extension Master {
 
     func acceptControlClients() {
         guard let control else { return }
+        let flags = Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
         while true {
             let descriptor: FileDescriptor
             do {
-                guard let accepted = try Syscall.accept(control.descriptor, flags: Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)) else { return }
+                guard let accepted = try Syscall.accept(control.descriptor, flags: flags) else { return }
                 descriptor = accepted
             } catch .tooManyOpenFiles, .tooManyOpenFilesInSystem {
                 if shedConnectionWithReserveDescriptor(control) { continue }

@@ -1,4 +1,3 @@
-import Glibc
 import SystemPackage
 
 /// One connected control client: its buffers, its state and its deadlines, served from the
@@ -137,11 +136,11 @@ final class ControlClient {
     /// deadline); returns false on a dead peer.
     func flush(now: MonotonicInstant) -> Bool {
         while !output.isEmpty {
-            let written = output.withUnsafeBytes { send(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno == EAGAIN || errno == EWOULDBLOCK
+            let sent: Result<Int?, Errno> = output.withUnsafeBytes { bytes in
+                Result { () throws(Errno) in try Syscall.send(descriptor, bytes) }
             }
+            guard case .success(let written) = sent else { return false }
+            guard let written else { return true }
             output.removeFirst(written)
             idleDeadline = now + Self.idleTimeout
         }

@@ -1,4 +1,3 @@
-import CCotyledonLinux
 internal import CotyledonControlProtocol
 import Glibc
 import SystemPackage
@@ -40,31 +39,40 @@ struct ControlSocket {
         guard path.utf8.count < 108 else { throw .pathTooLong(path) }
         try Self.prepareDirectory(ControlSocketDirectory.containing(path))
         try Self.clearStaleSocket(at: path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system("socket", Errno(rawValue: errno)) }
-        var address = Self.address(path)
-        let previousMask = umask(0o177)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        let fd: FileDescriptor
+        do {
+            fd = try Syscall.unixStreamSocket()
+        } catch {
+            throw .system("socket", error)
         }
-        umask(previousMask)
-        var status = stat()
-        guard bound == 0, lstat(path, &status) == 0, chmod(path, 0o600) == 0, listen(fd, 128) == 0 else {
-            let error = Errno(rawValue: errno)
-            close(fd)
+        do {
+            identity = try Self.bindAndListen(fd, at: path)
+        } catch {
+            Syscall.close(fd)
             throw .system("bind/listen \(path)", error)
         }
-        descriptor = FileDescriptor(rawValue: fd)
-        identity = (status.st_dev, status.st_ino)
+        descriptor = fd
+    }
+
+    /// Binds `fd` at `path` under a umask that lets only the owner in, makes the file 0600
+    /// and listens; returns the device and inode of the socket file.
+    private static func bindAndListen(_ fd: FileDescriptor, at path: String) throws(Errno) -> (device: dev_t, inode: ino_t) {
+        let previousMask = umask(0o177)
+        let bound = Result { () throws(Errno) in try Syscall.bind(fd, to: address(path)) }
+        umask(previousMask)
+        try bound.get()
+        let status = try Syscall.linkStatus(path)
+        try Syscall.changeMode(path, to: 0o600)
+        try Syscall.listen(fd, backlog: 128)
+        return (status.st_dev, status.st_ino)
     }
 
     /// Closes the socket and removes its file (at exit) — only if the file at the path is
     /// still this socket, not one another master created there since.
     func remove() {
-        var status = stat()
-        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK,
+        if let status = try? Syscall.linkStatus(path), status.st_mode & S_IFMT == S_IFSOCK,
            status.st_dev == identity.device, status.st_ino == identity.inode {
-            unlink(path)
+            try? Syscall.removeFile(path)
         }
         Syscall.close(descriptor)
     }
@@ -73,8 +81,12 @@ struct ControlSocket {
     private static func prepareDirectory(_ directory: String) throws(ControlSocketError) {
         var verdict = ControlSocketDirectory.check(directory)
         if verdict == .missing {
-            guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
-                throw .system("mkdir \(directory)", Errno(rawValue: errno))
+            do {
+                try Syscall.makeDirectory(directory, mode: 0o700)
+            } catch .fileExists {
+                // Created meanwhile: checked below like any other.
+            } catch {
+                throw .system("mkdir \(directory)", error)
             }
             verdict = ControlSocketDirectory.check(directory)
         }
@@ -87,34 +99,44 @@ struct ControlSocket {
 
     /// Removes a stale socket at `path`; refuses a live socket or anything else.
     private static func clearStaleSocket(at path: String) throws(ControlSocketError) {
-        var status = stat()
-        guard lstat(path, &status) == 0 else {
-            guard errno == ENOENT else { throw .system("lstat \(path)", Errno(rawValue: errno)) }
+        let status: stat
+        do {
+            status = try Syscall.linkStatus(path)
+        } catch .noSuchFileOrDirectory {
             return
+        } catch {
+            throw .system("lstat \(path)", error)
         }
         guard status.st_mode & S_IFMT == S_IFSOCK else { throw .notASocket(path) }
         guard try nobodyListens(at: path) else { throw .alreadyServed(path) }
-        guard unlink(path) == 0 || errno == ENOENT else { throw .system("unlink \(path)", Errno(rawValue: errno)) }
+        do {
+            try Syscall.removeFile(path)
+        } catch .noSuchFileOrDirectory {
+            return // removed meanwhile
+        } catch {
+            throw .system("unlink \(path)", error)
+        }
     }
 
     /// Connects to the socket at `path` without waiting: `true` when the connection is
     /// refused (nobody listens), `false` when a process accepts or queues it.
     private static func nobodyListens(at path: String) throws(ControlSocketError) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system("socket", Errno(rawValue: errno)) }
-        defer { close(fd) }
-        var address = address(path)
-        var result: Int32
-        repeat {
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        } while result != 0 && errno == EINTR
-        guard result != 0 else { return false }
-        switch errno {
-        case ECONNREFUSED: return true
-        case EAGAIN, EINPROGRESS: return false // a listener with a full queue is alive
-        default: throw .system("connect \(path) (to see whether a daemon serves it)", Errno(rawValue: errno))
+        let fd: FileDescriptor
+        do {
+            fd = try Syscall.unixStreamSocket()
+        } catch {
+            throw .system("socket", error)
+        }
+        defer { Syscall.close(fd) }
+        do {
+            try Syscall.connect(fd, to: address(path))
+            return false
+        } catch .connectionRefused {
+            return true
+        } catch .wouldBlock, .nowInProgress {
+            return false // a listener with a full queue is alive
+        } catch {
+            throw .system("connect \(path) (to see whether a daemon serves it)", error)
         }
     }
 

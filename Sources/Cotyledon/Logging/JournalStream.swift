@@ -8,8 +8,7 @@ enum JournalStream {
         guard let value = getenv("JOURNAL_STREAM").map({ String(cString: $0) }) else { return false }
         let parts = value.split(separator: ":")
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return false }
+        guard let status = try? Syscall.status(of: descriptor) else { return false }
         return UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
     }
 }

@@ -22,9 +22,9 @@ enum MasterLogGuard {
     /// Whether a line may be written to `descriptor` now; counts the line as dropped if not.
     static func admit(_ descriptor: Int32) -> Bool {
         guard inMaster.load(ordering: .relaxed) else { return true }
-        var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        var poller = [pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)]
         let wait = dropped.load(ordering: .relaxed) > 0 ? 0 : slowReaderGraceMilliseconds
-        if poll(&poller, 1, wait) == 1, poller.revents & Int16(POLLOUT) != 0 {
+        if (try? Syscall.poll(&poller, timeout: wait)) == 1, poller[0].revents & Int16(POLLOUT) != 0 {
             return true
         }
         dropped.add(1, ordering: .relaxed)

@@ -1,3 +1,4 @@
+import CCotyledonLinux
 import Glibc
 
 /// A scoreboard in shared memory: one `CLOCK_MONOTONIC` timestamp per worker slot,
@@ -33,7 +34,7 @@ final class HeartbeatBoard: @unchecked Sendable {
         } else {
             return nil
         }
-        beats[slot] = 0
+        ccotyledon_atomic_store(beats + slot, 0)
         return slot
     }
 
@@ -42,15 +43,15 @@ final class HeartbeatBoard: @unchecked Sendable {
         freeSlots.append(slot)
     }
 
-    /// Records a beat now (in the worker). An aligned 8-byte store: the master never
-    /// sees half of it.
+    /// Records a beat now (in the worker). A relaxed atomic store: the master, another
+    /// process, never sees half of it.
     func beat(_ slot: Int) {
-        beats[slot] = MonotonicInstant.now.nanoseconds
+        ccotyledon_atomic_store(beats + slot, MonotonicInstant.now.nanoseconds)
     }
 
     /// The last beat of `slot`, or `nil` before the first.
     func lastBeat(_ slot: Int) -> MonotonicInstant? {
-        let value = beats[slot]
+        let value = ccotyledon_atomic_load(beats + slot)
         return value == 0 ? nil : MonotonicInstant(nanoseconds: value)
     }
 }

@@ -19,16 +19,19 @@ extension Master {
 
     func acceptControlClients() {
         guard let control else { return }
+        let flags = Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
         while true {
-            let fd = ccotyledon_accept(control.descriptor.rawValue, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
-            if fd < 0 {
-                if errno == EINTR { continue }
-                if (errno == EMFILE || errno == ENFILE), shedConnectionWithReserveDescriptor(control) { continue }
+            let descriptor: FileDescriptor
+            do {
+                guard let accepted = try Syscall.accept(control.descriptor, flags: flags) else { return }
+                descriptor = accepted
+            } catch .tooManyOpenFiles, .tooManyOpenFilesInSystem {
+                if shedConnectionWithReserveDescriptor(control) { continue }
+                return
+            } catch {
                 return
             }
-            let descriptor = FileDescriptor(rawValue: fd)
-            var uid: uid_t = 0
-            guard ccotyledon_peer_uid(fd, &uid) == 0, uid == 0 || uid == geteuid() else {
+            guard let uid = try? Syscall.peerUserID(of: descriptor), uid == 0 || uid == geteuid() else {
                 reject(descriptor, ControlError(.permissionDenied, "only root and uid \(geteuid()) may control this daemon"))
                 continue
             }
@@ -51,17 +54,17 @@ extension Master {
     /// the listener does not stay readable forever (no spinning), then re-arm the reserve.
     private func shedConnectionWithReserveDescriptor(_ control: ControlSocket) -> Bool {
         guard reserveDescriptor >= 0 else { return false }
-        close(reserveDescriptor)
-        let fd = ccotyledon_accept(control.descriptor.rawValue, Int32(SOCK_CLOEXEC.rawValue))
-        if fd >= 0 { close(fd) }
-        reserveDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        Syscall.close(FileDescriptor(rawValue: reserveDescriptor))
+        let dropped = (try? Syscall.accept(control.descriptor, flags: Int32(SOCK_CLOEXEC.rawValue))) ?? nil
+        if let dropped { Syscall.close(dropped) }
+        reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
         logger.warning("out of file descriptors: a control connection was dropped", metadata: ["event": "control-emfile"])
-        return fd >= 0
+        return dropped != nil
     }
 
     private func reject(_ descriptor: FileDescriptor, _ failure: ControlError) {
-        var line = Self.encode(failure)
-        _ = line.withUnsafeMutableBytes { send(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        let line = Self.encode(failure)
+        _ = line.withUnsafeBytes { bytes in try? Syscall.send(descriptor, bytes) }
         Syscall.close(descriptor)
     }
 
@@ -91,15 +94,19 @@ extension Master {
     private func readControlInput(_ client: ControlClient, now: MonotonicInstant) {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while !client.inputEnded && client.input.count <= ControlClient.maximumPendingInput {
-            let count = recv(client.descriptor.rawValue, &chunk, chunk.count, Int32(MSG_DONTWAIT))
-            if count > 0 {
-                client.receive(chunk[0..<count], now: now)
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { client.inputEnded = true }
+            let received: Int?
+            do {
+                received = try Syscall.receive(client.descriptor, into: &chunk)
+            } catch {
+                client.inputEnded = true // a failed socket ends the input as end of file does
                 return
             }
+            guard let count = received else { return }
+            guard count > 0 else {
+                client.inputEnded = true
+                return
+            }
+            client.receive(chunk[0..<count], now: now)
         }
     }
 

@@ -157,7 +157,7 @@ final class Master {
             } catch {
                 throw .controlSocket("\(error)")
             }
-            reserveDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
         } else {
             control = nil
         }

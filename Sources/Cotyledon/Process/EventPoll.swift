@@ -17,7 +17,7 @@ struct EventPoll {
 
     /// Creates the instance (close-on-exec).
     init() throws(Errno) {
-        descriptor = FileDescriptor(rawValue: try Syscall.retrying { epoll_create1(Int32(EPOLL_CLOEXEC)) })
+        descriptor = try Syscall.epollCreate()
     }
 
     /// Watches `fd` for input (and hang-up) under `token`.
@@ -25,7 +25,7 @@ struct EventPoll {
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.u64 = token
-        try Syscall.retrying { epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, &event) }
+        try Syscall.epollControl(descriptor, EPOLL_CTL_ADD, fd.rawValue, &event)
     }
 
     /// Changes what `fd` is watched for: input unless `readable` is false, output when
@@ -34,7 +34,7 @@ struct EventPoll {
         var event = epoll_event()
         event.events = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
         event.data.u64 = token
-        _ = epoll_ctl(descriptor.rawValue, EPOLL_CTL_MOD, fd, &event)
+        try? Syscall.epollControl(descriptor, EPOLL_CTL_MOD, fd, &event)
     }
 
     /// Watches `fd` for output only (`EPOLLOUT`; errors are always reported) under
@@ -43,21 +43,13 @@ struct EventPoll {
         var event = epoll_event()
         event.events = EPOLLOUT.rawValue
         event.data.u64 = token
-        try Syscall.retrying { epoll_ctl(descriptor.rawValue, watching ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd.rawValue, &event) }
+        try Syscall.epollControl(descriptor, watching ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd.rawValue, &event)
     }
 
     /// Waits up to `timeout` milliseconds (-1: forever) for ready descriptors; an
     /// interrupted wait returns none.
     mutating func wait(timeout: Int32) throws(Errno) -> [Event] {
-        let capacity = Int32(buffer.count)
-        let count = buffer.withUnsafeMutableBufferPointer { events in
-            epoll_wait(descriptor.rawValue, events.baseAddress, capacity, timeout)
-        }
-        if count < 0 {
-            let error = Errno(rawValue: errno)
-            if error == .interrupted { return [] }
-            throw error
-        }
-        return buffer.prefix(Int(count)).map { Event(token: $0.data.u64, events: $0.events) }
+        let count = try Syscall.epollWait(descriptor, into: &buffer, timeout: timeout)
+        return buffer.prefix(count).map { Event(token: $0.data.u64, events: $0.events) }
     }
 }

@@ -1,19 +1,16 @@
 import Glibc
+import SystemPackage
 
 /// Reads small text files from `/proc` without Foundation (which the master avoids:
 /// it stays single-threaded and small).
 enum ProcFile {
     /// The file's contents as UTF-8, or `nil` when it cannot be read.
     static func read(_ path: String) -> String? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Glibc.close(fd) }
+        guard let fd = try? FileDescriptor(rawValue: Syscall.open(path, O_RDONLY | O_CLOEXEC)) else { return nil }
+        defer { Syscall.close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
+        while let count = try? Syscall.read(fd, into: &chunk), count > 0 {
             bytes.append(contentsOf: chunk[0..<count])
         }
         return String(decoding: bytes, as: UTF8.self)
@@ -24,10 +21,7 @@ enum ProcFile {
     /// without `--mount-proc`): the pids `/proc` lists are then another namespace's, and
     /// signalling them would reach the wrong processes, or none.
     static var showsOwnPidNamespace: Bool {
-        var target = [CChar](repeating: 0, count: 32)
-        let length = readlink("/proc/self", &target, target.count - 1)
-        guard length > 0 else { return false }
-        let name = target.prefix(length).map { UInt8(bitPattern: $0) }
-        return String(decoding: name, as: UTF8.self) == String(getpid())
+        guard let target = try? Syscall.linkTarget("/proc/self", maximumLength: 31), !target.isEmpty else { return false }
+        return target == String(getpid())
     }
 }

@@ -18,11 +18,6 @@ extension Syscall {
     /// Sends `bytes` as one datagram to the connected peer (`MSG_DONTWAIT | MSG_NOSIGNAL`).
     /// - Returns: `false` when it would block (the peer's queue or the send buffer is full).
     static func sendDatagram(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Bool {
-        do {
-            try retrying { Glibc.send(fd.rawValue, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-            return true
-        } catch .wouldBlock {
-            return false
-        }
+        try send(fd, bytes) != nil
     }
 }

@@ -17,6 +17,17 @@ enum Syscall {
         }
     }
 
+    /// Runs `body`, a non-blocking call, returning `nil` instead of throwing when it would
+    /// block (`EAGAIN`, which is `EWOULDBLOCK` on Linux): waiting is the caller's ordinary
+    /// case, not a failure.
+    static func unlessWouldBlock<T>(_ body: () throws(Errno) -> T) throws(Errno) -> T? {
+        do {
+            return try body()
+        } catch .wouldBlock {
+            return nil
+        }
+    }
+
     /// `fork()`; returns 0 in the child.
     static func fork() throws(Errno) -> pid_t {
         try retrying { ccotyledon_fork() }
@@ -76,11 +87,7 @@ enum Syscall {
 
     /// Reads into `buffer`; returns 0 at end of file and `nil` when a non-blocking read would block.
     static func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int? {
-        do {
-            return try retrying { Glibc.read(fd.rawValue, buffer.baseAddress, buffer.count) }
-        } catch .wouldBlock {
-            return nil
-        }
+        try unlessWouldBlock { () throws(Errno) in try retrying { Glibc.read(fd.rawValue, buffer.baseAddress, buffer.count) } }
     }
 
     /// Reads into `buffer` from its start; returns the byte count, 0 at end of file, and
@@ -150,7 +157,7 @@ enum Syscall {
     }
 
     /// Like ``retrying(_:)`` but returns `EINTR` to the caller, for calls whose timeout must be recomputed.
-    private static func retryingOnce<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
+    static func retryingOnce<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
         let result = body()
         if result == -1 { throw Errno(rawValue: errno) }
         return result

@@ -54,13 +54,15 @@ enum WorkerProcess {
     /// queue itself: the service's main actor is the worker's main thread.
     private static func drainMainQueueForever() -> Never {
         let wakeups = _dispatch_get_main_queue_handle_4CF()
-        var pending = pollfd(fd: wakeups, events: Int16(POLLIN), revents: 0)
+        var pending = [pollfd(fd: wakeups, events: Int16(POLLIN), revents: 0)]
         var counter: UInt64 = 0
         while true {
-            guard poll(&pending, 1, -1) >= 0 || errno == EINTR else {
-                fatalError("poll on the main queue's eventfd failed: errno \(errno)")
+            do {
+                _ = try Syscall.poll(&pending, timeout: -1)
+            } catch {
+                fatalError("poll on the main queue's eventfd failed: \(error)")
             }
-            _ = read(wakeups, &counter, MemoryLayout<UInt64>.size)
+            _ = withUnsafeMutableBytes(of: &counter) { try? Syscall.read(FileDescriptor(rawValue: wakeups), into: $0) }
             _dispatch_main_queue_callback_4CF(nil)
         }
     }

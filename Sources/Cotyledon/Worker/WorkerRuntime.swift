@@ -188,7 +188,7 @@ final class WorkerRuntime {
     }
 
     private func send(_ message: WorkerMessage) {
-        var byte = message.rawValue
-        _ = write(descriptors.messages, &byte, 1)
+        let byte = message.rawValue
+        withUnsafeBytes(of: byte) { try? Syscall.writeAll(descriptors.messages, $0) }
     }
 }

@@ -67,7 +67,8 @@ final class WorkerSentinel: Sendable {
             // that SIGTERM, and the worker logs why it stops.
             if watchingMaster, descriptors[1].revents != 0 {
                 var byte: UInt8 = 0
-                if read(masterAlive, &byte, 1) <= 0 { watchingMaster = false }
+                let count = withUnsafeMutableBytes(of: &byte) { try? Syscall.read(FileDescriptor(rawValue: masterAlive), into: $0) }
+                if (count ?? 0) <= 0 { watchingMaster = false }
             }
             if orphanDeadline == nil, !watchingMaster || getppid() != masterPID {
                 watchingMaster = false

@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "swift-cotyledon",
-    platforms: [.macOS(.v15)],
+    // Linux only: epoll, signalfd, pidfd, prctl and libsystemd have no macOS counterpart,
+    // so the package declares no Apple platform it cannot build for.
     products: [
         .library(name: "Cotyledon", targets: ["Cotyledon"]),
         .executable(name: "cotyledon-demo", targets: ["cotyledon-demo"]),

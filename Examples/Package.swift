@@ -7,7 +7,8 @@ import PackageDescription
 // `.package(url: "https://github.com/…/swift-cotyledon", from: …)` and name the products the same.)
 let package = Package(
     name: "cotyledon-examples",
-    platforms: [.macOS(.v15)],
+    // Linux only: epoll, signalfd, pidfd, prctl and libsystemd have no macOS counterpart,
+    // so the package declares no Apple platform it cannot build for.
     dependencies: [
         .package(name: "swift-cotyledon", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

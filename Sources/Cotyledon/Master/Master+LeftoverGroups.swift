@@ -31,31 +31,29 @@ extension Master {
         logger.log(level: level, "\(count) process\(count == 1 ? "" : "es") left in the process group of \(worker.label): sent SIGTERM, SIGKILL in \(timeout.secondsValue) s to those still there",
                    metadata: fields)
         leftoverGroups[worker.pid] = LeftoverGroup(id: worker.pid, workerLabel: worker.label,
-                                                   fields: workerFields(worker, event: "worker-group-kill"),
-                                                   killDeadline: .now + timeout)
+                                                   fields: workerFields(worker, event: "worker-group-kill"))
+        deadlines.schedule(.killLeftoverGroup(worker.pid), at: .now + timeout)
     }
 
-    /// Sends `SIGKILL` to the leftover groups whose deadline passed, to the processes
-    /// `/proc` confirms are still in them (see ``ProcessGroup/leftovers(of:)``).
-    func killLeftoverGroups(dueBy now: MonotonicInstant) {
-        for group in leftoverGroups.values where group.killDeadline <= now {
-            leftoverGroups[group.id] = nil
-            let left = ProcessGroup.leftovers(of: group.id)
-            guard !left.isEmpty else { continue }
-            // A member that is the master's own child stays (at least as a zombie) until the
-            // master reaps it, and so does the group's id: the group signal is then safe, and
-            // it also reaches members forked since the scan. Otherwise each member is signalled.
-            let me = getpid()
-            if left.contains(where: { $0.parent == me }) {
-                Syscall.send(.kill, toGroup: group.id)
-            } else {
-                for process in left { Syscall.send(.kill, toProcess: process.pid) }
-            }
-            var fields = group.fields
-            fields["processes"] = "\(left.count)"
-            fields["signal"] = "SIGKILL"
-            logger.warning("\(left.count) process\(left.count == 1 ? "" : "es") still in the process group of \(group.workerLabel) after the graceful shutdown timeout: sending SIGKILL",
-                           metadata: fields)
+    /// Sends `SIGKILL` to the leftover group `id`, whose deadline passed, to the processes
+    /// `/proc` confirms are still in it (see ``ProcessGroup/leftovers(of:)``).
+    func killLeftoverGroup(_ id: pid_t) {
+        guard let group = leftoverGroups.removeValue(forKey: id) else { return }
+        let left = ProcessGroup.leftovers(of: group.id)
+        guard !left.isEmpty else { return }
+        // A member that is the master's own child stays (at least as a zombie) until the
+        // master reaps it, and so does the group's id: the group signal is then safe, and
+        // it also reaches members forked since the scan. Otherwise each member is signalled.
+        let me = getpid()
+        if left.contains(where: { $0.parent == me }) {
+            Syscall.send(.kill, toGroup: group.id)
+        } else {
+            for process in left { Syscall.send(.kill, toProcess: process.pid) }
         }
+        var fields = group.fields
+        fields["processes"] = "\(left.count)"
+        fields["signal"] = "SIGKILL"
+        logger.warning("\(left.count) process\(left.count == 1 ? "" : "es") still in the process group of \(group.workerLabel) after the graceful shutdown timeout: sending SIGKILL",
+                       metadata: fields)
     }
 }

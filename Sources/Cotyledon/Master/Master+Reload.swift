@@ -138,7 +138,7 @@ extension Master {
     func advanceRoll(of service: ServiceRegistration) {
         guard let roll = rolls[service.id] else { return }
         roll.current = nil
-        roll.deadline = nil
+        deadlines.cancel(.rollReadiness(service.id))
         while !roll.remaining.isEmpty {
             let target = roll.remaining.removeFirst()
             let slot = WorkerSlot(service: service.id, workerID: target.workerID)
@@ -151,7 +151,7 @@ extension Master {
                 return
             }
             roll.current = replacement
-            roll.deadline = .now + service.configuration.readinessTimeout
+            deadlines.schedule(.rollReadiness(service.id), at: .now + service.configuration.readinessTimeout)
             return
         }
         rolls[service.id] = nil
@@ -189,6 +189,7 @@ extension Master {
     /// Stops the roll: the waiting replacement is stopped, the old workers stay.
     func abortRoll(of service: ServiceRegistration, because reason: String) {
         guard let roll = rolls.removeValue(forKey: service.id) else { return }
+        deadlines.cancel(.rollReadiness(service.id))
         if let current = roll.current, replacements[current.slot] === current {
             replacements[current.slot] = nil
             requestStop(of: current, reason: .reload, fast: false)

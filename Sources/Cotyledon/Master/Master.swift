@@ -53,14 +53,11 @@ final class Master {
     private var exitStatus = MasterExitCode.stopped
     /// Why the master stops on its own (give-up, startup timeout), kept in systemd's status.
     private var stopCause: String?
-    /// When the initial workers must all be ready; `nil` once they were, or when disabled.
-    private var startupDeadline: MonotonicInstant?
-    private var nextWatchdogPing: MonotonicInstant?
+    /// Every timer of the master: start-up, watchdog, health checks, respawn delays, roll
+    /// readiness, kills after a stop timeout, and the notifier's and control clients' next deadlines.
+    var deadlines = DeadlineQueue()
     /// Heartbeats of the workers whose service opted in (`nil` if the mapping failed).
     private let heartbeats = HeartbeatBoard()
-    private var nextHeartbeatCheck: MonotonicInstant?
-    /// When worker lifetimes are checked next, while a service recycles its workers.
-    private var nextLifetimeCheck: MonotonicInstant?
     /// How often lifetimes are checked for recycling.
     private static let lifetimeCheckInterval: Duration = .seconds(1)
     var restarts: [ServiceID: Int] = [:]
@@ -88,13 +85,9 @@ final class Master {
     var lastExits: [WorkerSlot: String] = [:]
     /// Ready workers filling their slot, per service.
     var readyWorkers: [ServiceID: Int] = [:]
-    /// Workers with an armed kill deadline.
-    private var stoppingWorkers: Set<pid_t> = []
     /// Whether some slot may be empty: set by exits, scaling and due respawns, so the
     /// slots are scanned only when something changed.
     var slotsMayBeEmpty = true
-    /// Slots whose respawn waits for a backoff delay.
-    private var delayedRespawns: [WorkerSlot: MonotonicInstant] = [:]
     /// Restart intensity, boot failures and backoff of every service.
     private var crashPolicy = CrashPolicy()
     private var startedSlots: Set<WorkerSlot> = []
@@ -122,7 +115,7 @@ final class Master {
         self.pid = getpid()
         self.notifier = SystemdNotifier(logger: logger)
         self.listeners = Listeners.fromEnvironment(logger: logger)
-        self.startupDeadline = configuration.startupTimeout.map { .now + $0 }
+        deadlines.update(.startup, to: configuration.startupTimeout.map { .now + $0 })
         MasterLogGuard.setInMaster(true)
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
         // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also
@@ -180,7 +173,7 @@ final class Master {
         if let control {
             logger.info("control socket listening at \(control.path)", metadata: ["event": "control-listening", "path": "\(control.path)"])
         }
-        nextWatchdogPing = notifier.watchdogInterval.map { .now + $0 }
+        deadlines.update(.watchdogPing, to: notifier.watchdogInterval.map { .now + $0 })
         scheduleHealthChecks()
         spawnMissingWorkers()
         while true {
@@ -198,6 +191,7 @@ final class Master {
 
     private func waitAndHandleEvents() {
         watchNotifySocketWhileBackedUp()
+        refreshComponentDeadlines()
         let ready: [EventPoll.Event]
         do {
             ready = try events.wait(timeout: pollTimeout())
@@ -227,15 +221,14 @@ final class Master {
 
     /// Milliseconds until the nearest deadline, or -1 (wait forever) when there is none.
     private func pollTimeout() -> Int32 {
-        var nearest = ([delayedRespawns.values.min(), startupDeadline, nextWatchdogPing, notifier.nextDeadline,
-                        nextHeartbeatCheck, nextLifetimeCheck, nextControlDeadline]
-            + rolls.values.map(\.deadline) + leftoverGroups.values.map(\.killDeadline)).compactMap { $0 }.min()
-        for pid in stoppingWorkers {
-            if let deadline = workers[pid]?.killDeadline, nearest.map({ deadline < $0 }) ?? true {
-                nearest = deadline
-            }
-        }
-        return nearest?.pollTimeout(from: .now) ?? -1
+        deadlines.pollTimeout(now: .now)
+    }
+
+    /// Copies into ``deadlines`` the next deadlines of the components that keep their own
+    /// timers (the notifier and the control clients), which anything may have moved.
+    private func refreshComponentDeadlines() {
+        deadlines.update(.notifier, to: notifier.nextDeadline)
+        deadlines.update(.controlClients, to: nextControlDeadline)
     }
 
     /// Registers the notify socket for output while notifications wait for the service
@@ -300,7 +293,7 @@ final class Master {
               services.allSatisfy({ readyWorkers[$0.id, default: 0] == $0.desiredWorkers }) else { return }
         let total = services.reduce(0) { $0 + $1.desiredWorkers }
         reportedAllReady = true
-        startupDeadline = nil
+        deadlines.cancel(.startup)
         logger.info("all \(total) workers ready", metadata: ["event": "all-ready", "workers": "\(total)"])
         notifier.ready(status: statusText())
         statusChanged = false
@@ -387,7 +380,7 @@ final class Master {
         if let slot = worker.heartbeatSlot { heartbeats?.release(slot) }
         vacateSlot(of: worker)
         replacementExited(worker, status: status)
-        stoppingWorkers.remove(worker.pid)
+        deadlines.cancel(.killWorker(worker.pid))
         slotsMayBeEmpty = true
         statusChanged = true
         let reason: WorkerExitReason = worker.stopRequest
@@ -424,7 +417,7 @@ final class Master {
 
     /// Keeps `worker`'s slot empty until `instant`, after its `earlyFailures` in a row.
     private func delayRespawn(of worker: WorkerRecord, until instant: MonotonicInstant, delay: Duration, earlyFailures: Int) {
-        delayedRespawns[worker.slot] = instant
+        deadlines.schedule(.respawn(worker.slot), at: instant)
         var fields = workerFields(worker, event: "respawn-delayed")
         fields["delay"] = "\(delay.secondsValue)"
         fields["failures"] = "\(earlyFailures)"
@@ -456,7 +449,7 @@ final class Master {
         for service in services {
             for workerID in 0..<service.desiredWorkers {
                 let slot = WorkerSlot(service: service.id, workerID: workerID)
-                guard slots[slot] == nil, delayedRespawns[slot] == nil else { continue }
+                guard slots[slot] == nil, deadlines.instant(of: .respawn(slot)) == nil else { continue }
                 guard !stopSignalPending else {
                     slotsMayBeEmpty = true
                     return
@@ -485,7 +478,7 @@ final class Master {
             }
         } catch {
             let retry = Duration.seconds(1)
-            delayedRespawns[slot] = .now + retry
+            deadlines.schedule(.respawn(slot), at: .now + retry)
             logger.error("cannot fork \(service.name) worker(\(workerID)): \(error); retrying in 1 s",
                          metadata: ["event": "fork-failed", "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
             return nil
@@ -532,43 +525,49 @@ final class Master {
 
     // MARK: - Deadlines
 
+    /// Handles the deadlines due now, earliest first.
     private func fireDueDeadlines() {
+        refreshComponentDeadlines()
         let now = MonotonicInstant.now
-        pingWatchdogIfDue(now: now)
-        serviceControlClients(now: now)
-        notifier.sendDue(now: now)
-        if let check = nextHeartbeatCheck, check <= now {
-            checkHeartbeats(now: now)
-        }
-        if let check = nextLifetimeCheck, check <= now, phase == .running {
-            for worker in slots.values {
-                if let due = worker.recycleAt, due <= now { recycle(worker) }
-            }
-        }
-        if nextHeartbeatCheck.map({ $0 <= now }) == true || nextLifetimeCheck.map({ $0 <= now }) == true {
-            scheduleHealthChecks()
-        }
-        if let deadline = startupDeadline, deadline <= now, phase == .running {
-            startupDeadline = nil
-            startupTimedOut()
-        }
-        for roll in rolls.values {
-            if let deadline = roll.deadline, deadline <= now {
+        var healthChecked = false
+        for deadline in deadlines.popDue(now: now) {
+            switch deadline {
+            case .startup:
+                if phase == .running { startupTimedOut() }
+            case .watchdogPing:
+                pingWatchdog(now: now)
+            case .heartbeatCheck:
+                checkHeartbeats(now: now)
+                healthChecked = true
+            case .lifetimeCheck:
+                if phase == .running { recycleWorkersPastLifetime(now: now) }
+                healthChecked = true
+            case .notifier:
+                notifier.sendDue(now: now)
+            case .controlClients:
+                serviceControlClients(now: now)
+            case .respawn:
+                slotsMayBeEmpty = true
+            case .rollReadiness(let service):
+                guard let roll = rolls[service] else { continue }
                 abortRoll(of: roll.service, because: "\(roll.service.name) worker(\(roll.current?.workerID ?? -1)) was not ready within \(roll.service.configuration.readinessTimeout)")
+            case .killWorker(let pid):
+                guard let worker = workers[pid] else { continue }
+                logger.warning("\(worker.label) did not stop in time: sending SIGKILL to its process group",
+                               metadata: workerFields(worker, event: "stop-timeout"))
+                worker.sendToGroup(.kill)
+            case .killLeftoverGroup(let group):
+                killLeftoverGroup(group)
             }
         }
-        for (slot, deadline) in delayedRespawns where deadline <= now {
-            delayedRespawns[slot] = nil
-            slotsMayBeEmpty = true
-        }
-        killLeftoverGroups(dueBy: now)
-        for pid in stoppingWorkers {
-            guard let worker = workers[pid], let deadline = worker.killDeadline, deadline <= now else { continue }
-            worker.killDeadline = nil
-            stoppingWorkers.remove(pid)
-            logger.warning("\(worker.label) did not stop in time: sending SIGKILL to its process group",
-                           metadata: workerFields(worker, event: "stop-timeout"))
-            worker.sendToGroup(.kill)
+        // Both checks are re-armed from now when either was due.
+        if healthChecked { scheduleHealthChecks() }
+    }
+
+    /// Recycles the workers filling a slot whose lifetime is over.
+    private func recycleWorkersPastLifetime(now: MonotonicInstant) {
+        for worker in slots.values {
+            if let due = worker.recycleAt, due <= now { recycle(worker) }
         }
     }
 
@@ -576,8 +575,9 @@ final class Master {
     /// check, or none when no service needs them: no timer is armed for nothing.
     func scheduleHealthChecks() {
         let now = MonotonicInstant.now
-        nextHeartbeatCheck = services.compactMap(\.heartbeatTimeout).min().map { now + $0 / 2 }
-        nextLifetimeCheck = services.contains { $0.configuration.maxLifetime != nil } ? now + Self.lifetimeCheckInterval : nil
+        deadlines.update(.heartbeatCheck, to: services.compactMap(\.heartbeatTimeout).min().map { now + $0 / 2 })
+        deadlines.update(.lifetimeCheck,
+                         to: services.contains { $0.configuration.maxLifetime != nil } ? now + Self.lifetimeCheckInterval : nil)
     }
 
     /// SIGABRT to workers whose heartbeat is older than their service's timeout (Swift's
@@ -610,9 +610,15 @@ final class Master {
     /// Sends `WATCHDOG=1` when due. Called from the loop itself (a stuck loop stops the
     /// pings and systemd steps in) and between forks of a big start-up.
     private func pingWatchdogIfDue(now: MonotonicInstant = .now) {
-        guard let ping = nextWatchdogPing, ping <= now, let interval = notifier.watchdogInterval else { return }
+        guard let ping = deadlines.instant(of: .watchdogPing), ping <= now else { return }
+        pingWatchdog(now: now)
+    }
+
+    /// Sends `WATCHDOG=1` and arms the next ping.
+    private func pingWatchdog(now: MonotonicInstant) {
+        guard let interval = notifier.watchdogInterval else { return }
         notifier.watchdogPing()
-        nextWatchdogPing = now + interval
+        deadlines.schedule(.watchdogPing, at: now + interval)
     }
 
     // MARK: - Stopping
@@ -629,7 +635,12 @@ final class Master {
             }
             signalAdoptedProcesses(.terminate)
             answerReloadWaiters(failure: "the daemon is stopping")
-            delayedRespawns.removeAll()
+            deadlines.cancelAll { deadline in
+                switch deadline {
+                case .respawn, .rollReadiness: true
+                default: false
+                }
+            }
             rolls.removeAll()
             reloadQueued = false
         case .stopping(fast: false):
@@ -657,8 +668,8 @@ final class Master {
         worker.sendToGroup(.continue)
         let deadline = MonotonicInstant.now + (fast ? min(Self.fastStopGrace, worker.service.gracefulShutdownTimeout)
                                                     : worker.service.gracefulShutdownTimeout)
-        worker.killDeadline = min(worker.killDeadline ?? deadline, deadline)
-        stoppingWorkers.insert(worker.pid)
+        let kill = Deadline.killWorker(worker.pid)
+        deadlines.schedule(kill, at: min(deadlines.instant(of: kill) ?? deadline, deadline))
         statusChanged = true
     }
 
@@ -734,7 +745,7 @@ final class Master {
         service.desiredWorkers = count
         for workerID in count..<max(count, previous) {
             let slot = WorkerSlot(service: service.id, workerID: workerID)
-            delayedRespawns[slot] = nil
+            deadlines.cancel(.respawn(slot))
             crashPolicy.forget(slot)
             if let worker = slots[slot] {
                 requestStop(of: worker, reason: .scaledDown, fast: false)

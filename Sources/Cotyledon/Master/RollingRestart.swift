@@ -18,10 +18,8 @@ final class RollingRestart {
     let service: ServiceRegistration
     /// Workers still to replace, in order.
     var remaining: [Target]
-    /// The replacement being waited for.
+    /// The replacement being waited for, until the master's roll-readiness deadline.
     var current: WorkerRecord?
-    /// When `current` must be ready.
-    var deadline: MonotonicInstant?
 
     init(service: ServiceRegistration, targets: [Target]) {
         self.service = service

@@ -16,8 +16,6 @@ final class WorkerRecord {
     var announcedReloadExit = false
     /// Set when the master asked the worker to stop; such a worker no longer fills its slot.
     var stopRequest: WorkerExitReason?
-    /// When the worker's process group gets `SIGKILL` if it has not exited.
-    var killDeadline: MonotonicInstant?
     /// Its heartbeat slot, when its service has a heartbeat timeout.
     var heartbeatSlot: Int?
     /// When the master sent SIGABRT for a missed heartbeat.

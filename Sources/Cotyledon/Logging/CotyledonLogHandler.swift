@@ -104,7 +104,7 @@ public struct CotyledonLogHandler: LogHandler {
         }
         line += " mono=\(LogTimestamp.monotonic())\n"
         if dropped > 0 {
-            line = "\(prefix)warning \(programName)[\(getpid())]: \(dropped) log lines dropped: the log stream was full event=log-dropped lines=\(dropped)\n" + line
+            line = "\(prefix)warning \(programName)[\(getpid())]: \(dropped) log lines dropped: the log stream was full event=\(LogEventName.logDropped.rawValue) lines=\(dropped)\n" + line
         }
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { buffer in

@@ -58,7 +58,7 @@ extension Master {
         let dropped = (try? Syscall.accept(control.descriptor, flags: Int32(SOCK_CLOEXEC.rawValue))) ?? nil
         if let dropped { Syscall.close(dropped) }
         reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
-        logger.warning("out of file descriptors: a control connection was dropped", metadata: ["event": "control-emfile"])
+        logger.warning("out of file descriptors: a control connection was dropped", metadata: ["event": .event(.controlEmfile)])
         return dropped != nil
     }
 
@@ -244,7 +244,7 @@ extension Master {
             // Logged at the more verbose of the two levels, so the change itself shows.
             let previous = logger.logLevel
             logger.logLevel = min(previous, level)
-            logger.notice("log level set to \(level)", metadata: ["event": "log-level", "level": "\(level)"])
+            logger.notice("log level set to \(level)", metadata: ["event": .event(.logLevel), "level": "\(level)"])
             logger.logLevel = level
             // Running workers follow at their next record.
             DaemonLogLevel.shared?.level = level

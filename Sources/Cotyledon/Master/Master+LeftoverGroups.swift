@@ -23,7 +23,7 @@ extension Master {
     /// after the service's graceful shutdown timeout.
     func watchLeftovers(of worker: WorkerRecord, count: Int) {
         let timeout = worker.service.gracefulShutdownTimeout
-        var fields = workerFields(worker, event: "worker-group-cleanup")
+        var fields = workerFields(worker, event: .workerGroupCleanup)
         fields["processes"] = "\(count)"
         fields["signal"] = "SIGTERM"
         // Expected at a requested stop (the processes may be stopping already), not after a crash.
@@ -31,7 +31,7 @@ extension Master {
         logger.log(level: level, "\(count) process\(count == 1 ? "" : "es") left in the process group of \(worker.label): sent SIGTERM, SIGKILL in \(timeout.secondsValue) s to those still there",
                    metadata: fields)
         leftoverGroups[worker.pid] = LeftoverGroup(id: worker.pid, workerLabel: worker.label,
-                                                   fields: workerFields(worker, event: "worker-group-kill"))
+                                                   fields: workerFields(worker, event: .workerGroupKill))
         deadlines.schedule(.killLeftoverGroup(worker.pid), at: .now + timeout)
     }
 

@@ -16,12 +16,12 @@ extension Master {
     func reload() {
         guard rolls.isEmpty else {
             if !reloadQueued {
-                logger.info("reload queued: a rolling restart is in progress", metadata: ["event": "reload-queued"])
+                logger.info("reload queued: a rolling restart is in progress", metadata: ["event": .event(.reloadQueued)])
             }
             reloadQueued = true
             return
         }
-        logger.info("reloading", metadata: ["event": "reloading"])
+        logger.info("reloading", metadata: ["event": .event(.reloading)])
         notifier.reloading()
         reloadFailure = nil
         let new: ManagerConfiguration
@@ -33,7 +33,7 @@ extension Master {
             }
         } catch {
             logger.error("reload failed, keeping the running configuration: \(error)",
-                         metadata: ["event": "reload-failed", "error": "\(error)"])
+                         metadata: ["event": .event(.reloadFailed), "error": "\(error)"])
             metrics.increment(.reloads, ["result": "failed"])
             notifier.send("READY=1", "STATUS=reload failed: \(error)")
             answerReloadWaiters(failure: "\(error)")
@@ -75,7 +75,7 @@ extension Master {
         // A roll that only recycled workers completes no reload.
         guard reloadInProgress else { return }
         reloadInProgress = false
-        logger.info("reload complete", metadata: ["event": "reload-complete", "result": "\(reloadFailure == nil ? "success" : "failed")"])
+        logger.info("reload complete", metadata: ["event": .event(.reloadComplete), "result": "\(reloadFailure == nil ? "success" : "failed")"])
         metrics.increment(.reloads, ["result": reloadFailure == nil ? "success" : "failed"])
         answerReloadWaiters(failure: reloadFailure)
         notifier.ready(status: reloadFailure.map { "reload failed: \($0)" } ?? statusText())
@@ -119,7 +119,7 @@ extension Master {
         worker.recycleAt = nil
         let target = RollingRestart.Target(workerID: worker.workerID, pid: worker.pid)
         logger.info("\(worker.label) reached its maximum lifetime: recycling it",
-                    metadata: workerFields(worker, event: "recycle"))
+                    metadata: workerFields(worker, event: .recycle))
         if let roll = rolls[worker.service.id] {
             if !roll.remaining.contains(target) { roll.remaining.append(target) }
         } else {
@@ -130,7 +130,7 @@ extension Master {
     private func startRoll(of service: ServiceRegistration, targets: [RollingRestart.Target], reason: String) {
         rolls[service.id] = RollingRestart(service: service, targets: targets)
         logger.info("rolling restart of \(service.name): \(reason)",
-                    metadata: ["event": "roll-started", "service": "\(service.name)", "workers": "\(targets.count)"])
+                    metadata: ["event": .event(.rollStarted), "service": "\(service.name)", "workers": "\(targets.count)"])
         advanceRoll(of: service)
     }
 
@@ -155,7 +155,7 @@ extension Master {
             return
         }
         rolls[service.id] = nil
-        logger.info("rolling restart of \(service.name) complete", metadata: ["event": "roll-complete", "service": "\(service.name)"])
+        logger.info("rolling restart of \(service.name) complete", metadata: ["event": .event(.rollComplete), "service": "\(service.name)"])
         metrics.increment(.rollingRestarts, ["service": service.name, "result": "complete"])
         completeReloadIfDone()
     }
@@ -196,7 +196,7 @@ extension Master {
         }
         let message = "rolling restart of \(service.name) aborted, old workers kept: \(reason)"
         reloadFailure = message
-        logger.error("\(message)", metadata: ["event": "roll-aborted", "service": "\(service.name)", "error": "\(reason)"])
+        logger.error("\(message)", metadata: ["event": .event(.rollAborted), "service": "\(service.name)", "error": "\(reason)"])
         metrics.increment(.rollingRestarts, ["service": service.name, "result": "aborted"])
         completeReloadIfDone()
     }

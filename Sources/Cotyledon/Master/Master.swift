@@ -164,14 +164,14 @@ final class Master {
     /// Supervises until a stop completes, then exits the process.
     func run() -> Never {
         let summary = services.map { "\($0.name):\($0.desiredWorkers)" }.joined(separator: ",")
-        logger.info("master process started", metadata: ["event": "master-started", "pid": "\(pid)", "services": "\(summary)"])
+        logger.info("master process started", metadata: ["event": .event(.masterStarted), "pid": "\(pid)", "services": "\(summary)"])
         if !procShowsOwnPidNamespace {
             logger.warning("/proc shows another pid namespace than the master's: orphans it adopts are reaped but not stopped with it; mount a /proc for the namespace (unshare --mount-proc; container runtimes do)",
-                           metadata: ["event": "proc-foreign"])
+                           metadata: ["event": .event(.procForeign)])
         }
         notifier.send("MAINPID=\(pid)", "STATUS=starting \(summary)")
         if let control {
-            logger.info("control socket listening at \(control.path)", metadata: ["event": "control-listening", "path": "\(control.path)"])
+            logger.info("control socket listening at \(control.path)", metadata: ["event": .event(.controlListening), "path": "\(control.path)"])
         }
         deadlines.update(.watchdogPing, to: notifier.watchdogInterval.map { .now + $0 })
         scheduleHealthChecks()
@@ -196,7 +196,7 @@ final class Master {
         do {
             ready = try events.wait(timeout: pollTimeout())
         } catch {
-            logger.critical("epoll_wait failed: \(error)", metadata: ["event": "poll-failed"])
+            logger.critical("epoll_wait failed: \(error)", metadata: ["event": .event(.pollFailed)])
             exitMaster(status: MasterExitCode.software.rawValue)
         }
         var signalsArrived = false
@@ -265,7 +265,7 @@ final class Master {
                 switch WorkerMessage(rawValue: byte) {
                 case .ready: workerBecameReady(worker)
                 case .exitingForReload: worker.announcedReloadExit = true
-                case nil: logger.warning("\(worker.label) sent an unknown message byte \(byte)", metadata: ["event": "protocol-error"])
+                case nil: logger.warning("\(worker.label) sent an unknown message byte \(byte)", metadata: ["event": .event(.protocolError)])
                 }
             }
         }
@@ -276,7 +276,7 @@ final class Master {
         worker.isReady = true
         crashPolicy.workerBecameReady(in: worker.service.id)
         statusChanged = true
-        logger.info("\(worker.label) ready", metadata: workerFields(worker, event: "worker-ready"))
+        logger.info("\(worker.label) ready", metadata: workerFields(worker, event: .workerReady))
         if replacements[worker.slot] === worker {
             promoteReplacement(worker)
         } else if slots[worker.slot] === worker {
@@ -294,7 +294,7 @@ final class Master {
         let total = services.reduce(0) { $0 + $1.desiredWorkers }
         reportedAllReady = true
         deadlines.cancel(.startup)
-        logger.info("all \(total) workers ready", metadata: ["event": "all-ready", "workers": "\(total)"])
+        logger.info("all \(total) workers ready", metadata: ["event": .event(.allReady), "workers": "\(total)"])
         notifier.ready(status: statusText())
         statusChanged = false
     }
@@ -306,7 +306,7 @@ final class Master {
         do {
             received = try signals.readPending()
         } catch {
-            logger.error("reading signals failed: \(error)", metadata: ["event": "signal-read-failed"])
+            logger.error("reading signals failed: \(error)", metadata: ["event": .event(.signalReadFailed)])
             return
         }
         if received.contains(.child) {
@@ -321,7 +321,7 @@ final class Master {
         for signal in received where signal != .child {
             logSignal(signal)
             guard phase == .running else {
-                logger.info("ignoring \(signal) while stopping", metadata: ["event": "signal-ignored", "signal": "\(signal)"])
+                logger.info("ignoring \(signal) while stopping", metadata: ["event": .event(.signalIgnored), "signal": "\(signal)"])
                 continue
             }
             switch signal {
@@ -340,7 +340,7 @@ final class Master {
     }
 
     private func logSignal(_ signal: Signal) {
-        logger.info("received \(signal)", metadata: ["event": "signal", "signal": "\(signal)"])
+        logger.info("received \(signal)", metadata: ["event": .event(.signal), "signal": "\(signal)"])
     }
 
     /// Whether a stop signal is waiting, checked between forks so a stop during a big
@@ -368,7 +368,7 @@ final class Master {
             } else {
                 // As PID 1 or a subreaper, orphans of other processes end up here.
                 logger.info("reaped process \(pid), not a worker: \(status)",
-                            metadata: ["event": "reaped-other", "pid": "\(pid)", "status": "\(status.token)"])
+                            metadata: ["event": .event(.reapedOther), "pid": "\(pid)", "status": "\(status.token)"])
             }
         }
     }
@@ -389,7 +389,7 @@ final class Master {
         if case .killed(let signal, _) = status {
             metrics.increment(.workerSignals, ["service": worker.service.name, "signal": "\(signal)"])
         }
-        var fields = workerFields(worker, event: "worker-exited")
+        var fields = workerFields(worker, event: .workerExited)
         fields["status"] = "\(status.token)"
         fields["reason"] = "\(reason.rawValue)"
         let message: Logger.Message = "\(worker.label) \(status)"
@@ -418,7 +418,7 @@ final class Master {
     /// Keeps `worker`'s slot empty until `instant`, after its `earlyFailures` in a row.
     private func delayRespawn(of worker: WorkerRecord, until instant: MonotonicInstant, delay: Duration, earlyFailures: Int) {
         deadlines.schedule(.respawn(worker.slot), at: instant)
-        var fields = workerFields(worker, event: "respawn-delayed")
+        var fields = workerFields(worker, event: .respawnDelayed)
         fields["delay"] = "\(delay.secondsValue)"
         fields["failures"] = "\(earlyFailures)"
         logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(earlyFailures) times in a row within \(worker.service.configuration.restart.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
@@ -434,7 +434,7 @@ final class Master {
     /// Stops everything gracefully and exits with `status`, saying why in the log and to systemd.
     private func giveUp(_ status: MasterExitCode, because reason: String) {
         logger.critical("giving up: \(reason); stopping every service, exit status \(status.rawValue)",
-                        metadata: ["event": "give-up", "status": "\(status.rawValue)", "error": "\(reason)"])
+                        metadata: ["event": .event(.giveUp), "status": "\(status.rawValue)", "error": "\(reason)"])
         notifier.send("STATUS=gave up: \(reason)")
         stopCause = "gave up: \(reason)"
         exitStatus = status
@@ -480,7 +480,7 @@ final class Master {
             let retry = Duration.seconds(1)
             deadlines.schedule(.respawn(slot), at: .now + retry)
             logger.error("cannot fork \(service.name) worker(\(workerID)): \(error); retrying in 1 s",
-                         metadata: ["event": "fork-failed", "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
+                         metadata: ["event": .event(.forkFailed), "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
             return nil
         }
         let heartbeatSlot = service.heartbeatTimeout == nil ? nil : heartbeats?.allocate()
@@ -498,7 +498,7 @@ final class Master {
             try events.add(pipe.readEnd, token: UInt64(child))
         } catch {
             logger.error("cannot watch \(service.name) worker(\(workerID))'s pipe: \(error)",
-                         metadata: ["event": "epoll-failed", "service": "\(service.name)", "worker": "\(workerID)"])
+                         metadata: ["event": .event(.epollFailed), "service": "\(service.name)", "worker": "\(workerID)"])
         }
         let pidfd = try? Syscall.openPIDFileDescriptor(child)
         let worker = WorkerRecord(service: service, workerID: workerID, pid: child, pidfd: pidfd,
@@ -517,7 +517,7 @@ final class Master {
         let isRespawn = !startedSlots.insert(slot).inserted
         statusChanged = true
         metrics.increment(.workerStarts, ["service": service.name])
-        var fields = workerFields(worker, event: "worker-started")
+        var fields = workerFields(worker, event: .workerStarted)
         fields["respawn"] = "\(isRespawn)"
         logger.info("\(worker.label) \(replacement ? "started as a replacement" : isRespawn ? "respawned" : "started")", metadata: fields)
         return worker
@@ -554,7 +554,7 @@ final class Master {
             case .killWorker(let pid):
                 guard let worker = workers[pid] else { continue }
                 logger.warning("\(worker.label) did not stop in time: sending SIGKILL to its process group",
-                               metadata: workerFields(worker, event: "stop-timeout"))
+                               metadata: workerFields(worker, event: .stopTimeout))
                 worker.sendToGroup(.kill)
             case .killLeftoverGroup(let group):
                 killLeftoverGroup(group)
@@ -591,7 +591,7 @@ final class Master {
             if let abortedAt = worker.abortedAt {
                 guard now - abortedAt >= timeout else { continue }
                 logger.error("\(worker.label) is still hung \(timeout) after SIGABRT: sending SIGKILL to its process group",
-                             metadata: workerFields(worker, event: "heartbeat-kill"))
+                             metadata: workerFields(worker, event: .heartbeatKill))
                 worker.sendToGroup(.kill)
                 worker.heartbeatSlot = nil
                 heartbeats.release(slot)
@@ -600,7 +600,7 @@ final class Master {
             let lastSign = max(heartbeats.lastBeat(slot) ?? worker.startedAt, worker.startedAt)
             guard now - lastSign > timeout else { continue }
             logger.error("\(worker.label) missed its heartbeat for \((now - lastSign).secondsValue) s (timeout \(timeout)): sending SIGABRT",
-                         metadata: workerFields(worker, event: "heartbeat-timeout"))
+                         metadata: workerFields(worker, event: .heartbeatTimeout))
             metrics.increment(.heartbeatTimeouts, ["service": worker.service.name])
             worker.abortedAt = now
             worker.send(.abort)
@@ -629,7 +629,7 @@ final class Master {
             phase = .stopping(fast: fast)
             let longest = services.map(\.gracefulShutdownTimeout).max() ?? .zero
             notifier.stopping(within: (fast ? min(Self.fastStopGrace, longest) : longest) + .seconds(5))
-            logger.info("stopping \(fast ? "fast" : "gracefully")", metadata: ["event": "stopping", "mode": "\(fast ? "fast" : "graceful")"])
+            logger.info("stopping \(fast ? "fast" : "gracefully")", metadata: ["event": .event(.stopping), "mode": "\(fast ? "fast" : "graceful")"])
             for hook in hooks.terminate {
                 runHook("terminate", hook.name) { try hook.body() }
             }
@@ -645,7 +645,7 @@ final class Master {
             reloadQueued = false
         case .stopping(fast: false):
             phase = .stopping(fast: true)
-            logger.info("second stop signal: stopping fast", metadata: ["event": "stopping", "mode": "fast"])
+            logger.info("second stop signal: stopping fast", metadata: ["event": .event(.stopping), "mode": "fast"])
         case .stopping(fast: true):
             return
         }
@@ -658,7 +658,7 @@ final class Master {
     /// SIGCONT for stopped processes) and arms the deadline after which it is killed.
     func requestStop(of worker: WorkerRecord, reason: WorkerExitReason, fast: Bool) {
         if worker.stopRequest == nil {
-            var fields = workerFields(worker, event: "worker-stopping")
+            var fields = workerFields(worker, event: .workerStopping)
             fields["reason"] = "\(reason.rawValue)"
             logger.info("stopping \(worker.label) (\(reason.rawValue))", metadata: fields)
         }
@@ -676,7 +676,7 @@ final class Master {
     /// The initial workers were not all ready in time: say why and stop.
     private func startupTimedOut() {
         let status = "startup failed: \(statusText()) when the startup timeout expired"
-        logger.error("\(status); stopping", metadata: ["event": "startup-timeout"])
+        logger.error("\(status); stopping", metadata: ["event": .event(.startupTimeout)])
         notifier.send("STATUS=\(status)")
         stopCause = status
         exitStatus = .startupTimedOut
@@ -716,11 +716,11 @@ final class Master {
                 var raw: Int32 = 0
                 _ = try? Syscall.retrying { waitpid(pid, &raw, 0) }
                 logger.info("reaped process \(pid), not a worker: \(WorkerExitStatus(waitStatus: raw))",
-                            metadata: ["event": "reaped-other", "pid": "\(pid)", "status": "\(WorkerExitStatus(waitStatus: raw).token)"])
+                            metadata: ["event": .event(.reapedOther), "pid": "\(pid)", "status": "\(WorkerExitStatus(waitStatus: raw).token)"])
             }
         }
         notifier.flushBeforeExit()
-        logger.info("master exiting with status \(status)", metadata: ["event": "master-exit", "status": "\(status)"])
+        logger.info("master exiting with status \(status)", metadata: ["event": .event(.masterExit), "status": "\(status)"])
         fflush(nil)
         exit(status)
     }
@@ -732,7 +732,7 @@ final class Master {
         let bounds = service.configuration.minWorkers...service.configuration.maxWorkers
         guard bounds.contains(service.desiredWorkers + step) else {
             logger.info("\(service.name) stays at \(service.desiredWorkers) workers: \(signal) ignored, the range is \(bounds)",
-                        metadata: ["event": "scale-refused", "service": "\(service.name)", "workers": "\(service.desiredWorkers)"])
+                        metadata: ["event": .event(.scaleRefused), "service": "\(service.name)", "workers": "\(service.desiredWorkers)"])
             return
         }
         scale(service, to: service.desiredWorkers + step)
@@ -760,7 +760,7 @@ final class Master {
         slotsMayBeEmpty = true
         statusChanged = true
         logger.info("\(service.name) scaled from \(previous) to \(count) workers",
-                    metadata: ["event": "scaled", "service": "\(service.name)", "workers": "\(count)"])
+                    metadata: ["event": .event(.scaled), "service": "\(service.name)", "workers": "\(count)"])
     }
 
     // MARK: - Helpers
@@ -779,12 +779,12 @@ final class Master {
             try body()
         } catch {
             logger.error("\(kind) hook \"\(name)\" failed: \(error)",
-                         metadata: ["event": "hook-failed", "hook": "\(kind)", "name": "\(name)"])
+                         metadata: ["event": .event(.hookFailed), "hook": "\(kind)", "name": "\(name)"])
         }
     }
 
-    func workerFields(_ worker: WorkerRecord, event: String) -> Logger.Metadata {
-        ["event": "\(event)", "service": "\(worker.service.name)", "worker": "\(worker.workerID)", "pid": "\(worker.pid)"]
+    func workerFields(_ worker: WorkerRecord, event: LogEventName) -> Logger.Metadata {
+        ["event": .event(event), "service": "\(worker.service.name)", "worker": "\(worker.workerID)", "pid": "\(worker.pid)"]
     }
 
     /// `printer 4/4 ready, 2 restarts; web 2/2 ready`, for systemd's status line.

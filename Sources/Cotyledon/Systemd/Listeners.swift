@@ -37,7 +37,7 @@ public struct Listeners: Sendable {
         let target = getenv("LISTEN_PID").map { String(cString: $0) }
         guard target == String(getpid()) else {
             logger.warning("ignoring LISTEN_FDS=\(count): LISTEN_PID=\(target ?? "(unset)") is not this process (\(getpid()))",
-                           metadata: ["event": "listen-fds-ignored"])
+                           metadata: ["event": .event(.listenFdsIgnored)])
             return .none
         }
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
@@ -45,7 +45,7 @@ public struct Listeners: Sendable {
         guard received > 0 else {
             if received < 0 {
                 logger.warning("ignoring LISTEN_FDS=\(count): \(String(cString: strerror(-received)))",
-                               metadata: ["event": "listen-fds-ignored"])
+                               metadata: ["event": .event(.listenFdsIgnored)])
             }
             return .none
         }
@@ -60,13 +60,13 @@ public struct Listeners: Sendable {
                                     descriptor: SD_LISTEN_FDS_START + Int32(index))
             guard let kind = nonSocketKind(of: listener.descriptor) else { return listener }
             logger.warning("ignoring LISTEN_FDS descriptor \(listener.descriptor) (\(listener.name)): not a socket but a \(kind)",
-                           metadata: ["event": "listen-fd-refused", "fd": "\(listener.descriptor)", "name": "\(listener.name)", "kind": "\(kind)"])
+                           metadata: ["event": .event(.listenFdRefused), "fd": "\(listener.descriptor)", "name": "\(listener.name)", "kind": "\(kind)"])
             Syscall.close(FileDescriptor(rawValue: listener.descriptor))
             return nil
         }
         if !listeners.isEmpty {
             logger.info("inherited \(listeners.count) listening sockets",
-                        metadata: ["event": "listeners", "names": "\(listeners.map(\.name).joined(separator: ","))"])
+                        metadata: ["event": .event(.listeners), "names": "\(listeners.map(\.name).joined(separator: ","))"])
         }
         return Listeners(all: listeners)
     }

@@ -54,7 +54,7 @@ final class SystemdNotifier {
         do {
             return try NotifyConnection(address: NotifySocketAddress(variable))
         } catch {
-            logger.warning("\(error); no notification will be sent", metadata: ["event": "notify-failed"])
+            logger.warning("\(error); no notification will be sent", metadata: ["event": .event(.notifyFailed)])
             return nil
         }
     }
@@ -67,13 +67,13 @@ final class SystemdNotifier {
                 let usec = getenv("WATCHDOG_USEC").map { String(cString: $0) } ?? "(unset)"
                 let pid = getenv("WATCHDOG_PID").map { String(cString: $0) } ?? "(unset)"
                 logger.warning("ignoring the watchdog: WATCHDOG_USEC=\(usec) WATCHDOG_PID=\(pid) are not valid (\(String(cString: strerror(-enabled)))); no WATCHDOG=1 will be sent",
-                               metadata: ["event": "watchdog-ignored"])
+                               metadata: ["event": .event(.watchdogIgnored)])
             }
             return nil
         }
         let ping = WatchdogPingInterval(watchdogMicroseconds: microseconds)
         if let reason = ping.clampReason {
-            logger.warning("\(reason)", metadata: ["event": "watchdog-clamped", "usec": "\(microseconds)",
+            logger.warning("\(reason)", metadata: ["event": .event(.watchdogClamped), "usec": "\(microseconds)",
                                                    "interval": "\(ping.interval.secondsValue)"])
         }
         return ping.interval
@@ -168,7 +168,7 @@ final class SystemdNotifier {
         flush(after: .retry, now: .now)
         guard !queue.isEmpty, let connection else { return }
         logger.warning("\(queue.pending.count) notifications were not delivered: NOTIFY_SOCKET=\(connection.address.text) is not reading",
-                       metadata: ["event": "notify-undelivered", "count": "\(queue.pending.count)"])
+                       metadata: ["event": .event(.notifyUndelivered), "count": "\(queue.pending.count)"])
     }
 
     // MARK: - Sending
@@ -198,7 +198,7 @@ final class SystemdNotifier {
             self.backlog = nil
             logger.log(level: backlog.isReported ? .info : .debug,
                        "NOTIFY_SOCKET=\(connection.address.text) took the waiting notifications after \((now - backlog.since).secondsValue) s",
-                       metadata: ["event": "notify-drained", "waited": "\((now - backlog.since).secondsValue)",
+                       metadata: ["event": .event(.notifyDrained), "waited": "\((now - backlog.since).secondsValue)",
                                   "dropped": "\(queue.droppedCount)"])
         }
     }
@@ -207,7 +207,7 @@ final class SystemdNotifier {
         backlog = NotifyBacklog(since: now, isReported: !hadBacklog)
         logger.log(level: hadBacklog ? .debug : .warning,
                    "NOTIFY_SOCKET=\(address.text) is not reading: notifications wait, in order, until it has room (at most \(queue.capacity), status lines and watchdog pings coalesced); later backlogs are logged at debug level",
-                   metadata: ["event": "notify-backlog", "queued": "\(queue.pending.count)"])
+                   metadata: ["event": .event(.notifyBacklog), "queued": "\(queue.pending.count)"])
         hadBacklog = true
     }
 
@@ -215,6 +215,6 @@ final class SystemdNotifier {
         guard !loggedFailure else { return }
         loggedFailure = true
         logger.warning("notification to NOTIFY_SOCKET=\(address.text) failed: \(reason); further failures are not logged",
-                       metadata: ["event": "notify-failed"])
+                       metadata: ["event": .event(.notifyFailed)])
     }
 }

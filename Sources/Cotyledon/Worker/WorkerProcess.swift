@@ -28,7 +28,7 @@ enum WorkerProcess {
         do {
             try keepOnlyWorkerDescriptors(launch)
         } catch {
-            launch.logger.critical("worker cannot set up its descriptors: \(error)", metadata: ["event": "worker-setup-failed"])
+            launch.logger.critical("worker cannot set up its descriptors: \(error)", metadata: ["event": .event(.workerSetupFailed)])
             _exit(MasterExitCode.software.rawValue)
         }
         for name in masterOnlyEnvironment { unsetenv(name) }

@@ -50,7 +50,7 @@ final class WorkerRuntime {
         do {
             service = try launch.service.makeService(launch.workerID)
         } catch {
-            logger.error("\(label) could not be created: \(error)", metadata: ["event": "run-failed", "error": "\(error)"])
+            logger.error("\(label) could not be created: \(error)", metadata: ["event": .event(.runFailed), "error": "\(error)"])
             finish(status: 1)
         }
         service.runtime = self
@@ -60,7 +60,7 @@ final class WorkerRuntime {
                 try hook.body(launch.service.id, launch.workerID, service)
             } catch {
                 logger.error("new-worker hook \"\(hook.name)\" failed: \(error)",
-                             metadata: ["event": "hook-failed", "hook": "new-worker", "name": "\(hook.name)"])
+                             metadata: ["event": .event(.hookFailed), "hook": "new-worker", "name": "\(hook.name)"])
             }
         }
         if let timeout = launch.service.heartbeatTimeout, let heartbeat = launch.heartbeat {
@@ -111,15 +111,15 @@ final class WorkerRuntime {
         // the group's SIGTERM, is part of the stop, not a crash.
         if isTerminating || ccotyledon_stop_signal_received() != 0 {
             if let error, !(error is CancellationError) {
-                logger.notice("\(label) run() threw while stopping: \(error)", metadata: ["event": "run-stopped-with-error"])
+                logger.notice("\(label) run() threw while stopping: \(error)", metadata: ["event": .event(.runStoppedWithError)])
             }
             return
         }
         if let error {
-            logger.error("\(label) run() failed: \(error)", metadata: ["event": "run-failed", "error": "\(error)"])
+            logger.error("\(label) run() failed: \(error)", metadata: ["event": .event(.runFailed), "error": "\(error)"])
             finish(status: 1)
         }
-        logger.info("\(label) run() returned; the worker stays idle until it is stopped", metadata: ["event": "run-returned"])
+        logger.info("\(label) run() returned; the worker stays idle until it is stopped", metadata: ["event": .event(.runReturned)])
     }
 
     private func beginTermination() {
@@ -127,7 +127,7 @@ final class WorkerRuntime {
         isTerminating = true
         guard let service else { finish(status: 0) }
         service.stopToken.requestStop()
-        logger.info("\(label) terminating", metadata: ["event": "worker-terminate"])
+        logger.info("\(label) terminating", metadata: ["event": .event(.workerTerminate)])
         Task {
             await service.terminate()
             await self.runTask?.value
@@ -137,7 +137,7 @@ final class WorkerRuntime {
 
     private func reload() {
         guard !isTerminating, let service else { return }
-        logger.info("\(label) reloading", metadata: ["event": "worker-reload"])
+        logger.info("\(label) reloading", metadata: ["event": .event(.workerReload)])
         Task { await service.reload() }
     }
 
@@ -145,7 +145,7 @@ final class WorkerRuntime {
         guard !isOrphaned else { return }
         isOrphaned = true
         logger.warning("\(label): master process is gone; stopping within \(WorkerSentinel.gracePeriod)",
-                       metadata: ["event": "orphaned"])
+                       metadata: ["event": .event(.orphaned)])
         beginTermination()
     }
 
@@ -172,7 +172,7 @@ final class WorkerRuntime {
                     DispatchQueue.main.async { MainActor.assumeIsolated { self.masterGone() } }
                 })
         } catch {
-            logger.critical("\(label) cannot install its signal handling: \(error)", metadata: ["event": "worker-setup-failed"])
+            logger.critical("\(label) cannot install its signal handling: \(error)", metadata: ["event": .event(.workerSetupFailed)])
             finish(status: MasterExitCode.software.rawValue)
         }
         sentinel.start()

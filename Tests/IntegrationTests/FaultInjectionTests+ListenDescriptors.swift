@@ -71,7 +71,7 @@ extension DaemonSuite.FaultInjectionTests {
                        try BuildProducts.path(of: "cotyledon-demo"), "--workers", "1", "--echo-workers", "1",
                        "--control-socket", "none"])
             _ = try demo.waitForLine("systemd-socket-activate listening") { $0.text.hasPrefix("Listening on") }
-            let client = try Self.connect(port: port)
+            let client = try LoopbackHTTPClient.connect(port: port)
             defer { close(client) }
             let refused = try demo.waitForEvent("listen-fd-refused")
             #expect(refused.fields["fd"] == "3" && refused.fields["kind"] == "regular-file" && refused.fields["name"] == "file",
@@ -86,27 +86,6 @@ extension DaemonSuite.FaultInjectionTests {
             #expect(!table.targets.values.contains(file), "the refused file is not in the worker: \(table)")
             try demo.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
-        }
-
-        /// A blocking TCP connection to 127.0.0.1:`port`, reads bounded by 10 s.
-        static func connect(port: Int) throws -> Int32 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { throw DriverError("socket: \(String(cString: strerror(errno)))") }
-            var limit = timeval(tv_sec: 10, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else {
-                let error = String(cString: strerror(errno))
-                close(fd)
-                throw DriverError("connect 127.0.0.1:\(port): \(error)")
-            }
-            return fd
         }
 
         /// The first line `fd` receives, without its newline.

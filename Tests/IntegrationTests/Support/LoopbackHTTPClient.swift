@@ -17,12 +17,12 @@ enum LoopbackHTTPClient {
         let receivedAt: Double
     }
 
-    /// `GET path` on `127.0.0.1:port`.
-    /// - Throws: ``DriverError`` when the connection fails, times out or the answer is not HTTP.
-    static func get(port: Int, path: String, timeout: Duration = .seconds(10)) throws -> Response {
+    /// A blocking TCP connection to `127.0.0.1:port` whose reads and writes give up after
+    /// `timeout`; the caller closes it.
+    /// - Throws: ``DriverError`` when the socket cannot be made or the connection fails.
+    static func connect(port: Int, timeout: Duration = .seconds(10)) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw DriverError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         var limit = timeval(tv_sec: Int(timeout.components.seconds),
                             tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
@@ -33,12 +33,22 @@ enum LoopbackHTTPClient {
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard connected == 0 else {
-            throw DriverError("connect 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+            let error = String(cString: strerror(errno))
+            close(fd)
+            throw DriverError("connect 127.0.0.1:\(port): \(error)")
         }
+        return fd
+    }
+
+    /// `GET path` on `127.0.0.1:port`.
+    /// - Throws: ``DriverError`` when the connection fails, times out or the answer is not HTTP.
+    static func get(port: Int, path: String, timeout: Duration = .seconds(10)) throws -> Response {
+        let fd = try connect(port: port, timeout: timeout)
+        defer { close(fd) }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
         guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
             throw DriverError("send to 127.0.0.1:\(port): \(String(cString: strerror(errno)))")

@@ -70,7 +70,7 @@ struct ControlSocket {
     /// Closes the socket and removes its file (at exit) — only if the file at the path is
     /// still this socket, not one another master created there since.
     func remove() {
-        if let status = try? Syscall.linkStatus(path), status.st_mode & S_IFMT == S_IFSOCK,
+        if let status = try? Syscall.linkStatus(path), FileKind(mode: status.st_mode) == .socket,
            status.st_dev == identity.device, status.st_ino == identity.inode {
             try? Syscall.removeFile(path)
         }
@@ -107,7 +107,7 @@ struct ControlSocket {
         } catch {
             throw .system("lstat \(path)", error)
         }
-        guard status.st_mode & S_IFMT == S_IFSOCK else { throw .notASocket(path) }
+        guard FileKind(mode: status.st_mode) == .socket else { throw .notASocket(path) }
         guard try nobodyListens(at: path) else { throw .alreadyServed(path) }
         do {
             try Syscall.removeFile(path)

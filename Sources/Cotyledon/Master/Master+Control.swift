@@ -209,7 +209,7 @@ extension Master {
             beginStop(fast: request.fast ?? false)
             return Self.encode(.object(["v": .integer(1), "ok": .bool(true)]))
         }
-        guard phase == .running else {
+        guard lifecycle.isSupervising else {
             throw ControlError(.stopping, "the daemon is stopping")
         }
         switch request.command {
@@ -229,7 +229,7 @@ extension Master {
         case "restart":
             let service = try namedService(request.service)
             if let workerID = request.worker {
-                guard let worker = slots[WorkerSlot(service: service.id, workerID: workerID)] else {
+                guard let worker = pools[service.id.rawValue][workerID].worker else {
                     throw ControlError(.unknownWorker, "\(service.name) has no running worker \(workerID)")
                 }
                 restart(worker)
@@ -265,20 +265,21 @@ extension Master {
     private func status() -> ControlStatus {
         let now = MonotonicInstant.now
         return ControlStatus(
-            pid: getpid(), phase: phase == .running ? "running" : "stopping",
-            services: services.map { service in
-                let members = workers.values.filter { $0.service === service }.sorted { ($0.workerID, $0.pid) < ($1.workerID, $1.pid) }
+            pid: getpid(), phase: lifecycle.isSupervising ? "running" : "stopping",
+            services: pools.map { pool in
+                let service = pool.service
+                let members = children.workers.values.filter { $0.service === service }.sorted { ($0.workerID, $0.pid) < ($1.workerID, $1.pid) }
                 return ControlStatus.Service(
                     name: service.name, configured: service.desiredWorkers,
-                    running: members.count, ready: readyWorkers[service.id, default: 0],
-                    restarts: restarts[service.id, default: 0],
+                    running: members.count, ready: pool.readyCount,
+                    restarts: pool.restarts,
                     workers: members.map { worker in
                         ControlStatus.Worker(
                             id: worker.workerID, pid: worker.pid,
                             state: worker.stopRequest != nil ? "stopping" : worker.isReady ? "ready" : "starting",
                             uptime: (now - worker.startedAt).secondsValue,
-                            restarts: slotRestarts[worker.slot, default: 0],
-                            lastExit: lastExits[worker.slot])
+                            restarts: pool[worker.workerID].restarts,
+                            lastExit: pool[worker.workerID].lastExit)
                     })
             })
     }

@@ -8,12 +8,12 @@ extension Master {
     ///
     /// - Returns: how many processes were in the group besides the worker, 0 when none or
     ///   when `/proc` shows another pid namespace (the group is signalled all the same:
-    ///   see ``adoptedProcesses()``).
+    ///   see ``ProcessTable/adoptedProcesses()``).
     func terminateLeftovers(of worker: WorkerRecord) -> Int {
         // What is left in the group descends from the worker, whose children the master
         // adopted when it died: with no adopted process, the group is empty (and `/proc`
         // need not be scanned at every exit).
-        let left = adoptedProcesses().isEmpty ? 0 : ProcessGroup.membersBesidesLeader(worker.pid).count
+        let left = children.adoptedProcesses().isEmpty ? 0 : ProcessGroup.membersBesidesLeader(worker.pid).count
         worker.sendToGroup(.terminate)
         worker.sendToGroup(.continue)
         return left
@@ -30,7 +30,7 @@ extension Master {
         let level: Logger.Level = worker.stopRequest == nil && !worker.announcedReloadExit ? .warning : .info
         logger.log(level: level, "\(count) process\(count == 1 ? "" : "es") left in the process group of \(worker.label): sent SIGTERM, SIGKILL in \(timeout.secondsValue) s to those still there",
                    metadata: fields)
-        leftoverGroups[worker.pid] = LeftoverGroup(id: worker.pid, workerLabel: worker.label,
+        children.leftoverGroups[worker.pid] = LeftoverGroup(id: worker.pid, workerLabel: worker.label,
                                                    fields: workerFields(worker, event: .workerGroupKill))
         deadlines.schedule(.killLeftoverGroup(worker.pid), at: .now + timeout)
     }
@@ -38,7 +38,7 @@ extension Master {
     /// Sends `SIGKILL` to the leftover group `id`, whose deadline passed, to the processes
     /// `/proc` confirms are still in it (see ``ProcessGroup/leftovers(of:)``).
     func killLeftoverGroup(_ id: pid_t) {
-        guard let group = leftoverGroups.removeValue(forKey: id) else { return }
+        guard let group = children.leftoverGroups.removeValue(forKey: id) else { return }
         let left = ProcessGroup.leftovers(of: group.id)
         guard !left.isEmpty else { return }
         // A member that is the master's own child stays (at least as a zombie) until the

@@ -9,11 +9,11 @@ extension Master {
         text += MasterMetrics.gauge("cotyledon_workers_desired", help: "Workers the service should have.",
                                     samples: perService(\.desiredWorkers))
         text += MasterMetrics.gauge("cotyledon_workers_running", help: "Worker processes alive, replacements and stopping ones included.",
-                                    samples: perService { service in workers.values.count { $0.service === service } })
+                                    samples: perService { service in children.workers.values.count { $0.service === service } })
         text += MasterMetrics.gauge("cotyledon_workers_ready", help: "Workers that reported ready.",
-                                    samples: perService { readyWorkers[$0.id, default: 0] })
+                                    samples: pools.map { (["service": $0.service.name], Double($0.readyCount)) })
         text += MasterMetrics.gauge("cotyledon_master_stopping", help: "1 while the master stops its workers.",
-                                    samples: [([:], phase == .running ? 0 : 1)])
+                                    samples: [([:], lifecycle.isSupervising ? 0 : 1)])
         return text
     }
 }

@@ -15,14 +15,26 @@ final class RollingRestart {
         let pid: Int32
     }
 
+    /// The service whose workers are replaced.
     let service: ServiceRegistration
     /// Workers still to replace, in order.
-    var remaining: [Target]
+    private(set) var remaining: [Target]
     /// The replacement being waited for, until the master's roll-readiness deadline.
     var current: WorkerRecord?
 
+    /// A roll of `targets`, in order.
     init(service: ServiceRegistration, targets: [Target]) {
         self.service = service
         self.remaining = targets
+    }
+
+    /// Queues `target` after the others, unless it is queued already.
+    func enqueue(_ target: Target) {
+        if !remaining.contains(target) { remaining.append(target) }
+    }
+
+    /// Takes the next worker to replace, if any is left.
+    func next() -> Target? {
+        remaining.isEmpty ? nil : remaining.removeFirst()
     }
 }

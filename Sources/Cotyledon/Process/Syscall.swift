@@ -47,6 +47,14 @@ enum Syscall {
         return reaped == 0 ? nil : status
     }
 
+    /// `waitpid(pid, 0)`: waits for the child `pid` to exit and returns its raw status. Only
+    /// for a child sent `SIGKILL`, whose exit is not long in coming.
+    static func waitForExit(of pid: pid_t) throws(Errno) -> Int32 {
+        var status: Int32 = 0
+        _ = try retrying { waitpid(pid, &status, 0) }
+        return status
+    }
+
     /// `kill(pid, signal)`; a process that is already gone is not an error.
     static func send(_ signal: Signal, toProcess pid: pid_t) {
         _ = Glibc.kill(pid, signal.rawValue)

@@ -13,8 +13,7 @@ import SystemPackage
 /// libsystemd's `sd_notify` blocks while the manager's queue is full, which would freeze
 /// the whole master. Here each datagram goes out on a non-blocking ``NotifyConnection``;
 /// what cannot be sent yet waits in a ``NotificationQueue``, in order, and is retried when
-/// the socket becomes writable (the master watches ``descriptor`` while
-/// ``awaitsWritableSocket``) or at
+/// the socket becomes writable (see ``watchSocketWhileBackedUp(with:token:)``) or at
 /// ``nextDeadline`` (``NotifyBacklog``). The first backlog is logged as a warning, and its
 /// end. A notification that cannot be sent at all (no socket at the address, no permission)
 /// is dropped, as `sd_notify` drops it, and the first such failure logged; none is fatal.
@@ -40,6 +39,8 @@ final class SystemdNotifier {
     private var loggedFailure = false
     private var lastStatus: (text: String, sentAt: MonotonicInstant)?
     private var pendingStatus: String?
+    /// Whether the master's `epoll` watches the socket for output.
+    private var watchedForOutput = false
 
     /// Reads `NOTIFY_SOCKET` and the watchdog settings of the calling (master) process and
     /// creates the socket.
@@ -150,11 +151,21 @@ final class SystemdNotifier {
     }
 
     /// The notify socket, when there is one.
-    var descriptor: FileDescriptor? { connection?.descriptor }
+    private var descriptor: FileDescriptor? { connection?.descriptor }
 
     /// Whether the master should watch ``descriptor`` for output: notifications wait for
     /// the manager's queue to have room.
-    var awaitsWritableSocket: Bool { backlog?.watchesOutput == true }
+    private var awaitsWritableSocket: Bool { backlog?.watchesOutput == true }
+
+    /// Registers the socket with `events` for output (as `token`) while notifications wait
+    /// for the manager's queue to have room, and only then: an idle socket is always writable.
+    func watchSocketWhileBackedUp(with events: EventPoll, token: UInt64) {
+        let wanted = awaitsWritableSocket
+        guard wanted != watchedForOutput, let descriptor else { return }
+        // Should epoll_ctl fail, waiting notifications are still retried at ``nextDeadline``.
+        try? events.watchOutput(of: descriptor, token: token, wanted)
+        watchedForOutput = wanted
+    }
 
     /// `epoll` reported the socket writable: sends what waits.
     func socketBecameWritable(now: MonotonicInstant) {

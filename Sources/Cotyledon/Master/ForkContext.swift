@@ -1,0 +1,17 @@
+import Glibc
+import SystemPackage
+
+/// What the master hands every worker it forks, set up once before the first fork.
+struct ForkContext {
+    /// The master's pid, which workers watch as their parent.
+    let masterPID: pid_t
+    /// Sockets from systemd, kept at their numbers (3 and up) in every worker.
+    let listeners: Listeners
+    /// Workers hold the read end; the write end lives only in the master, so end of file
+    /// tells them the master is gone.
+    let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+    /// The descriptor limit the master raised, restored in workers.
+    let descriptorLimit: FileDescriptorLimit
+    /// Heartbeats of the workers whose service opted in (`nil` if the mapping failed).
+    let heartbeats: HeartbeatBoard?
+}

@@ -1,0 +1,230 @@
+import Glibc
+import Logging
+import SystemPackage
+
+/// Workers: forking the missing ones, reading their messages, reaping them, and what an
+/// exit leads to under the crash policy.
+extension Master {
+    // MARK: - Forking
+
+    /// Forks a worker for every desired slot left empty, as gunicorn's `manage_workers`
+    /// compares the desired count with the actual one; only pools where a slot may be
+    /// empty are scanned.
+    func spawnMissingWorkers() {
+        guard lifecycle.isSupervising else { return }
+        for pool in pools {
+            let missing = pool.missingWorkerIDs { workerID in
+                deadlines.instant(of: .respawn(WorkerSlot(service: pool.service.id, workerID: workerID))) != nil
+            }
+            for workerID in missing {
+                guard !stopSignalPending else {
+                    pool.slotMayBeEmpty()
+                    return
+                }
+                spawn(in: pool, workerID: workerID)
+                pingWatchdogIfDue()
+            }
+        }
+    }
+
+    /// Forks a worker for `workerID`; a `replacement` waits beside its slot until ready.
+    @discardableResult
+    func spawn(in pool: ServicePool, workerID: Int, replacement: Bool = false) -> WorkerRecord? {
+        let service = pool.service
+        let messages: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        let child: pid_t
+        do {
+            (messages, child) = try forkWorkerProcess()
+        } catch {
+            deadlines.schedule(.respawn(WorkerSlot(service: service.id, workerID: workerID)), at: .now + .seconds(1))
+            logger.error("cannot fork \(service.name) worker(\(workerID)): \(error); retrying in 1 s",
+                         metadata: ["event": .event(.forkFailed), "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
+            return nil
+        }
+        let heartbeats = forkContext.heartbeats
+        let heartbeatSlot = service.heartbeatTimeout == nil ? nil : heartbeats?.allocate()
+        if child == 0 {
+            WorkerProcess.run(WorkerLaunch(
+                service: service, workerID: workerID, masterPID: forkContext.masterPID,
+                messagesWriteEnd: messages.writeEnd, masterAliveReadEnd: forkContext.masterAlive.readEnd,
+                descriptorLimit: forkContext.descriptorLimit, listeners: forkContext.listeners,
+                heartbeat: heartbeatSlot.flatMap { slot in heartbeats.map { ($0, slot) } }, newWorkerHooks: hooks.newWorker, logger: logger))
+        }
+        Syscall.setProcessGroup(of: child, to: child)
+        Syscall.close(messages.writeEnd)
+        try? Syscall.setNonBlocking(messages.readEnd)
+        do {
+            try events.add(messages.readEnd, token: UInt64(child))
+        } catch {
+            logger.error("cannot watch \(service.name) worker(\(workerID))'s pipe: \(error)",
+                         metadata: ["event": .event(.epollFailed), "service": "\(service.name)", "worker": "\(workerID)"])
+        }
+        let worker = WorkerRecord(service: service, workerID: workerID, pid: child,
+                                  pidfd: try? Syscall.openPIDFileDescriptor(child), messages: messages.readEnd, startedAt: .now)
+        if let lifetime = service.configuration.maxLifetime {
+            let spread = 1 - service.configuration.lifetimeJitter * Double.random(in: 0...1)
+            worker.recycleAt = worker.startedAt + .saturating(seconds: lifetime.secondsValue * spread)
+        }
+        worker.heartbeatSlot = heartbeatSlot
+        children.workers[child] = worker
+        let isRespawn = pool.add(worker, asReplacement: replacement)
+        metrics.increment(.workerStarts, ["service": service.name])
+        var fields = workerFields(worker, event: .workerStarted)
+        fields["respawn"] = "\(isRespawn)"
+        logger.info("\(worker.label) \(replacement ? "started as a replacement" : isRespawn ? "respawned" : "started")", metadata: fields)
+        return worker
+    }
+
+    /// Forks, with a fresh message pipe: in the child the pid is 0.
+    private func forkWorkerProcess() throws(Errno) -> (messages: (readEnd: FileDescriptor, writeEnd: FileDescriptor), pid: pid_t) {
+        let pipe = try Syscall.pipe()
+        fflush(nil) // or the child would print the master's buffered output again
+        do {
+            return (pipe, try Syscall.fork())
+        } catch {
+            Syscall.close(pipe.readEnd)
+            Syscall.close(pipe.writeEnd)
+            throw error
+        }
+    }
+
+    // MARK: - Messages
+
+    /// Reads what `worker` wrote to its message pipe, until the pipe is empty or closed.
+    func readMessages(from worker: WorkerRecord) {
+        guard let messages = worker.messages else { return }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while true {
+            let count: Int?
+            do {
+                count = try Syscall.read(messages, into: &buffer)
+            } catch {
+                count = 0
+            }
+            guard let count else { return }
+            if count == 0 {
+                // The worker exited or closed its end: closing also removes it from epoll;
+                // the reap follows.
+                Syscall.close(messages)
+                worker.messages = nil
+                return
+            }
+            for byte in buffer.prefix(count) {
+                switch WorkerMessage(rawValue: byte) {
+                case .ready: workerBecameReady(worker)
+                case .exitingForReload: worker.announcedReloadExit = true
+                case nil: logger.warning("\(worker.label) sent an unknown message byte \(byte)", metadata: ["event": .event(.protocolError)])
+                }
+            }
+        }
+    }
+
+    private func workerBecameReady(_ worker: WorkerRecord) {
+        guard !worker.isReady else { return }
+        let pool = pools[worker.service.id.rawValue]
+        let isWaitingReplacement = pool.workerBecameReady(worker)
+        crashPolicy.workerBecameReady(in: worker.service.id)
+        logger.info("\(worker.label) ready", metadata: workerFields(worker, event: .workerReady))
+        if isWaitingReplacement, let replaced = pool.promote(worker) {
+            requestStop(of: replaced, reason: .reload, fast: false)
+        }
+        if pool.roll?.current === worker {
+            advanceRoll(of: pool)
+        }
+        reportAllReadyIfComplete()
+    }
+
+    /// Sends `READY=1` the first time every service has all its workers ready.
+    private func reportAllReadyIfComplete() {
+        guard case .starting = lifecycle, pools.allSatisfy(\.isFullyReady), lifecycle.allWorkersReady() else { return }
+        let total = services.reduce(0) { $0 + $1.desiredWorkers }
+        deadlines.cancel(.startup)
+        logger.info("all \(total) workers ready", metadata: ["event": .event(.allReady), "workers": "\(total)"])
+        notifier.ready(status: statusText())
+    }
+
+    // MARK: - Reaping
+
+    /// Reaps every exited child. A worker's process group is signalled before its zombie
+    /// is reaped, while the group's id (the worker's pid) cannot have been reused.
+    func reapChildren() {
+        // Ends when no child has exited, or none is left (ECHILD).
+        while let pid = try? Syscall.exitedChild() {
+            let worker = children.workers[pid]
+            let leftovers = worker.map { terminateLeftovers(of: $0) } ?? 0
+            guard let raw = try? Syscall.reap(pid) else { return }
+            let status = WorkerExitStatus(waitStatus: raw)
+            if let worker {
+                children.workers[pid] = nil
+                workerExited(worker, status: status)
+                if leftovers > 0 { watchLeftovers(of: worker, count: leftovers) }
+            } else {
+                // As PID 1 or a subreaper, orphans of other processes end up here.
+                logger.info("reaped process \(pid), not a worker: \(status)",
+                            metadata: ["event": .event(.reapedOther), "pid": "\(pid)", "status": "\(status.token)"])
+            }
+        }
+    }
+
+    private func workerExited(_ worker: WorkerRecord, status: WorkerExitStatus) {
+        readMessages(from: worker)
+        worker.closeDescriptors()
+        let pool = pools[worker.service.id.rawValue]
+        pool.recordExit(at: worker.workerID, status: status)
+        if let slot = worker.heartbeatSlot { forkContext.heartbeats?.release(slot) }
+        pool.vacate(worker)
+        replacementExited(worker, status: status)
+        deadlines.cancel(.killWorker(worker.pid))
+        let reason: WorkerExitReason = worker.stopRequest
+            ?? (worker.announcedReloadExit ? .reload : (worker.isReady ? .crash : .failedBeforeReady))
+        logExit(of: worker, status: status, reason: reason)
+        for hook in hooks.deadWorker {
+            runHook("dead-worker", hook.name) { try hook.body(worker.service.id, worker.workerID, status) }
+        }
+        guard lifecycle.isSupervising else { return }
+        let now = MonotonicInstant.now
+        let exit = CrashPolicy.Exit(
+            slot: worker.slot, serviceName: worker.service.name, reason: reason, uptime: now - worker.startedAt,
+            slotIsToBeRefilled: worker.workerID < worker.service.desiredWorkers && pool[worker.workerID].worker == nil, at: now)
+        var random = SystemRandomNumberGenerator()
+        switch crashPolicy.decide(after: exit, under: worker.service.configuration.restart, using: &random) {
+        case .noRestart:
+            return
+        case .giveUp(let exitCode, let why):
+            giveUp(exitCode, because: why)
+        case .respawnNow:
+            countRestart(of: worker)
+        case .respawn(let instant, let delay, let failures):
+            countRestart(of: worker)
+            delayRespawn(of: worker, until: instant, delay: delay, earlyFailures: failures)
+        }
+    }
+
+    /// Logs `worker`'s exit (an error when it was a failure) and counts it in the metrics.
+    private func logExit(of worker: WorkerRecord, status: WorkerExitStatus, reason: WorkerExitReason) {
+        metrics.increment(.workerExits, ["service": worker.service.name, "reason": reason.rawValue])
+        if case .killed(let signal, _) = status {
+            metrics.increment(.workerSignals, ["service": worker.service.name, "signal": "\(signal)"])
+        }
+        var fields = workerFields(worker, event: .workerExited)
+        fields["status"] = "\(status.token)"
+        fields["reason"] = "\(reason.rawValue)"
+        let message: Logger.Message = "\(worker.label) \(status)"
+        if reason.isFailure { logger.error(message, metadata: fields) } else { logger.info(message, metadata: fields) }
+    }
+
+    /// Keeps `worker`'s slot empty until `instant`, after its `earlyFailures` in a row.
+    private func delayRespawn(of worker: WorkerRecord, until instant: MonotonicInstant, delay: Duration, earlyFailures: Int) {
+        deadlines.schedule(.respawn(worker.slot), at: instant)
+        var fields = workerFields(worker, event: .respawnDelayed)
+        fields["delay"] = "\(delay.secondsValue)"
+        fields["failures"] = "\(earlyFailures)"
+        logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(earlyFailures) times in a row within \(worker.service.configuration.restart.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
+    }
+
+    /// Counts an unrequested exit whose slot is refilled, for `status` and the metrics.
+    private func countRestart(of worker: WorkerRecord) {
+        pools[worker.service.id.rawValue].countRestart(at: worker.workerID)
+        metrics.increment(.workerRestarts, ["service": worker.service.name])
+    }
+}

@@ -1,0 +1,21 @@
+import Glibc
+
+/// The master's children: its workers by pid, the process groups dead workers left
+/// behind, and the orphans it adopted as a subreaper (or as PID 1).
+struct ProcessTable {
+    /// Every live worker, replacements and stopping ones included, by pid.
+    var workers: [pid_t: WorkerRecord] = [:]
+    /// Process groups of dead workers with processes left in them, by group id.
+    var leftoverGroups: [pid_t: LeftoverGroup] = [:]
+    /// Whether `/proc` lists the master's own pid namespace, where adopted orphans can be found.
+    let procShowsOwnPidNamespace = ProcFile.showsOwnPidNamespace
+
+    /// Children of the master that are not workers: orphans it adopted as a subreaper (or
+    /// as PID 1 of a pid namespace). None when `/proc` shows another pid namespace: its
+    /// pids are not the master's to signal (warned at start).
+    func adoptedProcesses() -> [pid_t] {
+        guard procShowsOwnPidNamespace else { return [] }
+        let children = ProcFile.read("/proc/thread-self/children") ?? ""
+        return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil }
+    }
+}

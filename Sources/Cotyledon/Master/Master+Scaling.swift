@@ -5,13 +5,13 @@ extension Master {
     /// One worker more or fewer, within the service's `min_workers...max_workers`.
     func resize(_ pool: ServicePool, by step: Int, signal: Signal) {
         let service = pool.service
-        let bounds = service.configuration.minWorkers...service.configuration.maxWorkers
-        guard bounds.contains(service.desiredWorkers + step) else {
+        guard let count = pool.workerCount(resizedBy: step) else {
+            let bounds = service.configuration.minWorkers...service.configuration.maxWorkers
             logger.info("\(service.name) stays at \(service.desiredWorkers) workers: \(signal) ignored, the range is \(bounds)",
                         metadata: ["event": .event(.scaleRefused), "service": "\(service.name)", "workers": "\(service.desiredWorkers)"])
             return
         }
-        scale(service, to: service.desiredWorkers + step)
+        scale(service, to: count)
     }
 
     /// Sets `service`'s worker count; scaling down stops the highest ids gracefully.

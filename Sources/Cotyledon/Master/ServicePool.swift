@@ -120,6 +120,13 @@ final class ServicePool {
 
     // MARK: - Desired and actual
 
+    /// The worker count one `step` away from the desired one, or `nil` when it would leave
+    /// the service's `min_workers...max_workers` (`SIGTTIN`/`SIGTTOU` are then ignored).
+    func workerCount(resizedBy step: Int) -> Int? {
+        let count = service.desiredWorkers + step
+        return (service.configuration.minWorkers...service.configuration.maxWorkers).contains(count) ? count : nil
+    }
+
     /// The desired ids with no worker and no respawn delay pending, lowest first; clears
     /// ``mayHaveEmptySlots`` (the caller sets it again if it stops before filling them).
     func missingWorkerIDs(isWaitingForRespawn: (Int) -> Bool) -> [Int] {

@@ -24,6 +24,8 @@ private struct Pool {
     var crashes = CrashPolicy()
     /// The jitter's source.
     var random = SplitMix64(state: 14)
+    /// Each slot's early failures in a row, kept as the master keeps them in its slot records.
+    var earlyFailures: [Int: Int] = [:]
     /// The service every exit belongs to.
     static let service = ServiceID(rawValue: 1)
 
@@ -32,8 +34,14 @@ private struct Pool {
                        at second: Double = 100, refilled: Bool = true) -> CrashPolicy.Decision {
         let exit = CrashPolicy.Exit(
             slot: WorkerSlot(service: Self.service, workerID: workerID), serviceName: "printer", reason: reason,
-            uptime: uptime, slotIsToBeRefilled: refilled, at: MonotonicInstant(nanoseconds: Int64(second * 1e9)))
-        return crashes.decide(after: exit, under: policy, using: &random)
+            uptime: uptime, slotIsToBeRefilled: refilled, earlyFailuresBefore: earlyFailures[workerID, default: 0],
+            at: MonotonicInstant(nanoseconds: Int64(second * 1e9)))
+        let decision = crashes.decide(after: exit, under: policy, using: &random)
+        switch decision {
+        case .respawnNow, .respawn: earlyFailures[workerID] = exit.earlyFailures(under: policy)
+        case .noRestart, .giveUp: break
+        }
+        return decision
     }
 
     /// The delay of a delayed respawn, or zero for one at once.
@@ -92,12 +100,12 @@ private struct Pool {
         #expect(Pool.delay(of: pool.exit(.crash)) == .milliseconds(100))
     }
 
-    @Test func backoffBelongsToItsSlotAndScalingDownForgetsIt() {
+    @Test func backoffFollowsTheSlotsEarlyFailures() {
         var pool = Pool(policy: Self.backoff)
         for _ in 0..<3 { _ = pool.exit(.crash, workerID: 0) }
         #expect(Pool.delay(of: pool.exit(.crash, workerID: 1)) == .zero)
         #expect(Pool.delay(of: pool.exit(.crash, workerID: 0)) == .milliseconds(200))
-        pool.crashes.forget(WorkerSlot(service: Pool.service, workerID: 0))
+        pool.earlyFailures[0] = 0
         #expect(Pool.delay(of: pool.exit(.crash, workerID: 0)) == .zero)
     }
 

@@ -126,13 +126,17 @@ private func fullReadyPool(workers: Int) -> ServicePool {
         #expect(pool.workerCount(resizedBy: -1) == nil)
     }
 
-    /// Restarts and last exits are kept per slot and summed per pool, across respawns.
+    /// Restarts, early failures and last exits are kept per slot (restarts also summed per
+    /// pool) across respawns; scaling a slot away forgets its early failures, not its restarts.
     @Test func historyIsKeptPerSlot() {
         let pool = fullReadyPool(workers: 2)
         pool.recordExit(at: 1, status: .exited(code: 3))
-        pool.countRestart(at: 1)
-        pool.countRestart(at: 1)
+        pool.countRestart(at: 1, earlyFailures: 1)
+        pool.countRestart(at: 1, earlyFailures: 2)
         #expect(pool[1].restarts == 2 && pool[0].restarts == 0 && pool.restarts == 2)
+        #expect(pool[1].earlyFailures == 2 && pool[0].earlyFailures == 0)
+        pool.scaledAway(1)
+        #expect(pool[1].earlyFailures == 0 && pool[1].restarts == 2)
         #expect(pool[1].lastExit == WorkerExitStatus.exited(code: 3).token && pool[0].lastExit == nil)
     }
 

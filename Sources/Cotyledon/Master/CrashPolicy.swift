@@ -2,9 +2,10 @@
 /// worker exits are respawned at once, which wait for a backoff delay, and when the master
 /// gives up.
 ///
-/// A value fed with events (a worker's exit, a worker reporting ready, a slot scaled
-/// away) that answers with decisions for the master to carry out; it reads no clock and
-/// draws no randomness of its own. Each exit is weighed under the policy its service has
+/// A value fed with events (a worker's exit, with its slot's early failures in a row, and a
+/// worker reporting ready) that answers with decisions for the master to carry out; it reads
+/// no clock and draws no randomness of its own. The slot keeps its early failures
+/// (``SlotRecord/earlyFailures``); the policy keeps what spans a service. Each exit is weighed under the policy its service has
 /// at that moment, so a reloaded policy applies from the next exit on.
 struct CrashPolicy {
     /// A worker's exit, as the crash policy weighs it.
@@ -19,8 +20,17 @@ struct CrashPolicy {
         let uptime: Duration
         /// Whether the slot is to be refilled: still wanted, and not held by another worker.
         let slotIsToBeRefilled: Bool
+        /// Workers of the slot that died before the minimum uptime in a row, before this one
+        /// (the slot's ``SlotRecord/earlyFailures``).
+        let earlyFailuresBefore: Int
         /// When the exit was handled.
         let at: MonotonicInstant
+
+        /// The slot's early failures in a row once this exit is counted: one more if the
+        /// worker ran less than `policy`'s minimum uptime, else none.
+        func earlyFailures(under policy: RestartPolicy) -> Int {
+            uptime < policy.minimumUptime ? earlyFailuresBefore + 1 : 0
+        }
     }
 
     /// What the master does after an exit.
@@ -42,8 +52,6 @@ struct CrashPolicy {
     private var recentFailures: [ServiceID: [MonotonicInstant]] = [:]
     /// Workers of a service that died before ready, in a row.
     private var bootFailuresInARow: [ServiceID: Int] = [:]
-    /// Workers of a slot that died before the minimum uptime, in a row.
-    private var consecutiveEarlyFailures: [WorkerSlot: Int] = [:]
 
     /// Weighs `exit` under `policy` and records it.
     ///
@@ -58,8 +66,7 @@ struct CrashPolicy {
         guard exit.reason.isFailure else { return .noRestart }
         if let giveUp = giveUpDecision(after: exit, under: policy) { return giveUp }
         guard exit.slotIsToBeRefilled else { return .noRestart }
-        let failures = exit.uptime < policy.minimumUptime ? consecutiveEarlyFailures[exit.slot, default: 0] + 1 : 0
-        consecutiveEarlyFailures[exit.slot] = failures
+        let failures = exit.earlyFailures(under: policy)
         let delay = policy.delay(afterConsecutiveEarlyFailures: failures,
                                  random: Double.random(in: 0...1, using: &random))
         guard delay > .zero else { return .respawnNow }
@@ -69,11 +76,6 @@ struct CrashPolicy {
     /// A worker of `service` reported ready: its boot failures in a row start over.
     mutating func workerBecameReady(in service: ServiceID) {
         bootFailuresInARow[service] = 0
-    }
-
-    /// `slot` is no longer wanted (scaled down): its early failures are forgotten.
-    mutating func forget(_ slot: WorkerSlot) {
-        consecutiveEarlyFailures[slot] = nil
     }
 
     /// Records the unrequested `exit` toward its service's restart intensity and boot

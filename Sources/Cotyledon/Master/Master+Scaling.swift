@@ -23,7 +23,7 @@ extension Master {
         for workerID in count..<max(count, previous) {
             let slot = WorkerSlot(service: service.id, workerID: workerID)
             deadlines.cancel(.respawn(slot))
-            crashPolicy.forget(slot)
+            pool.scaledAway(workerID)
             if let worker = pool[workerID].worker {
                 requestStop(of: worker, reason: .scaledDown, fast: false)
             }

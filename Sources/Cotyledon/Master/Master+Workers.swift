@@ -183,19 +183,21 @@ extension Master {
         }
         guard lifecycle.isSupervising else { return }
         let now = MonotonicInstant.now
+        let policy = worker.service.configuration.restart
         let exit = CrashPolicy.Exit(
             slot: worker.slot, serviceName: worker.service.name, reason: reason, uptime: now - worker.startedAt,
-            slotIsToBeRefilled: worker.workerID < worker.service.desiredWorkers && pool[worker.workerID].worker == nil, at: now)
+            slotIsToBeRefilled: worker.workerID < worker.service.desiredWorkers && pool[worker.workerID].worker == nil,
+            earlyFailuresBefore: pool[worker.workerID].earlyFailures, at: now)
         var random = SystemRandomNumberGenerator()
-        switch crashPolicy.decide(after: exit, under: worker.service.configuration.restart, using: &random) {
+        switch crashPolicy.decide(after: exit, under: policy, using: &random) {
         case .noRestart:
             return
         case .giveUp(let exitCode, let why):
             giveUp(exitCode, because: why)
         case .respawnNow:
-            countRestart(of: worker)
+            countRestart(of: worker, earlyFailures: exit.earlyFailures(under: policy))
         case .respawn(let instant, let delay, let failures):
-            countRestart(of: worker)
+            countRestart(of: worker, earlyFailures: failures)
             delayRespawn(of: worker, until: instant, delay: delay, earlyFailures: failures)
         }
     }
@@ -222,9 +224,10 @@ extension Master {
         logger.warning("\(worker.service.name) worker(\(worker.workerID)) failed \(earlyFailures) times in a row within \(worker.service.configuration.restart.minimumUptime): respawn in \(delay.secondsValue) s", metadata: fields)
     }
 
-    /// Counts an unrequested exit whose slot is refilled, for `status` and the metrics.
-    private func countRestart(of worker: WorkerRecord) {
-        pools[worker.service.id.rawValue].countRestart(at: worker.workerID)
+    /// Counts an unrequested exit whose slot is refilled, for `status`, the metrics and the
+    /// slot's backoff.
+    private func countRestart(of worker: WorkerRecord, earlyFailures: Int) {
+        pools[worker.service.id.rawValue].countRestart(at: worker.workerID, earlyFailures: earlyFailures)
         metrics.increment(.workerRestarts, ["service": worker.service.name])
     }
 }

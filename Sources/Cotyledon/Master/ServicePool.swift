@@ -107,10 +107,20 @@ final class ServicePool {
         update(workerID) { $0.lastExit = status.token }
     }
 
-    /// Counts an unrequested exit of slot `workerID` that is respawned.
-    func countRestart(at workerID: Int) {
+    /// Counts an unrequested exit of slot `workerID` that is respawned, the slot's workers
+    /// having now failed early `earlyFailures` times in a row.
+    func countRestart(at workerID: Int, earlyFailures: Int) {
         restarts += 1
-        update(workerID) { $0.restarts += 1 }
+        update(workerID) { slot in
+            slot.restarts += 1
+            slot.earlyFailures = earlyFailures
+        }
+    }
+
+    /// Slot `workerID` is no longer wanted (scaled down): its early failures are forgotten,
+    /// so a later scale-up starts it without a backoff.
+    func scaledAway(_ workerID: Int) {
+        update(workerID) { $0.earlyFailures = 0 }
     }
 
     /// Notes that a slot may be empty (a respawn delay ended, the desired count changed).

@@ -7,6 +7,9 @@ struct SlotRecord {
     var replacement: WorkerRecord?
     /// Unrequested exits of the slot's workers that were respawned.
     var restarts = 0
+    /// Workers of the slot that died before their service's minimum uptime, in a row: the
+    /// backoff before the next respawn grows with it (see ``CrashPolicy``).
+    var earlyFailures = 0
     /// How the slot's last worker ended (``WorkerExitStatus/token``), if one did.
     var lastExit: String?
     /// Whether a worker was ever forked for the slot: the next one is a respawn.

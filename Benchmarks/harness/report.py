@@ -10,7 +10,7 @@ from .scenarios import Plan
 
 @dataclass
 class Metric:
-    """One row of the table. `target` is the issue's goal for the Swift side, as
+    """One row of the table. `target` is the project's goal for the Swift side, as
     (comparison, value)."""
 
     key: str
@@ -21,7 +21,8 @@ class Metric:
 
 
 def metrics(plan: Plan) -> list[Metric]:
-    """The rows, numbered as the issue numbers its metrics."""
+    """The rows, numbered by scenario (start, respawn, mass respawn, stop, master kill,
+    memory, idle wake-ups, churn)."""
     churn = f"{plan.churn_swift:,} respawns (cotyledon: {plan.churn_cotyledon})"
     return [
         Metric("start_small", 1, f"exec → {plan.small} workers running", "ms", ("<=", 8)),

@@ -80,7 +80,8 @@ def _expect_clean_exit(daemon: Daemon, pids: list[int]) -> None:
 def pool_lifecycle(side: Side, plan: Plan, record: Recorder) -> None:
     """exec → N running; PSS/USS; idle wake-ups; one respawn; two mass kills 0.5 s apart;
     SIGTERM → exit. One master, in this order, so that cotyledon's pool is older than its
-    N-second fork-throttle window when the mass kills come (as in the issue's numbers)."""
+    N-second fork-throttle window when the mass kills come (its second mass kill then waits
+    for the throttle: about 28 ms, then about 5 s)."""
     n = plan.small
     daemon = side.start(n)
     try:

@@ -74,12 +74,8 @@ final class Master {
     var reloadInProgress = false
     /// Why the current reload failed in part (an aborted roll), for systemd's status line.
     var reloadFailure: String?
-    /// The control socket, when one was asked for.
-    let control: ControlSocket?
-    var controlClients: [UInt64: ControlClient] = [:]
-    var nextControlClientID: UInt64 = 0
-    /// A spare descriptor given up to accept (and drop) a connection when out of descriptors.
-    var reserveDescriptor: Int32 = -1
+    /// The control socket and its clients, when a control socket was asked for.
+    private(set) var controlServer: ControlServer?
     /// Unrequested exits per worker id, and how each id's last worker ended, for `status`.
     var slotRestarts: [WorkerSlot: Int] = [:]
     var lastExits: [WorkerSlot: String] = [:]
@@ -144,15 +140,10 @@ final class Master {
         descriptorLimit = FileDescriptorLimit.raiseToHardLimit()
         if let controlSocketPath {
             do {
-                let control = try ControlSocket(path: controlSocketPath)
-                try? events.add(control.descriptor, token: Self.controlListenerToken)
-                self.control = control
+                controlServer = try ControlServer(path: controlSocketPath, events: events, performer: self)
             } catch {
                 throw .controlSocket("\(error)")
             }
-            reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
-        } else {
-            control = nil
         }
         // Orphans of the workers' children are re-parented here rather than to init: the
         // master reaps them and takes them down when it stops (as PID 1 it gets them anyway).
@@ -170,7 +161,7 @@ final class Master {
                            metadata: ["event": .event(.procForeign)])
         }
         notifier.send("MAINPID=\(pid)", "STATUS=starting \(summary)")
-        if let control {
+        if let control = controlServer?.socket {
             logger.info("control socket listening at \(control.path)", metadata: ["event": .event(.controlListening), "path": "\(control.path)"])
         }
         deadlines.update(.watchdogPing, to: notifier.watchdogInterval.map { .now + $0 })
@@ -204,12 +195,12 @@ final class Master {
         for event in ready {
             if event.token == Self.signalToken {
                 signalsArrived = true
-            } else if event.token == Self.controlListenerToken {
-                acceptControlClients()
+            } else if event.token == ControlServer.listenerToken {
+                controlServer?.acceptClients()
             } else if event.token == Self.notifyToken {
                 notifier.socketBecameWritable(now: .now)
-            } else if event.token >= Self.controlClientTokenBase {
-                serviceControlClient(token: event.token, events: event.events)
+            } else if event.token >= ControlServer.clientTokenBase {
+                controlServer?.serviceClient(token: event.token, events: event.events)
             } else if let worker = workers[pid_t(truncatingIfNeeded: event.token)] {
                 readMessages(from: worker)
             }
@@ -228,7 +219,7 @@ final class Master {
     /// timers (the notifier and the control clients), which anything may have moved.
     private func refreshComponentDeadlines() {
         deadlines.update(.notifier, to: notifier.nextDeadline)
-        deadlines.update(.controlClients, to: nextControlDeadline)
+        deadlines.update(.controlClients, to: controlServer?.nextDeadline)
     }
 
     /// Registers the notify socket for output while notifications wait for the service
@@ -545,7 +536,7 @@ final class Master {
             case .notifier:
                 notifier.sendDue(now: now)
             case .controlClients:
-                serviceControlClients(now: now)
+                controlServer?.serviceClients(now: now)
             case .respawn:
                 slotsMayBeEmpty = true
             case .rollReadiness(let service):
@@ -704,7 +695,7 @@ final class Master {
 
     private func exitMaster(status: Int32? = nil) -> Never {
         let status = status ?? exitStatus.rawValue
-        control?.remove()
+        controlServer?.remove()
         // Nothing adopted outlives the master. An adopted process that dies here may leave
         // children of its own, re-parented to the master as it exits: look again until none
         // is left (bounded, should a process keep forking).

@@ -53,9 +53,6 @@ public struct ControlError: Error, Equatable, Sendable, CustomStringConvertible 
 
     /// The answer line that carries the refusal, with a line feed.
     public var line: [UInt8] {
-        Array(JSONValue.object([
-            "v": .integer(ControlRequest.protocolVersion), "ok": .bool(false),
-            "code": .string(code.rawValue), "error": .string(message),
-        ]).text.utf8) + [0x0A]
+        ControlReply.failure(self).line
     }
 }

@@ -30,6 +30,28 @@ public struct ControlRequest: Equatable, Sendable {
         self.command = command
     }
 
+    /// The request that asks for `command`, as `cotyledonctl` sends it: `wait` and `fast`
+    /// always written, a restart's `worker` only when one is named.
+    public init(_ command: ControlCommand) {
+        self.init(command.name)
+        switch command {
+        case .status, .metrics:
+            break
+        case .stop(let fast):
+            self.fast = fast
+        case .scale(let service, let workers):
+            self.service = service
+            self.workers = workers
+        case .reload(let wait):
+            self.wait = wait
+        case .restart(let service, let worker):
+            self.service = service
+            self.worker = worker
+        case .logLevel(let level):
+            self.level = level.rawValue
+        }
+    }
+
     /// Reads a request line.
     ///
     /// - Throws: ``ControlError`` `bad-request` naming what is wrong: not JSON, not an

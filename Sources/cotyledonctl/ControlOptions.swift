@@ -12,7 +12,7 @@ struct ControlOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the daemon's answer as it came (one JSON object) instead of a table or sentence.")
     var json = false
 
-    /// Sends `request`, waits for the answer and prints it.
+    /// Sends the request for `command`, waits for the answer and prints it.
     ///
     /// On success, prints `describe(answer)`, or with `--json` the raw answer as it came. Otherwise
     /// writes the reason to stderr (and the raw answer to stdout with `--json`, when there is
@@ -26,12 +26,12 @@ struct ControlOptions: ParsableArguments {
     ///   - timeout: for connecting and answering together.
     ///   - describe: the human-readable text of a successful answer.
     func perform(
-        _ request: ControlRequest, timeout: Duration = .seconds(5),
+        _ command: ControlCommand, timeout: Duration = .seconds(5),
         describe: (ControlResponse) throws(ControlFailure) -> String
     ) throws {
         let path = ControlSocketPath.resolve(explicit: socket)
         do {
-            let response = try exchange(request, path: path, timeout: timeout)
+            let response = try exchange(ControlRequest(command), path: path, timeout: timeout)
             if json { print(EscapedText.controls(in: response.line)) }
             guard response.ok else { throw response.failure }
             guard !json else { return }

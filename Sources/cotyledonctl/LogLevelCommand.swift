@@ -8,7 +8,7 @@ struct LogLevelCommand: ParsableCommand {
         abstract: "Set the daemon's log level (until the next reload).")
 
     /// The levels of swift-log, most verbose first.
-    static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    static let levels = ControlLogLevel.allCases.map(\.rawValue)
 
     @ParentCommand var control: CotyledonControl
 
@@ -16,16 +16,21 @@ struct LogLevelCommand: ParsableCommand {
     var level: String
 
     func validate() throws {
-        guard Self.levels.contains(level) else {
-            throw ValidationError("unknown log level '\(level)'; use one of \(Self.levels.joined(separator: ", ")).")
-        }
+        _ = try chosenLevel()
     }
 
     func run() throws {
-        var request = ControlRequest("log-level")
-        request.level = level
-        try control.options.perform(request) { _ in
+        try control.options.perform(.logLevel(chosenLevel())) { _ in
             "log level: \(level)"
         }
+    }
+
+    /// The level named on the command line.
+    /// - Throws: the usage error naming the levels, for any other name.
+    private func chosenLevel() throws(ValidationError) -> ControlLogLevel {
+        guard let chosen = ControlLogLevel(rawValue: level) else {
+            throw ValidationError("unknown log level '\(level)'; use one of \(Self.levels.joined(separator: ", ")).")
+        }
+        return chosen
     }
 }

@@ -14,7 +14,7 @@ struct MetricsCommand: ParsableCommand {
     @ParentCommand var control: CotyledonControl
 
     func run() throws {
-        try control.options.perform(ControlRequest("metrics")) { response throws(ControlFailure) in
+        try control.options.perform(.metrics) { response throws(ControlFailure) in
             guard let text = response.object["text"]?.stringValue else {
                 throw ControlFailure(.protocolError, "the daemon's metrics answer has no \"text\": \(response.line)")
             }

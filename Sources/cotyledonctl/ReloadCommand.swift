@@ -18,9 +18,7 @@ struct ReloadCommand: ParsableCommand {
     var wait = false
 
     func run() throws {
-        var request = ControlRequest("reload")
-        request.wait = wait
-        try control.options.perform(request, timeout: .seconds(wait ? 30 : 5)) { _ in
+        try control.options.perform(.reload(wait: wait), timeout: .seconds(wait ? 30 : 5)) { _ in
             wait ? "reload complete" : "reload started"
         }
     }

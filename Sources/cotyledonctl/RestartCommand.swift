@@ -27,10 +27,7 @@ struct RestartCommand: ParsableCommand {
     }
 
     func run() throws {
-        var request = ControlRequest("restart")
-        request.service = service
-        request.worker = workerID
-        try control.options.perform(request) { _ in
+        try control.options.perform(.restart(service: service, worker: workerID)) { _ in
             workerID.map { "\(service): restarting worker \($0)" } ?? "\(service): restarting every worker (rolling)"
         }
     }

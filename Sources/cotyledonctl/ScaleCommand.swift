@@ -21,10 +21,7 @@ struct ScaleCommand: ParsableCommand {
     }
 
     func run() throws {
-        var request = ControlRequest("scale")
-        request.service = service
-        request.workers = workers
-        try control.options.perform(request) { response in
+        try control.options.perform(.scale(service: service, workers: workers)) { response in
             "\(service): scaling to \(response.object["workers"]?.integerValue ?? workers) workers"
         }
     }

@@ -10,7 +10,7 @@ struct StatusCommand: ParsableCommand {
     @ParentCommand var control: CotyledonControl
 
     func run() throws {
-        try control.options.perform(ControlRequest("status")) { response throws(ControlFailure) in
+        try control.options.perform(.status) { response throws(ControlFailure) in
             try response.status().table
         }
     }

@@ -14,9 +14,7 @@ struct StopCommand: ParsableCommand {
     var fast = false
 
     func run() throws {
-        var request = ControlRequest("stop")
-        request.fast = fast
-        try control.options.perform(request) { _ in
+        try control.options.perform(.stop(fast: fast)) { _ in
             fast ? "stopping (fast)" : "stopping"
         }
     }

@@ -81,7 +81,7 @@ extension Master {
     /// what it adopted and flushing systemd's notifications.
     func exitMaster(status: Int32? = nil) -> Never {
         let status = status ?? lifecycle.exitStatus.rawValue
-        control?.remove()
+        controlServer?.remove()
         // Nothing adopted outlives the master. An adopted process that dies here may leave
         // children of its own, re-parented to the master as it exits: look again until none
         // is left (bounded, should a process keep forking).

@@ -54,12 +54,8 @@ final class Master {
     var crashPolicy = CrashPolicy()
     /// The counters of the `metrics` control command.
     var metrics = MasterMetrics()
-    /// The control socket, when one was asked for.
-    let control: ControlSocket?
-    var controlClients: [UInt64: ControlClient] = [:]
-    var nextControlClientID: UInt64 = 0
-    /// A spare descriptor given up to accept (and drop) a connection when out of descriptors.
-    var reserveDescriptor: Int32 = -1
+    /// The control socket and its clients, when a control socket was asked for.
+    private(set) var controlServer: ControlServer?
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
@@ -106,15 +102,10 @@ final class Master {
                                   heartbeats: HeartbeatBoard())
         if let controlSocketPath {
             do {
-                let control = try ControlSocket(path: controlSocketPath)
-                try? events.add(control.descriptor, token: Self.controlListenerToken)
-                self.control = control
+                controlServer = try ControlServer(path: controlSocketPath, events: events, performer: self)
             } catch {
                 throw .controlSocket("\(error)")
             }
-            reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
-        } else {
-            control = nil
         }
         // Orphans of the workers' children are re-parented here rather than to init: the
         // master reaps them and takes them down when it stops (as PID 1 it gets them anyway).
@@ -137,7 +128,7 @@ final class Master {
                            metadata: ["event": .event(.procForeign)])
         }
         notifier.send("MAINPID=\(forkContext.masterPID)", "STATUS=starting \(summary)")
-        if let control {
+        if let control = controlServer?.socket {
             logger.info("control socket listening at \(control.path)", metadata: ["event": .event(.controlListening), "path": "\(control.path)"])
         }
         deadlines.update(.watchdogPing, to: notifier.watchdogInterval.map { .now + $0 })
@@ -171,12 +162,12 @@ final class Master {
         for event in ready {
             if event.token == Self.signalToken {
                 signalsArrived = true
-            } else if event.token == Self.controlListenerToken {
-                acceptControlClients()
+            } else if event.token == ControlServer.listenerToken {
+                controlServer?.acceptClients()
             } else if event.token == Self.notifyToken {
                 notifier.socketBecameWritable(now: .now)
-            } else if event.token >= Self.controlClientTokenBase {
-                serviceControlClient(token: event.token, events: event.events)
+            } else if event.token >= ControlServer.clientTokenBase {
+                controlServer?.serviceClient(token: event.token, events: event.events)
             } else if let worker = children.workers[pid_t(truncatingIfNeeded: event.token)] {
                 readMessages(from: worker)
             }
@@ -190,7 +181,7 @@ final class Master {
     /// timers (the notifier and the control clients), which anything may have moved.
     private func refreshComponentDeadlines() {
         deadlines.update(.notifier, to: notifier.nextDeadline)
-        deadlines.update(.controlClients, to: nextControlDeadline)
+        deadlines.update(.controlClients, to: controlServer?.nextDeadline)
     }
 
     // MARK: - Deadlines
@@ -215,7 +206,7 @@ final class Master {
             case .notifier:
                 notifier.sendDue(now: now)
             case .controlClients:
-                serviceControlClients(now: now)
+                controlServer?.serviceClients(now: now)
             case .respawn(let slot):
                 pools[slot.service.rawValue].slotMayBeEmpty()
             case .rollReadiness(let service):

@@ -40,8 +40,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
             return "only one ServiceManager may exist per process; register every service on the first one"
         case .controlSocket(let problem):
             return problem
-        case .systemCallFailed(let call, let errno):
-            return "\(call) failed: \(errno); the supervisor cannot start without it"
+        case .systemCallFailed(let call, let failure):
+            return "\(call) failed: \(failure); the supervisor cannot start without it"
         }
     }
 }

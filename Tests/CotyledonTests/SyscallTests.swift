@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import SystemPackage
 import Testing
@@ -66,6 +67,57 @@ import Testing
     @Test func aMissingPathIsThrownAsItsErrno() {
         #expect(throws: Errno.noSuchFileOrDirectory) {
             try Syscall.linkStatus("/nonexistent-\(getpid())")
+        }
+    }
+}
+
+/// The funnel is the only way in: no other file of the library reads `errno` or makes a
+/// socket or `epoll` call of its own.
+@Suite struct SyscallFunnelTests {
+    /// Calls that only `Process/Syscall*.swift` may make, as written at a call site.
+    static let funnelledCalls = ["socket(", "bind(", "listen(", "accept4(", "connect(", "sendto(", "sendmsg(",
+                                 "recv(", "recvfrom(", "setsockopt(", "getsockopt(", "epoll_ctl(", "epoll_wait("]
+
+    /// The library's source files outside the funnel, with their code lines (comments dropped).
+    static func codeOutsideTheFunnel() throws -> [(file: String, lines: [Substring])] {
+        let files = try #require(FileManager.default.enumerator(at: LogEventNameTests.sourceDirectory, includingPropertiesForKeys: nil))
+            .compactMap { $0 as? URL }
+            .filter { $0.pathExtension == "swift" && !$0.lastPathComponent.hasPrefix("Syscall") }
+        return try files.map { file in
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let code = text.split(separator: "\n").map { line in
+                line.range(of: "//").map { line[..<$0.lowerBound] } ?? line
+            }
+            return (file.lastPathComponent, code)
+        }
+    }
+
+    @Test("no file outside Process/Syscall*.swift reads errno")
+    func noErrnoOutsideTheFunnel() throws {
+        let sources = try Self.codeOutsideTheFunnel()
+        #expect(sources.count > 20, "the sources were not found at \(LogEventNameTests.sourceDirectory.path)")
+        for (file, lines) in sources {
+            for line in lines {
+                // `errno:` labels an associated value holding an `Errno`, not the C variable.
+                let mentions = line.ranges(of: "errno").filter { line[$0.upperBound...].first != ":" }
+                #expect(mentions.isEmpty, "\(file) reads errno: \(line)")
+            }
+        }
+    }
+
+    @Test("no file outside Process/Syscall*.swift makes a socket or epoll call")
+    func noSocketCallOutsideTheFunnel() throws {
+        for (file, lines) in try Self.codeOutsideTheFunnel() {
+            for line in lines {
+                for call in Self.funnelledCalls {
+                    // `Syscall.accept4(` or a method named `connect(` of our own is not the C call.
+                    let bare = line.ranges(of: call).filter { range in
+                        range.lowerBound == line.startIndex || !(line[line.index(before: range.lowerBound)].isLetter
+                            || line[line.index(before: range.lowerBound)] == "." || line[line.index(before: range.lowerBound)] == "_")
+                    }
+                    #expect(bare.isEmpty || line.contains("func "), "\(file) calls \(call) itself: \(line)")
+                }
+            }
         }
     }
 }

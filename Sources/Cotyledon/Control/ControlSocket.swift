@@ -175,8 +175,8 @@ public enum ControlSocketError: Error, CustomStringConvertible {
             return "\(path) exists and is not a socket; the control socket replaces only a stale socket: remove it or choose another path"
         case .untrustedDirectory(let reason):
             return "refusing the control socket's directory: \(reason); another user could replace the socket: use a directory only the daemon's user (or root) can write to"
-        case .system(let call, let errno):
-            return "\(call) failed: \(errno); check the directory exists and is writable by the daemon's user"
+        case .system(let call, let failure):
+            return "\(call) failed: \(failure); check the directory exists and is writable by the daemon's user"
         }
     }
 }

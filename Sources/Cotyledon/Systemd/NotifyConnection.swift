@@ -34,14 +34,14 @@ final class NotifyConnection {
 
     /// Sends `text` as one datagram, connecting first if needed.
     func send(_ text: String) -> Outcome {
-        if !isConnected, let failure = connect() {
+        if !isConnected, let failure = openConnection() {
             return .failed(failure)
         }
         switch attempt(text) {
         case .failure(.connectionRefused), .failure(.socketNotConnected):
             // The manager's socket was closed, maybe replaced by a new one: connect again, once.
             isConnected = false
-            if let failure = connect() { return .failed(failure) }
+            if let failure = openConnection() { return .failed(failure) }
             return Self.outcome(of: attempt(text))
         case let result:
             return Self.outcome(of: result)
@@ -49,7 +49,7 @@ final class NotifyConnection {
     }
 
     /// Connects to ``address``; the reason when it cannot.
-    private func connect() -> String? {
+    private func openConnection() -> String? {
         do {
             try address.withSocketAddress { (pointer, length) throws(Errno) in
                 try Syscall.connect(descriptor, to: pointer, length: length)

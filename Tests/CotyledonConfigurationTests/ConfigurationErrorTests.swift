@@ -11,6 +11,15 @@ import Testing
             == "config/cotyledon-demo.yaml:7:5: services.printer.workers: must be between 1 and 10000, got 0 — set a count in that range")
     }
 
+    @Test func aRuleViolationBecomesAnInvalidValueThatReadsTheSame() {
+        // ServiceManager shows a violation's description for settings given in code: it must
+        // read as the error a file with the same settings gets, before the loader locates it.
+        let violation = ConfigurationRuleViolation.invalidValue(["restart", "jitter"], "must be between 0 and 1, got 2", fix: "set a spread")
+        let error = ConfigurationError(violation)
+        #expect(error == .invalidValue(["restart", "jitter"], "must be between 0 and 1, got 2", fix: "set a spread"))
+        #expect(error.description == violation.description)
+    }
+
     @Test func leavesOutTheUnknownParts() {
         let bare = ConfigurationError.invalidValue(["workers"], "must be between 1 and 10000, got 0", fix: "set a count in that range")
         #expect(bare.description == "workers: must be between 1 and 10000, got 0 — set a count in that range")

@@ -7,6 +7,7 @@ let package = Package(
     // so the package declares no Apple platform it cannot build for.
     products: [
         .library(name: "Cotyledon", targets: ["Cotyledon"]),
+        .library(name: "CotyledonConfiguration", targets: ["CotyledonConfiguration"]),
         .executable(name: "cotyledon-demo", targets: ["cotyledon-demo"]),
         .executable(name: "cotyledonctl", targets: ["cotyledonctl"]),
         .library(name: "CotyledonServiceLifecycle", targets: ["CotyledonServiceLifecycle"]),
@@ -30,7 +31,7 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
-        // libyaml, the system's YAML parser: ConfigurationFile composes its events (./dev installs libyaml-dev).
+        // libyaml, the system's YAML parser: CotyledonConfiguration composes its events (./dev installs libyaml-dev).
         .systemLibrary(
             name: "CYAML",
             path: "Sources/CYAML",
@@ -47,8 +48,18 @@ let package = Package(
             dependencies: [
                 "CCotyledonLinux",
                 "CSystemd",
-                "CYAML",
                 "CotyledonControlProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // Reading configuration files (libyaml, the strict decoder, located errors) into
+        // Cotyledon's configuration types: a daemon configured in code links neither it nor libyaml.
+        .target(
+            name: "CotyledonConfiguration",
+            dependencies: [
+                "CYAML",
+                "Cotyledon",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -66,6 +77,7 @@ let package = Package(
             name: "cotyledon-demo",
             dependencies: [
                 "Cotyledon",
+                "CotyledonConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,6 +96,7 @@ let package = Package(
             name: "cotyledon-fixture",
             dependencies: [
                 "Cotyledon",
+                "CotyledonConfiguration",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -96,9 +109,18 @@ let package = Package(
         .testTarget(
             name: "CotyledonTests",
             dependencies: [
-                "CYAML",
                 "CotyledonControlProtocol",
                 "Cotyledon",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "CotyledonConfigurationTests",
+            dependencies: [
+                "CYAML",
+                "Cotyledon",
+                "CotyledonConfiguration",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

@@ -12,7 +12,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     case multiThreaded(threads: Int)
     /// A service was added after ``ServiceManager/run()`` started.
     case addAfterRun(service: String)
-    /// A service's settings are invalid (see ``ServiceConfiguration/validate()``).
+    /// A service's settings break a rule of ``ServiceConfiguration`` (a worker count outside
+    /// `min_workers...max_workers`, a timeout longer than a day…).
     case invalidConfiguration(service: String, problem: String)
     /// A second ``ServiceManager`` was created in the same process.
     case secondManager

@@ -66,7 +66,8 @@ public final class ServiceManager {
     }
 
     /// Creates the process's only manager from a configuration (typically loaded with
-    /// ``ConfigurationFile/load(_:from:maximumSize:validate:)``). Services take their settings from
+    /// `ConfigurationFile.load(_:from:maximumSize:validate:)` of the `CotyledonConfiguration`
+    /// module). Services take their settings from
     /// `configuration.services` by name when they are added.
     ///
     /// Standard input, output or error that the process was started without (closed) are
@@ -146,7 +147,7 @@ public final class ServiceManager {
             ?? ServiceConfiguration(workers: workers, gracefulShutdownTimeout: gracefulShutdownTimeout, restart: restartPolicy)
         try Self.validate(workers: settings.workers, service: name)
         do {
-            try settings.validate()
+            try settings.checkRules()
         } catch {
             throw .invalidConfiguration(service: name, problem: "\(error)")
         }
@@ -175,7 +176,8 @@ public final class ServiceManager {
     /// configuration keep their settings; a name that is not running fails the reload.
     ///
     /// - Parameter load: reads and returns the new configuration, typically with
-    ///   ``ConfigurationFile/load(_:from:maximumSize:validate:)``; it is called at every reload.
+    ///   `ConfigurationFile.load(_:from:maximumSize:validate:)` of the `CotyledonConfiguration`
+    ///   module; it is called at every reload.
     public func reloadConfiguration(with load: @escaping () throws -> ManagerConfiguration) {
         loadConfiguration = load
     }

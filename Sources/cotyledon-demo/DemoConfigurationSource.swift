@@ -1,4 +1,5 @@
 import Cotyledon
+import CotyledonConfiguration
 import Logging
 
 /// Where the demo's settings come from: the configuration file if one was given (else

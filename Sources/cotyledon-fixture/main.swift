@@ -1,4 +1,5 @@
 import Cotyledon
+import CotyledonConfiguration
 import Glibc
 import Logging
 

@@ -5,7 +5,7 @@ extension Duration {
     /// A duration written in a configuration file as a number of seconds, rounded to
     /// the nanosecond; `nil` for a number no duration can hold (not finite, or more than
     /// about 31 years either way).
-    init?(configurationSeconds seconds: Double) {
+    package init?(configurationSeconds seconds: Double) {
         guard seconds.isFinite, abs(seconds) <= 1e9 else { return nil }
         self = .nanoseconds(Int64((seconds * 1e9).rounded()))
     }

@@ -11,8 +11,9 @@
 /// ```
 ///
 /// Only `workers` is required. Durations are numbers of seconds; fractions are allowed.
-/// ``validate()`` checks the rules, with key paths relative to this mapping.
-public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableConfiguration {
+/// ``ServiceManager`` checks the rules of the settings of every service it adds; the
+/// `CotyledonConfiguration` module reads them from a file and checks them there.
+public struct ServiceConfiguration: Equatable, Sendable {
     /// How many workers to keep alive, in ``minWorkers``...``maxWorkers``.
     public var workers: Int
     /// The fewest workers resizing (`SIGTTOU`, ``ServiceManager/reconfigure(_:workers:)``) leaves; default 1.
@@ -75,7 +76,8 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
         self.restart = restart
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The settings' keys as a configuration file writes them.
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case workers
         case minWorkers = "min_workers"
         case maxWorkers = "max_workers"
@@ -87,40 +89,12 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
         case lifetimeJitter = "lifetime_jitter"
     }
 
-    /// Decodes the settings; `workers` is required, every other key optional.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(workers: try container.decode(Int.self, forKey: .workers))
-        if let value = try container.decodeIfPresent(Int.self, forKey: .minWorkers) { minWorkers = value }
-        if let value = try container.decodeIfPresent(Int.self, forKey: .maxWorkers) { maxWorkers = value }
-        gracefulShutdownTimeout = try container.decodeSecondsIfPresent(forKey: .gracefulShutdownTimeout)
-        if let value = try container.decodeSecondsIfPresent(forKey: .readinessTimeout) { readinessTimeout = value }
-        if let value = try container.decodeIfPresent(RestartPolicy.self, forKey: .restart) { restart = value }
-        heartbeatTimeout = try container.decodeSecondsIfPresent(forKey: .heartbeatTimeout)
-        maxLifetime = try container.decodeSecondsIfPresent(forKey: .maxLifetime)
-        if let value = try container.decodeIfPresent(Double.self, forKey: .lifetimeJitter) { lifetimeJitter = value }
-    }
-
-    /// Encodes every setting, durations as seconds; a `nil` graceful timeout is left out.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(workers, forKey: .workers)
-        try container.encode(minWorkers, forKey: .minWorkers)
-        try container.encode(maxWorkers, forKey: .maxWorkers)
-        if let gracefulShutdownTimeout { try container.encodeSeconds(gracefulShutdownTimeout, forKey: .gracefulShutdownTimeout) }
-        try container.encodeSeconds(readinessTimeout, forKey: .readinessTimeout)
-        try container.encode(restart, forKey: .restart)
-        if let heartbeatTimeout { try container.encodeSeconds(heartbeatTimeout, forKey: .heartbeatTimeout) }
-        if let maxLifetime { try container.encodeSeconds(maxLifetime, forKey: .maxLifetime) }
-        try container.encode(lifetimeJitter, forKey: .lifetimeJitter)
-    }
-
     /// Checks that `workers`, `min_workers` and `max_workers` are in
     /// `1...ServiceManager.maximumWorkers` with `min_workers <= workers <= max_workers`,
     /// that the timeouts are more than 0 and at most one day, and the `restart` policy.
     ///
-    /// - Throws: ``ConfigurationError`` with the key path relative to this mapping (`workers`).
-    public func validate() throws(ConfigurationError) {
+    /// - Throws: the first rule broken, with the key path relative to this mapping (`workers`).
+    package func checkRules() throws(ConfigurationRuleViolation) {
         let limit = ServiceManager.maximumWorkers
         for (key, value) in [(CodingKeys.workers, workers), (.minWorkers, minWorkers), (.maxWorkers, maxWorkers)] {
             guard (1...limit).contains(value) else {
@@ -151,14 +125,14 @@ public struct ServiceConfiguration: Codable, Equatable, Sendable, ValidatableCon
                                 fix: "set the spread of max_lifetime as a fraction, e.g. 0.1")
         }
         do {
-            try restart.validate()
+            try restart.checkRules()
         } catch {
             throw error.nested(under: [CodingKeys.restart.rawValue])
         }
     }
 
     /// Checks that a timeout is more than 0 and at most one day.
-    static func validateTimeout(_ timeout: Duration, key: String) throws(ConfigurationError) {
+    package static func validateTimeout(_ timeout: Duration, key: String) throws(ConfigurationRuleViolation) {
         guard timeout > .zero, timeout <= .maximumConfiguredTimeout else {
             throw .invalidValue([key], "must be more than 0 and at most 86400 seconds (one day), got \(timeout.configurationSeconds)",
                                 fix: "set a number of seconds in that range")

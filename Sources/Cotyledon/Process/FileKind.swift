@@ -3,7 +3,7 @@ import Glibc
 /// What a descriptor or path is, from the file-type bits of its `stat` mode: the master
 /// opens or hands on only what it checked (a configuration file must be a regular file, a
 /// listener a socket) and names anything else in its messages.
-enum FileKind: Equatable {
+package enum FileKind: Equatable {
     case regularFile
     case directory
     case namedPipe
@@ -15,7 +15,7 @@ enum FileKind: Equatable {
     case other(mode_t)
 
     /// The kind of file whose `st_mode` is `mode`.
-    init(mode: mode_t) {
+    package init(mode: mode_t) {
         switch mode & S_IFMT {
         case S_IFREG: self = .regularFile
         case S_IFDIR: self = .directory
@@ -49,7 +49,7 @@ enum FileKind: Equatable {
     }
 
     /// The kind in a sentence: "a named pipe (FIFO)", "a directory"…
-    var phrase: String {
+    package var phrase: String {
         switch self {
         case .regularFile: "a regular file"
         case .directory: "a directory"

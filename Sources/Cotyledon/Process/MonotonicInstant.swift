@@ -54,7 +54,7 @@ extension Duration {
     }
 
     /// The duration in seconds, for logs.
-    var secondsValue: Double {
+    package var secondsValue: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 

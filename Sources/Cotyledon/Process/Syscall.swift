@@ -5,7 +5,7 @@ import SystemPackage
 /// The raw system calls Cotyledon uses, wrapped once: `EINTR` is retried and
 /// failures are thrown as typed ``SystemPackage/Errno`` values, so no other file
 /// touches `errno`.
-enum Syscall {
+package enum Syscall {
     /// Calls `body` until it does not fail with `EINTR`; throws `errno` on `-1`.
     @discardableResult
     static func retrying<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
@@ -100,7 +100,7 @@ enum Syscall {
 
     /// Reads into `buffer` from its start; returns the byte count, 0 at end of file, and
     /// `nil` when a non-blocking read would block.
-    static func read(_ fd: FileDescriptor, into buffer: inout [UInt8]) throws(Errno) -> Int? {
+    package static func read(_ fd: FileDescriptor, into buffer: inout [UInt8]) throws(Errno) -> Int? {
         let result: Result<Int?, Errno> = buffer.withUnsafeMutableBytes { bytes in
             Result { () throws(Errno) in try read(fd, into: bytes) }
         }
@@ -116,7 +116,7 @@ enum Syscall {
     }
 
     /// Closes `fd`, ignoring errors (Linux always releases the descriptor).
-    static func close(_ fd: FileDescriptor) {
+    package static func close(_ fd: FileDescriptor) {
         _ = Glibc.close(fd.rawValue)
     }
 
@@ -136,7 +136,7 @@ enum Syscall {
     }
 
     /// `fstat(fd)`.
-    static func status(of fd: Int32) throws(Errno) -> stat {
+    package static func status(of fd: Int32) throws(Errno) -> stat {
         var status = stat()
         try retrying { fstat(fd, &status) }
         return status
@@ -148,7 +148,7 @@ enum Syscall {
     }
 
     /// `open(path, flags)`.
-    static func open(_ path: String, _ flags: Int32) throws(Errno) -> Int32 {
+    package static func open(_ path: String, _ flags: Int32) throws(Errno) -> Int32 {
         try retrying { Glibc.open(path, flags) }
     }
 

@@ -1,4 +1,5 @@
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 /// The ``ConfigurationError`` that `body` throws, or `nil` when it returns: for tests that
 /// look into a rejection with `try #require(…)`.

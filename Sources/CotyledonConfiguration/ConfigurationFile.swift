@@ -1,3 +1,4 @@
+import Cotyledon
 import Glibc
 import SystemPackage
 
@@ -39,7 +40,7 @@ import SystemPackage
 ///
 /// - Important: loading is pure parsing on the calling thread: it starts no thread, task
 ///   or Dispatch queue, so the master may load (and reload) its configuration before and
-///   after ``ServiceManager/run()`` without breaking its single-threaded rule.
+///   after `ServiceManager.run()` without breaking its single-threaded rule.
 public enum ConfigurationFile {
     /// The largest file ``load(_:from:maximumSize:validate:)`` accepts unless it is given
     /// another limit, in bytes (1 MiB): a configuration file is small, and a wrong path must
@@ -55,7 +56,7 @@ public enum ConfigurationFile {
     ///   - maximumSize: the largest file accepted, in bytes; a larger one is refused with
     ///     its size and the limit, without being parsed.
     ///   - validate: extra checks that need information the model lacks, such as the
-    ///     services the daemon runs (``ManagerConfiguration/validate(knownServices:)``).
+    ///     services the daemon runs (``Cotyledon/ManagerConfiguration/validate(knownServices:)``).
     ///     It runs before the model's own ``ValidatableConfiguration/validate()``, so an
     ///     unknown service is reported before a bad setting inside it.
     /// - Returns: the decoded, validated model.

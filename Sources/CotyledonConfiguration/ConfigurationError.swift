@@ -1,3 +1,5 @@
+import Cotyledon
+
 /// Why a configuration file was rejected: where (file, key path, line and column), what
 /// is wrong and what to do about it.
 ///
@@ -89,8 +91,13 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
         ConfigurationError(kind: .invalidValue, keyPath: keyPath, problem: problem, fix: fix)
     }
 
+    /// The error for a setting that breaks a rule of its type, to be located in the file.
+    init(_ violation: ConfigurationRuleViolation) {
+        self = .invalidValue(violation.keyPath, violation.problem, fix: violation.fix)
+    }
+
     /// The same error for a model that sits under `prefix` in a larger one: a
-    /// ``ServiceConfiguration`` error at `workers` becomes one at
+    /// `ServiceConfiguration` error at `workers` becomes one at
     /// `services.printer.workers`.
     ///
     /// - Parameter prefix: the keys from the larger model's top to the nested model.

@@ -1,3 +1,5 @@
+import Cotyledon
+
 extension KeyedDecodingContainer {
     /// A duration written as a number of seconds (`30`, `0.5`), or `nil` when the key
     /// is absent or null.

@@ -2,6 +2,7 @@ import CYAML
 import PropertyBased
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 /// The composer against libyaml's own emitter: random trees, written in random block and
 /// flow styles and scalar styles, compose back to themselves.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 @Suite struct KeySuggestionTests {
     @Test func distanceCountsEdits() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 /// A daemon's own model: nested structs, lists, optionals, every scalar type, synthesized
 /// coding keys (not `CaseIterable`).

@@ -1,5 +1,6 @@
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 @Suite struct ConfigurationErrorTests {
     @Test func readsLikeACompilerDiagnostic() {
@@ -8,6 +9,15 @@ import Testing
                                        problem: "must be between 1 and 10000, got 0", fix: "set a count in that range")
         #expect(error.description
             == "config/cotyledon-demo.yaml:7:5: services.printer.workers: must be between 1 and 10000, got 0 — set a count in that range")
+    }
+
+    @Test func aRuleViolationBecomesAnInvalidValueThatReadsTheSame() {
+        // ServiceManager shows a violation's description for settings given in code: it must
+        // read as the error a file with the same settings gets, before the loader locates it.
+        let violation = ConfigurationRuleViolation.invalidValue(["restart", "jitter"], "must be between 0 and 1, got 2", fix: "set a spread")
+        let error = ConfigurationError(violation)
+        #expect(error == .invalidValue(["restart", "jitter"], "must be between 0 and 1, got 2", fix: "set a spread"))
+        #expect(error.description == violation.description)
     }
 
     @Test func leavesOutTheUnknownParts() {

@@ -2,6 +2,7 @@ import Logging
 import PropertyBased
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 /// Random configurations drawn from small sets of values, so that equal services,
 /// services that differ only in workers and services that differ otherwise all come up often.

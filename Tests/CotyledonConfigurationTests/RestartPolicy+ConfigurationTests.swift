@@ -1,5 +1,6 @@
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 @Suite struct RestartPolicyConfigurationTests {
     private func load(_ yaml: String) throws(ConfigurationError) -> RestartPolicy {

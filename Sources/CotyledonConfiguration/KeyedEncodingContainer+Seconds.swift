@@ -1,3 +1,5 @@
+import Cotyledon
+
 extension KeyedEncodingContainer {
     /// Writes a duration as a number of seconds, the way configuration files hold it.
     mutating func encodeSeconds(_ duration: Duration, forKey key: Key) throws {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 @Suite struct ManagerConfigurationTests {
     static let demoServices = ["printer", "echo"]

@@ -2,6 +2,7 @@ import CYAML
 import PropertyBased
 import Testing
 @testable import Cotyledon
+@testable import CotyledonConfiguration
 
 /// The configuration reader's YAML: libyaml's events composed into nodes, hand-picked
 /// cases and generated documents that libyaml's emitter writes.

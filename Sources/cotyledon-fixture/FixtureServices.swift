@@ -88,7 +88,7 @@ final class BlockingService: Service {
 
     override func run() async throws {
         let id = workerID
-        try await runBlocking { token in
+        await runBlocking { token in
             while !token.isStopRequested {
                 emit("blocking tick worker=\(id)")
                 usleep(20_000)

@@ -81,11 +81,21 @@ open class Service {
     /// Throwing counts as a crash: the worker exits with status 1 and is respawned.
     /// Returning before any ``terminate()`` leaves the worker idle until it is stopped
     /// (as in Python's cotyledon), so a short `run()` never turns into a fork loop.
+    /// Once the worker is stopping and `run()` has ended, the worker waits for
+    /// `terminate()` to return, logging that it does (`event=waiting-for-terminate`),
+    /// and for no longer than the graceful shutdown timeout.
     open func run() async throws {}
 
     /// Asks ``run()`` to finish. The default cancels the task running `run()`, so a loop
     /// that checks `Task.isCancelled` or awaits `Task.sleep` ends by itself. Override it
     /// to drain work; the worker exits once both `terminate()` and `run()` have returned.
+    ///
+    /// A `terminate()` still suspended once `run()` has ended (a close that never
+    /// completes, say) is waited for, never silently: the worker logs that it waits for
+    /// `terminate()` and how long it has left (`event=waiting-for-terminate`). Just before
+    /// the graceful shutdown timeout is over, it gives up (`event=terminate-timeout`, a
+    /// warning), kills its process group and exits with status 1, as the master's `SIGKILL`
+    /// would have a moment later.
     open func terminate() async {
         runtime?.cancelRun()
     }

@@ -114,3 +114,25 @@ final class ChildWaitingService: Service {
         }
     }
 }
+
+/// Its `terminate()` lets `run()` return, then never returns itself (as a close that never
+/// completes): the worker reports that it waits for `terminate()` and gives up just before
+/// the graceful timeout.
+final class PendingTerminateService: Service {
+    override nonisolated class var name: String { "closer" }
+    private var release: CheckedContinuation<Void, Never>?
+
+    override func run() async throws {
+        await withCheckedContinuation { release = $0 }
+        emit("closer run returned worker=\(workerID)")
+    }
+
+    override func terminate() async {
+        emit("closer terminate called worker=\(workerID)")
+        release?.resume()
+        release = nil
+        while true {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+}

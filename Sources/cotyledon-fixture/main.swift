@@ -96,6 +96,8 @@ do {
         try manager.add(NeverReadyService.self, workers: workers)
     case "hanging-terminate":
         try manager.add(HangingService.self, workers: workers)
+    case "pending-terminate":
+        try manager.add(PendingTerminateService.self, workers: workers)
     case "misuse-zero-workers":
         try manager.add(FixtureService.self, workers: 0)
     case "misuse-unknown-service":

@@ -109,6 +109,10 @@ enum LogEventName: String, CaseIterable {
     case runReturned = "run-returned"
     /// A worker begins terminating.
     case workerTerminate = "worker-terminate"
+    /// A worker's `run()` has returned while its `terminate()` has not: it waits, for a bounded time.
+    case waitingForTerminate = "waiting-for-terminate"
+    /// A worker gave up waiting for its `terminate()` at the graceful shutdown timeout.
+    case terminateTimeout = "terminate-timeout"
     /// A worker begins reloading its service.
     case workerReload = "worker-reload"
     /// A worker found its master gone and stops.

@@ -12,6 +12,9 @@ import Logging
 /// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop) |
 /// | SIGHUP | `reload()` |
 /// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSentinel/gracePeriod``, then kills its process group |
+///
+/// Once `run()` has ended, a worker still waiting for `terminate()` says so in the log and
+/// gives up just before its graceful shutdown timeout (see ``giveUpDelay(after:)``).
 @MainActor
 final class WorkerRuntime {
     private let launch: WorkerLaunch
@@ -20,6 +23,11 @@ final class WorkerRuntime {
     private var service: Service?
     private var runTask: Task<Void, Never>?
     private var isTerminating = false
+    /// When `beginTermination()` ran; the give-up is counted from it.
+    private var terminationStart: MonotonicInstant?
+    private var hasRunEnded = false
+    private var isTerminatePending = false
+    private var isWaitingForTerminate = false
     private var isOrphaned = false
     private var sentReady = false
 
@@ -106,6 +114,8 @@ final class WorkerRuntime {
     // MARK: - Lifecycle
 
     private func runEnded(throwing error: Error?) {
+        hasRunEnded = true
+        if isTerminatePending { waitForTerminate() }
         // A stop signal already delivered (its handler notes it before the main actor hears
         // of it) counts too: a run() that failed in between, say because its child died of
         // the group's SIGTERM, is part of the stop, not a crash.
@@ -126,12 +136,54 @@ final class WorkerRuntime {
         guard !isTerminating else { return }
         isTerminating = true
         guard let service else { finish(status: 0) }
+        terminationStart = .now
         service.stopToken.requestStop()
         logger.info("\(label) terminating", metadata: ["event": .event(.workerTerminate)])
+        isTerminatePending = true
         Task {
             await service.terminate()
+            self.isTerminatePending = false
             await self.runTask?.value
             self.finish(status: 0)
+        }
+        // Queued behind the task above on the main actor: it runs once terminate() has
+        // returned or suspended, so a terminate() that returns at once is not reported.
+        Task {
+            if self.hasRunEnded, self.isTerminatePending { self.waitForTerminate() }
+        }
+    }
+
+    /// How long after it began terminating a worker gives up waiting for `terminate()`
+    /// (once `run()` has ended): a tenth of the timeout, at most half a second, before the
+    /// master's `SIGKILL` is due. The master starts its clock when it sends `SIGTERM`, a
+    /// little before the worker starts its own; should the worker be later than that
+    /// margin, the master's `SIGKILL` is the bound, as for a `run()` that never returns.
+    nonisolated static func giveUpDelay(after timeout: Duration) -> Duration {
+        timeout - min(timeout / 10, .milliseconds(500))
+    }
+
+    /// `run()` has ended and `terminate()` has not returned: says so, and arms the give-up.
+    ///
+    /// The give-up runs on a Dispatch thread, so a `terminate()` that blocks the main actor
+    /// cannot hold it up. It does what the master's `SIGKILL` would do a moment later (the
+    /// worker's process group goes), and also bounds the waits no master clock covers: a
+    /// default `reload()` and a `SIGTERM` sent to the worker directly.
+    private func waitForTerminate() {
+        guard !isWaitingForTerminate, let terminationStart else { return }
+        isWaitingForTerminate = true
+        let timeout = launch.service.gracefulShutdownTimeout
+        let giveUp = terminationStart + Self.giveUpDelay(after: timeout)
+        let remaining = max(giveUp - .now, .zero)
+        let seconds = Double(remaining.nanoseconds / 1_000_000) / 1000
+        logger.info("\(label) run() has returned; waiting for terminate() to return, at most \(seconds) s more (graceful shutdown timeout \(timeout.secondsValue) s)",
+                    metadata: ["event": .event(.waitingForTerminate), "remaining": "\(seconds)"])
+        let logger = logger, label = label
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(remaining.nanoseconds))) {
+            logger.warning("\(label) terminate() has not returned and the graceful shutdown timeout (\(timeout.secondsValue) s) is nearly over; giving up: killing the worker's process group, exiting with status 1",
+                           metadata: ["event": .event(.terminateTimeout)])
+            ProcessGroup.killOtherMembers()
+            fflush(nil)
+            _exit(1)
         }
     }
 

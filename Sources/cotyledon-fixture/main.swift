@@ -23,7 +23,7 @@ let gracefulTimeout = Duration.seconds(option("--graceful-timeout", default: 60)
 let startupTimeout = Duration.seconds(option("--startup-timeout", default: 90))
 let restartPolicy = RestartPolicy(
     minimumUptime: .seconds(option("--min-uptime", default: 1)),
-    maximumRestarts: Int(option("--max-restarts", default: 10)),
+    maximumRestarts: Int(option("--max-restarts", default: Double(RestartPolicy.default.maximumRestarts))),
     restartWindow: .seconds(option("--restart-window", default: 60)))
 
 LoggingSystem.bootstrap { _ in CotyledonLogHandler() }

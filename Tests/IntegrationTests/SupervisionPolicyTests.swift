@@ -28,6 +28,31 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("by default the master never gives up on workers that became ready, however often they are killed",
+              .timeLimit(.minutes(1)))
+        func defaultPolicyKeepsAHealthyPool() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            // Default restart settings: no --max-restarts. 12 kills (more than the old limit of
+            // 10 in 60 s) spread over 4 slots, 3 each: no slot reaches its backoff.
+            let demo = try driver.spawn("cotyledon-demo", ["--workers", "4"])
+            var ready = try demo.waitForEvents("worker-ready", count: 4)
+            for round in 0..<12 {
+                let slot = round % 4
+                let victim = try #require(ready.first { $0.worker == slot }?.subjectPid, "round \(round)")
+                let mark = demo.cursor
+                try driver.signal(victim, SIGKILL)
+                let replacement = try demo.waitForEvent("worker-ready", from: mark) { $0.worker == slot }
+                #expect(replacement.subjectPid != victim, "round \(round)")
+                ready = ready.filter { $0.worker != slot } + [replacement]
+            }
+            let crashes = demo.events("worker-exited").filter { $0.fields["reason"] == "crash" }
+            #expect(crashes.count == 12, "log:\n\(demo.tail)")
+            #expect(demo.events("give-up").isEmpty && demo.events("respawn-delayed").isEmpty, "log:\n\(demo.tail)")
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
         @Test("external kills of healthy workers are replaced at once, without backoff", .timeLimit(.minutes(1)))
         func externalKillsAreNotDelayed() throws {
             let driver = try Driver()

@@ -185,6 +185,21 @@ private struct Pool {
         }
     }
 
+    @Test func outsideSignalExitsAreRespawnedAtOnceAndNeitherCountNorResetFailures() {
+        var policy = Self.backoff
+        policy.maximumRestarts = 2
+        policy.maximumBootFailures = 2
+        var pool = Pool(policy: policy)
+        #expect(pool.exit(.failedBeforeReady) == .respawnNow)
+        for _ in 0..<10 { #expect(pool.exit(.outsideSignal) == .noRestart) }
+        // Neither the 2 restarts tolerated nor the boot failures in a row saw the outside
+        // signals: the second boot failure gives up for boot failures.
+        guard case .giveUp(.bootFailure, _) = pool.exit(.failedBeforeReady) else {
+            Issue.record("outside-signal exits between two boot failures must not break the run")
+            return
+        }
+    }
+
     @Test func zeroMinimumUptimeDisablesBootFailuresAndBackoff() {
         var pool = Pool(policy: RestartPolicy(minimumUptime: .zero, earlyFailuresBeforeBackoff: 0,
                                               maximumRestarts: 0, maximumBootFailures: 1))

@@ -53,6 +53,32 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("a SIGTERM or SIGINT sent straight to a worker: reason=outside-signal, a warning with the sender's pid, respawned at once, no failure counted",
+              .timeLimit(.minutes(1)))
+        func outsideStopSignalIsNotACrash() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            // With --max-restarts 1, a second exit counted as a failure would give up.
+            let demo = try driver.spawn("cotyledon-demo", ["--workers", "2", "--max-restarts", "1"])
+            var ready = try demo.waitForEvents("worker-ready", count: 2)
+            for (round, signal) in [SIGTERM, SIGINT, SIGTERM, SIGINT].enumerated() {
+                let victim = try #require(ready.first { $0.worker == 0 }?.subjectPid, "round \(round)")
+                let mark = demo.cursor
+                try driver.signal(victim, signal)
+                let exit = try demo.waitForEvent("worker-exited", from: mark) { $0.subjectPid == victim }
+                #expect(exit.pid == demo.pid && exit.level == "warning", "\(exit)")
+                #expect(exit.fields["reason"] == "outside-signal" && exit.fields["status"] == "exited:0", "\(exit)")
+                #expect(exit.fields["sender"] == "\(driver.driverPid)", "the driver sent it: \(exit)")
+                #expect(exit.fields["signal"] == (signal == SIGTERM ? "SIGTERM" : "SIGINT"), "\(exit)")
+                let started = try demo.waitForEvent("worker-started", from: exit.index) { $0.worker == 0 }
+                #expect(started.fields["respawn"] == "true", "\(started)")
+                ready = [try demo.waitForEvent("worker-ready", from: started.index) { $0.worker == 0 }]
+            }
+            #expect(demo.events("respawn-delayed").isEmpty && demo.events("give-up").isEmpty, "log:\n\(demo.tail)")
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
         @Test("external kills of healthy workers are replaced at once, without backoff", .timeLimit(.minutes(1)))
         func externalKillsAreNotDelayed() throws {
             let driver = try Driver()

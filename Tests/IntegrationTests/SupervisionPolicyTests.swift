@@ -136,7 +136,8 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
-        @Test("a throwing hook is logged by name and the next hooks still run", .timeLimit(.minutes(1)))
+        @Test("a throwing hook is logged by name and the next hooks still run; worker hooks get the service's name and id",
+              .timeLimit(.minutes(1)))
         func throwingHookDoesNotStopOthers() throws {
             let driver = try Driver()
             defer { driver.close() }
@@ -146,7 +147,7 @@ extension DaemonSuite {
             let failure = try #require(fixture.events("hook-failed").first, "log:\n\(fixture.tail)")
             #expect(failure.fields["name"] == "failing" && failure.fields["hook"] == "terminate")
             #expect(fixture.lines.contains { $0.stream == "stdout" && $0.text == "hook=terminate" })
-            #expect(fixture.lines.contains { $0.stream == "stdout" && $0.text.hasPrefix("hook=dead-worker service=fixture worker=0 status=exited:0") })
+            #expect(fixture.lines.contains { $0.stream == "stdout" && $0.text.hasPrefix("hook=dead-worker service=fixture id=0 worker=0 status=exited:0") })
             try driver.expectCleanEnd()
         }
     }

@@ -182,8 +182,9 @@ extension Master {
         deadlines.cancel(.killWorker(worker.pid))
         let reason = exitReason(of: worker)
         logExit(of: worker, status: status, reason: reason)
+        let service = ServiceIdentity(id: worker.service.id, name: worker.service.name)
         for hook in hooks.deadWorker {
-            runHook("dead-worker", hook.name) { try hook.body(worker.service.id, worker.workerID, status) }
+            runHook("dead-worker", hook.name) { try hook.body(service, worker.workerID, status) }
         }
         guard lifecycle.isSupervising else { return }
         let now = MonotonicInstant.now

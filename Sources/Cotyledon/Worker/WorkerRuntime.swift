@@ -59,7 +59,7 @@ final class WorkerRuntime {
         self.service = service
         for hook in launch.newWorkerHooks {
             do {
-                try hook.body(launch.service.id, launch.workerID, service)
+                try hook.body(ServiceIdentity(id: launch.service.id, name: launch.service.name), launch.workerID, service)
             } catch {
                 logger.error("new-worker hook \"\(hook.name)\" failed: \(error)",
                              metadata: ["event": .event(.hookFailed), "hook": "new-worker", "name": "\(hook.name)"])

@@ -215,14 +215,17 @@ public final class ServiceManager {
     ///   - onTerminate: in the master, when a stop begins, before workers are signalled.
     ///   - onReload: in the master, on `SIGHUP`, before workers are signalled.
     ///   - onNewWorker: in the new worker process, after its service is created and
-    ///     before ``Service/run()``; a throw is logged and the worker still runs.
-    ///   - onDeadWorker: in the master, after a worker was reaped, before its respawn.
+    ///     before ``Service/run()``; a throw is logged and the worker still runs. It gets
+    ///     the service (``ServiceIdentity``: its id and name), the worker id and the
+    ///     service instance.
+    ///   - onDeadWorker: in the master, after a worker was reaped, before its respawn. It
+    ///     gets the service (``ServiceIdentity``), the worker id and how the worker ended.
     public func registerHooks(
         name: String = "\(#fileID):\(#line)",
         onTerminate: (() throws -> Void)? = nil,
         onReload: (() throws -> Void)? = nil,
-        onNewWorker: (@MainActor (_ service: ServiceID, _ workerID: Int, _ instance: Service) throws -> Void)? = nil,
-        onDeadWorker: ((_ service: ServiceID, _ workerID: Int, _ status: WorkerExitStatus) throws -> Void)? = nil
+        onNewWorker: (@MainActor (_ service: ServiceIdentity, _ workerID: Int, _ instance: Service) throws -> Void)? = nil,
+        onDeadWorker: ((_ service: ServiceIdentity, _ workerID: Int, _ status: WorkerExitStatus) throws -> Void)? = nil
     ) {
         if let onTerminate { hooks.terminate.append(NamedHook(name: name, body: onTerminate)) }
         if let onReload { hooks.reload.append(NamedHook(name: name, body: onReload)) }

@@ -40,7 +40,7 @@ struct CotyledonDemo: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Seconds a worker must live for its death not to count as an early failure, for every service; 0 disables backoff and boot-failure counting; overrides the file (default 1).")
     var minUptime: Double?
 
-    @Option(name: .long, parsing: .unconditional, help: "Unrequested worker exits per service tolerated within --restart-window before the daemon gives up (exit 75); 0 never gives up; overrides the file (default 10).")
+    @Option(name: .long, parsing: .unconditional, help: "Unrequested worker exits per service tolerated within --restart-window before the daemon gives up (exit 75); 0 never gives up; overrides the file (default 0: workers that became ready are always respawned).")
     var maxRestarts: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Seconds of the --max-restarts window; overrides the file (default 60).")

@@ -23,7 +23,7 @@ let gracefulTimeout = Duration.seconds(option("--graceful-timeout", default: 60)
 let startupTimeout = Duration.seconds(option("--startup-timeout", default: 90))
 let restartPolicy = RestartPolicy(
     minimumUptime: .seconds(option("--min-uptime", default: 1)),
-    maximumRestarts: Int(option("--max-restarts", default: 10)),
+    maximumRestarts: Int(option("--max-restarts", default: Double(RestartPolicy.default.maximumRestarts))),
     restartWindow: .seconds(option("--restart-window", default: 60)))
 
 LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
@@ -78,8 +78,10 @@ do {
             name: "fixture",
             onTerminate: { emit("hook=terminate") },
             onReload: { emit("hook=reload") },
-            onNewWorker: { _, workerID, _ in emit("hook=new-worker service=fixture worker=\(workerID)") },
-            onDeadWorker: { _, workerID, status in emit("hook=dead-worker service=fixture worker=\(workerID) status=\(status.token)") })
+            onNewWorker: { service, workerID, _ in emit("hook=new-worker service=\(service) id=\(service.id) worker=\(workerID)") },
+            onDeadWorker: { service, workerID, status in
+                emit("hook=dead-worker service=\(service.name) id=\(service.id) worker=\(workerID) status=\(status.token)")
+            })
     case "throwing":
         try manager.add(ThrowingService.self, workers: workers)
     case "reconfigure-from-hook":

@@ -63,7 +63,7 @@ enum LogEventName: String, CaseIterable {
     case forkFailed = "fork-failed"
     /// The master cannot watch a new worker's message pipe.
     case epollFailed = "epoll-failed"
-    /// A worker sent a message byte the master does not know.
+    /// A worker sent bytes that start no message the master knows.
     case protocolError = "protocol-error"
     /// A worker missed its heartbeat and is sent `SIGABRT`.
     case heartbeatTimeout = "heartbeat-timeout"
@@ -117,6 +117,8 @@ enum LogEventName: String, CaseIterable {
     case workerReload = "worker-reload"
     /// A worker found its master gone and stops.
     case orphaned = "orphaned"
+    /// A worker got a stop signal from another process than its master, and tells the master.
+    case outsideSignal = "outside-signal"
 
     // MARK: systemd
 

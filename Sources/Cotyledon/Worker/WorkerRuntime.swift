@@ -10,6 +10,7 @@ import Logging
 /// |---|---|
 /// | SIGTERM | `terminate()`, waits for `run()` to return, exits 0 |
 /// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop) |
+/// | SIGTERM, SIGINT, SIGQUIT from another process than the master | tells the master who sent it, then as above |
 /// | SIGHUP | `reload()` |
 /// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSentinel/gracePeriod``, then kills its process group |
 ///
@@ -30,6 +31,7 @@ final class WorkerRuntime {
     private var isWaitingForTerminate = false
     private var isOrphaned = false
     private var sentReady = false
+    private var reportedOutsideSignal = false
 
     init(launch: WorkerLaunch) {
         self.launch = launch
@@ -65,7 +67,7 @@ final class WorkerRuntime {
         self.service = service
         for hook in launch.newWorkerHooks {
             do {
-                try hook.body(launch.service.id, launch.workerID, service)
+                try hook.body(ServiceIdentity(id: launch.service.id, name: launch.service.name), launch.workerID, service)
             } catch {
                 logger.error("new-worker hook \"\(hook.name)\" failed: \(error)",
                              metadata: ["event": .event(.hookFailed), "hook": "new-worker", "name": "\(hook.name)"])
@@ -217,8 +219,8 @@ final class WorkerRuntime {
         do {
             sentinel = try WorkerSentinel(
                 masterPID: launch.masterPID, masterAliveDescriptor: descriptors.masterAlive,
-                onSignal: { [self] signal in
-                    DispatchQueue.main.async { MainActor.assumeIsolated { self.handle(signal) } }
+                onSignal: { [self] signal, sender in
+                    DispatchQueue.main.async { MainActor.assumeIsolated { self.handle(signal, from: sender) } }
                 },
                 onMasterGone: { [self] in
                     DispatchQueue.main.async { MainActor.assumeIsolated { self.masterGone() } }
@@ -230,17 +232,32 @@ final class WorkerRuntime {
         sentinel.start()
     }
 
-    private func handle(_ signal: Signal) {
+    private func handle(_ signal: Signal, from sender: pid_t) {
         switch signal {
-        case .terminate: beginTermination()
-        case .interrupt, .quit: finish(status: 0)
+        case .terminate:
+            reportIfFromOutside(signal, sender: sender)
+            beginTermination()
+        case .interrupt, .quit:
+            reportIfFromOutside(signal, sender: sender)
+            finish(status: 0)
         case .hangup: reload()
         default: break
         }
     }
 
+    /// Tells the master, once, that a stop signal came from `sender`, another process than
+    /// the master (the master's own stops are signalled by its pid), so that it does not
+    /// take the exit for a crash. An orphan has no master to tell.
+    private func reportIfFromOutside(_ signal: Signal, sender: pid_t) {
+        guard sender != launch.masterPID, !isTerminating, !reportedOutsideSignal, !isOrphaned,
+              getppid() == launch.masterPID else { return }
+        reportedOutsideSignal = true
+        logger.warning("\(label) got \(signal) from pid \(sender), not from the master; stopping",
+                       metadata: ["event": .event(.outsideSignal), "signal": "\(signal)", "sender": "\(sender)"])
+        send(.stoppedByOutsideSignal(signal, sender: sender))
+    }
+
     private func send(_ message: WorkerMessage) {
-        let byte = message.rawValue
-        withUnsafeBytes(of: byte) { try? Syscall.writeAll(descriptors.messages, $0) }
+        message.bytes.withUnsafeBytes { try? Syscall.writeAll(descriptors.messages, $0) }
     }
 }

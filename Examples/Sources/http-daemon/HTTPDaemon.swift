@@ -65,10 +65,9 @@ struct HTTPDaemon: ParsableCommand {
         let endpoint = HTTPService.Endpoint(host: host, port: port)
         let settingsPath = settings
         let manager = try ServiceManager(gracefulShutdownTimeout: .seconds(gracefulTimeout))
-        try manager.add(name: HTTPService.name, workers: workers, readiness: HTTPService.readiness,
-                        reloadsInPlace: HTTPService.reloadsInPlace) { workerID in
+        try manager.add(HTTPService.self, workers: workers) { workerID in
             HTTPService(workerID: workerID, endpoint: endpoint, settingsPath: settingsPath)
         }
-        try manager.run()
+        manager.run()
     }
 }

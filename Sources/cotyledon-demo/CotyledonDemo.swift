@@ -106,16 +106,16 @@ struct CotyledonDemo: ParsableCommand {
             let path = controlSocket ?? configuration.controlSocket ?? ServiceManager.defaultControlSocketPath()
             let socket = path == "none" ? nil : path
             let manager = try ServiceManager(configuration: configuration, controlSocket: socket)
-            try manager.add(name: PrinterService.name, reloadsInPlace: PrinterService.reloadsInPlace) { workerID in
+            try manager.add(PrinterService.self) { workerID in
                 PrinterService(workerID: workerID, interval: interval)
             }
             if configuration.services[EchoService.name] != nil {
-                try manager.add(name: EchoService.name) { workerID in
+                try manager.add(EchoService.self) { workerID in
                     EchoService(workerID: workerID, port: port)
                 }
             }
             manager.reloadConfiguration { try source.load() }
-            try manager.run()
+            manager.run()
         } catch {
             Self.report("error: \(error)")
             throw ExitCode(MasterExitCode.software.rawValue)

@@ -78,10 +78,9 @@ struct HTTPDaemon: ParsableCommand {
         let settingsPath = settings
         let restartPolicy = RestartPolicy(maximumRestarts: maxRestarts, restartWindow: .seconds(restartWindow))
         let manager = try ServiceManager(gracefulShutdownTimeout: .seconds(gracefulTimeout), restartPolicy: restartPolicy)
-        try manager.add(name: HTTPService.name, workers: workers, readiness: HTTPService.readiness,
-                        reloadsInPlace: HTTPService.reloadsInPlace) { workerID in
+        try manager.add(HTTPService.self, workers: workers) { workerID in
             HTTPService(workerID: workerID, endpoint: endpoint, settingsPath: settingsPath)
         }
-        try manager.run()
+        manager.run()
     }
 }

@@ -26,13 +26,14 @@ void ccotyledon_line_buffer_stdout(void) {
 static int ccotyledon_signal_pipe = -1;
 static volatile sig_atomic_t ccotyledon_stop_signalled = 0;
 
-static void ccotyledon_forward_signal(int signal_number) {
+static void ccotyledon_forward_signal(int signal_number, siginfo_t *info, void *context) {
+    (void)context;
     int saved_errno = errno;
     if (signal_number == SIGTERM || signal_number == SIGINT || signal_number == SIGQUIT) {
         ccotyledon_stop_signalled = 1;
     }
-    unsigned char byte = (unsigned char)signal_number;
-    ssize_t written = write(ccotyledon_signal_pipe, &byte, 1);
+    struct ccotyledon_signal_record record = { signal_number, info == NULL ? 0 : info->si_pid };
+    ssize_t written = write(ccotyledon_signal_pipe, &record, sizeof(record));
     (void)written;
     errno = saved_errno;
 }
@@ -41,9 +42,9 @@ int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count) {
     ccotyledon_signal_pipe = fd;
     struct sigaction action;
     memset(&action, 0, sizeof(action));
-    action.sa_handler = ccotyledon_forward_signal;
+    action.sa_sigaction = ccotyledon_forward_signal;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
+    action.sa_flags = SA_RESTART | SA_SIGINFO;
     for (int index = 0; index < count; index++) {
         if (sigaction(signals[index], &action, NULL) != 0) {
             return -1;

@@ -15,6 +15,10 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     /// A service's settings break a rule of ``ServiceConfiguration`` (a worker count outside
     /// `min_workers...max_workers`, a timeout longer than a day…).
     case invalidConfiguration(service: String, problem: String)
+    /// A service name that is not only `a-z`, `0-9`, `_` and `-` (see ``Service/name``).
+    case invalidServiceName(String)
+    /// A second service with a name already added.
+    case duplicateServiceName(String)
     /// A second ``ServiceManager`` was created in the same process.
     case secondManager
     /// The control socket could not be created.
@@ -37,6 +41,10 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
             return "cannot add a service after run() has started (service \"\(service)\"); add every service before calling run(), or use reconfigure() to change worker counts"
         case .invalidConfiguration(let service, let problem):
             return "service \"\(service)\": invalid settings: \(problem)"
+        case .invalidServiceName(let name):
+            return "service name \"\(name)\" is not valid: use only a-z, 0-9, '_' and '-', as in the configuration file; override the class's `name` or pass another `name:`"
+        case .duplicateServiceName(let name):
+            return "a service named \"\(name)\" was already added; give each service its own name (override the class's `name` or pass another `name:`)"
         case .secondManager:
             return "only one ServiceManager may exist per process; register every service on the first one"
         case .controlSocket(let problem):

@@ -9,6 +9,6 @@ struct NamedHook<Body> {
 struct Hooks {
     var terminate: [NamedHook<() throws -> Void>] = []
     var reload: [NamedHook<() throws -> Void>] = []
-    var newWorker: [NamedHook<@MainActor (ServiceID, Int, Service) throws -> Void>] = []
-    var deadWorker: [NamedHook<(ServiceID, Int, WorkerExitStatus) throws -> Void>] = []
+    var newWorker: [NamedHook<@MainActor (ServiceIdentity, Int, Service) throws -> Void>] = []
+    var deadWorker: [NamedHook<(ServiceIdentity, Int, WorkerExitStatus) throws -> Void>] = []
 }

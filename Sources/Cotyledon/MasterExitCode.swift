@@ -6,7 +6,7 @@
 /// | 64 | usage error on the command line (`EX_USAGE`, from the demo's argument parser) |
 /// | 69 | the initial workers were not all ready before the startup timeout (`EX_UNAVAILABLE`) |
 /// | 70 | API misuse or a failed start-up system call (`EX_SOFTWARE`) |
-/// | 75 | gave up: a service exceeded its restart intensity (``RestartPolicy/maximumRestarts`` in ``RestartPolicy/restartWindow``) |
+/// | 75 | gave up: a service exceeded its restart intensity (``RestartPolicy/maximumRestarts`` in ``RestartPolicy/restartWindow``; opt-in, off by default) |
 /// | 76 | gave up: a service's workers failed before ready ``RestartPolicy/maximumBootFailures`` times in a row |
 /// | 78 | invalid configuration at start; nothing was forked (`EX_CONFIG`) |
 public enum MasterExitCode: Int32, Sendable {
@@ -18,7 +18,8 @@ public enum MasterExitCode: Int32, Sendable {
     case startupTimedOut = 69
     /// API misuse (see ``CotyledonError``) or a start-up system call failed.
     case software = 70
-    /// A service crashed more often than its restart intensity allows.
+    /// A service crashed more often than its restart intensity allows (only when
+    /// ``RestartPolicy/maximumRestarts`` is set).
     case crashLoop = 75
     /// A service's workers kept failing before they reported ready.
     case bootFailure = 76

@@ -8,11 +8,13 @@
 /// that worker alone: the rest of the pool and the master never wait for it.
 /// Stops requested by the master (shutdown, scale-down, reload) never count.
 ///
-/// The master gives up — stops every service gracefully and exits 75 — when a service
-/// has more than ``maximumRestarts`` unrequested worker exits within ``restartWindow``
-/// (restart intensity, as in OTP supervisors), and exits 76 when its workers fail before
-/// reporting ready ``maximumBootFailures`` times in a row (a boot failure, as gunicorn
-/// halts on). Either check is off at 0.
+/// By default the master never gives up on workers that had become ready: however often
+/// they die, they are respawned, each with its own backoff. It gives up — stops every
+/// service gracefully and exits 76 — only when a service's workers fail before reporting
+/// ready ``maximumBootFailures`` times in a row (a boot failure, as gunicorn halts on).
+/// The restart-intensity give-up (as in OTP supervisors) is opt-in: with
+/// ``maximumRestarts`` above 0, more than that many unrequested worker exits of a service
+/// within ``restartWindow`` make the master exit 75. Either check is off at 0.
 public struct RestartPolicy: Sendable, Equatable {
     /// A worker that dies before this uptime failed early.
     public var minimumUptime: Duration
@@ -24,7 +26,8 @@ public struct RestartPolicy: Sendable, Equatable {
     public var maximumDelay: Duration
     /// Relative random spread of each delay, in `0...1`.
     public var jitter: Double
-    /// Unrequested exits of a service tolerated within ``restartWindow``; 0: no limit.
+    /// Unrequested exits of a service tolerated within ``restartWindow``; 0 (the
+    /// default): no limit.
     public var maximumRestarts: Int
     /// The window of ``maximumRestarts``.
     public var restartWindow: Duration
@@ -33,7 +36,8 @@ public struct RestartPolicy: Sendable, Equatable {
     public var maximumBootFailures: Int
 
     /// Creates a policy; the defaults are 1 s uptime, 3 failures, 100 ms doubling to 30 s,
-    /// ±20 %, give-up after more than 10 restarts in 60 s or 5 boot failures in a row.
+    /// ±20 %, no restart-intensity limit (a 60 s window once one is set), give-up after 5
+    /// boot failures in a row.
     ///
     /// - Parameters:
     ///   - minimumUptime: a worker that dies before this uptime failed early.
@@ -43,7 +47,7 @@ public struct RestartPolicy: Sendable, Equatable {
     ///   - maximumDelay: the longest delay.
     ///   - jitter: the relative random spread of each delay, clamped to `0...1`.
     ///   - maximumRestarts: unrequested exits of a service tolerated within
-    ///     `restartWindow` before the master gives up; 0 (or less): no limit.
+    ///     `restartWindow` before the master gives up; 0 (or less, the default): no limit.
     ///   - restartWindow: the window of `maximumRestarts`.
     ///   - maximumBootFailures: failures before ready in a row that make the master give
     ///     up; 0 (or less): no limit.
@@ -53,7 +57,7 @@ public struct RestartPolicy: Sendable, Equatable {
         initialDelay: Duration = .milliseconds(100),
         maximumDelay: Duration = .seconds(30),
         jitter: Double = 0.2,
-        maximumRestarts: Int = 10,
+        maximumRestarts: Int = 0,
         restartWindow: Duration = .seconds(60),
         maximumBootFailures: Int = 5
     ) {

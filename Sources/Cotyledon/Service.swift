@@ -3,8 +3,8 @@
 /// Subclass it and override ``run()``:
 ///
 /// ```swift
-/// final class PrinterService: Service {
-///     override nonisolated class var name: String { "printer" }
+/// final class PrinterService: Service, WorkerIDInitializable {
+///     override class var name: String { "printer" }
 ///
 ///     override func run() async throws {
 ///         while !Task.isCancelled {
@@ -39,15 +39,22 @@ open class Service {
 
     /// Creates the service for one worker; called in the worker process, after the fork.
     ///
+    /// Not `required`: a subclass may have only initializers of its own, with the arguments
+    /// it needs, and be added with a closure that builds it
+    /// (``ServiceManager/add(_:workers:gracefulShutdownTimeout:makeService:)``). A subclass the
+    /// manager creates by itself conforms to ``WorkerIDInitializable``.
+    ///
     /// - Parameter workerID: the worker's index in its service, in `0..<workers`.
-    public required init(workerID: Int) {
+    public init(workerID: Int) {
         self.workerID = workerID
     }
 
-    /// The service's name in process titles and logs; defaults to the type's name.
-    /// Read by the master before any instance exists, hence a `class var`.
+    /// The service's name in the configuration file, process titles and logs: only `a-z`,
+    /// `0-9`, `_` and `-`. The default is the type's name in lower case, its words joined by
+    /// `-`, without a last word `Service` (`PrinterService` → `printer`, `HTTPDaemonService`
+    /// → `http-daemon`). Read by the master before any instance exists, hence a `class var`.
     nonisolated open class var name: String {
-        String(describing: self)
+        ServiceName.derived(fromTypeName: String(describing: self))
     }
 
     /// How long workers get to finish ``terminate()`` before they are killed;
@@ -81,11 +88,21 @@ open class Service {
     /// Throwing counts as a crash: the worker exits with status 1 and is respawned.
     /// Returning before any ``terminate()`` leaves the worker idle until it is stopped
     /// (as in Python's cotyledon), so a short `run()` never turns into a fork loop.
+    /// Once the worker is stopping and `run()` has ended, the worker waits for
+    /// `terminate()` to return, logging that it does (`event=waiting-for-terminate`),
+    /// and for no longer than the graceful shutdown timeout.
     open func run() async throws {}
 
     /// Asks ``run()`` to finish. The default cancels the task running `run()`, so a loop
     /// that checks `Task.isCancelled` or awaits `Task.sleep` ends by itself. Override it
     /// to drain work; the worker exits once both `terminate()` and `run()` have returned.
+    ///
+    /// A `terminate()` still suspended once `run()` has ended (a close that never
+    /// completes, say) is waited for, never silently: the worker logs that it waits for
+    /// `terminate()` and how long it has left (`event=waiting-for-terminate`). Just before
+    /// the graceful shutdown timeout is over, it gives up (`event=terminate-timeout`, a
+    /// warning), kills its process group and exits with status 1, as the master's `SIGKILL`
+    /// would have a moment later.
     open func terminate() async {
         runtime?.cancelRun()
     }

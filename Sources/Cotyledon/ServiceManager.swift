@@ -106,27 +106,58 @@ public final class ServiceManager {
     /// every setting and `workers` and `gracefulShutdownTimeout` are not used.
     ///
     /// - Parameters:
-    ///   - type: the ``Service`` subclass; its ``Service/name`` names the workers.
+    ///   - type: the ``Service`` subclass; its class settings (``Service/name``,
+    ///     ``Service/readiness``, ``Service/reloadsInPlace``, ``Service/heartbeatTimeout``,
+    ///     ``Service/gracefulShutdownTimeout``) apply.
     ///   - workers: how many workers to keep alive, `1...maximumWorkers`.
     ///   - gracefulShutdownTimeout: overrides the class's and the manager's timeout.
     /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
     @discardableResult
-    public func add<S: Service>(
+    public func add<S: WorkerIDInitializable>(
         _ type: S.Type, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil
+    ) throws(CotyledonError) -> ServiceID {
+        try add(type, workers: workers, gracefulShutdownTimeout: gracefulShutdownTimeout) { workerID in
+            type.init(workerID: workerID)
+        }
+    }
+
+    /// Adds a service whose workers are built by a closure, for services that need more
+    /// than their worker id: `add(KVService.self, workers: 3) { KVService(workerID: $0, store: store) }`.
+    ///
+    /// Every class setting of `type` applies (``Service/name``, ``Service/readiness``,
+    /// ``Service/reloadsInPlace``, ``Service/heartbeatTimeout``,
+    /// ``Service/gracefulShutdownTimeout``), and `type` needs no `init(workerID:)`. The closure
+    /// runs in each worker process, after the fork, on the main actor. When the manager's
+    /// configuration has an entry named ``Service/name``, it supplies every setting and
+    /// `workers` and `gracefulShutdownTimeout` are not used.
+    ///
+    /// - Parameters:
+    ///   - type: the ``Service`` subclass the closure builds.
+    ///   - workers: how many workers to keep alive, `1...maximumWorkers`.
+    ///   - gracefulShutdownTimeout: overrides the class's and the manager's timeout.
+    ///   - makeService: builds the service for a worker id; a thrown error counts as a crash.
+    /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
+    @discardableResult
+    public func add<S: Service>(
+        _ type: S.Type, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil,
+        makeService: @escaping @MainActor (_ workerID: Int) throws -> S
     ) throws(CotyledonError) -> ServiceID {
         try add(name: type.name, workers: workers,
                 gracefulShutdownTimeout: gracefulShutdownTimeout ?? type.gracefulShutdownTimeout,
                 readiness: type.readiness, reloadsInPlace: type.reloadsInPlace,
-                heartbeatTimeout: type.heartbeatTimeout) { workerID in type.init(workerID: workerID) }
+                heartbeatTimeout: type.heartbeatTimeout, makeService: makeService)
     }
 
-    /// Adds a service built by a closure, for services that need arguments.
+    /// Adds a service built by a closure, with every setting given here rather than read
+    /// from a class (for a service type shared by several services, or built by a library
+    /// such as `CotyledonServiceLifecycle`).
     ///
     /// The closure runs in each worker process, after the fork, on the main actor. When
     /// the manager's configuration has an entry named `name`, it supplies the settings.
     ///
     /// - Parameters:
-    ///   - name: the name in process titles, logs and the configuration file.
+    ///   - name: the name in process titles, logs and the configuration file: only `a-z`,
+    ///     `0-9`, `_` and `-`, and not a name already added.
     ///   - workers: how many workers to keep alive, `1...maximumWorkers`.
     ///   - gracefulShutdownTimeout: how long workers get to stop; `nil` for the manager's.
     ///   - readiness: when a worker counts as ready.
@@ -143,6 +174,8 @@ public final class ServiceManager {
         makeService: @escaping @MainActor (_ workerID: Int) throws -> Service
     ) throws(CotyledonError) -> ServiceID {
         guard !runStarted else { throw .addAfterRun(service: name) }
+        guard ServiceName.isValid(name) else { throw .invalidServiceName(name) }
+        guard !services.contains(where: { $0.name == name }) else { throw .duplicateServiceName(name) }
         let settings = configuration.services[name]
             ?? ServiceConfiguration(workers: workers, gracefulShutdownTimeout: gracefulShutdownTimeout, restart: restartPolicy)
         try Self.validate(workers: settings.workers, service: name)
@@ -215,14 +248,17 @@ public final class ServiceManager {
     ///   - onTerminate: in the master, when a stop begins, before workers are signalled.
     ///   - onReload: in the master, on `SIGHUP`, before workers are signalled.
     ///   - onNewWorker: in the new worker process, after its service is created and
-    ///     before ``Service/run()``; a throw is logged and the worker still runs.
-    ///   - onDeadWorker: in the master, after a worker was reaped, before its respawn.
+    ///     before ``Service/run()``; a throw is logged and the worker still runs. It gets
+    ///     the service (``ServiceIdentity``: its id and name), the worker id and the
+    ///     service instance.
+    ///   - onDeadWorker: in the master, after a worker was reaped, before its respawn. It
+    ///     gets the service (``ServiceIdentity``), the worker id and how the worker ended.
     public func registerHooks(
         name: String = "\(#fileID):\(#line)",
         onTerminate: (() throws -> Void)? = nil,
         onReload: (() throws -> Void)? = nil,
-        onNewWorker: (@MainActor (_ service: ServiceID, _ workerID: Int, _ instance: Service) throws -> Void)? = nil,
-        onDeadWorker: ((_ service: ServiceID, _ workerID: Int, _ status: WorkerExitStatus) throws -> Void)? = nil
+        onNewWorker: (@MainActor (_ service: ServiceIdentity, _ workerID: Int, _ instance: Service) throws -> Void)? = nil,
+        onDeadWorker: ((_ service: ServiceIdentity, _ workerID: Int, _ status: WorkerExitStatus) throws -> Void)? = nil
     ) {
         if let onTerminate { hooks.terminate.append(NamedHook(name: name, body: onTerminate)) }
         if let onReload { hooks.reload.append(NamedHook(name: name, body: onReload)) }
@@ -234,10 +270,26 @@ public final class ServiceManager {
     /// Becomes the master: forks the workers and supervises them until a stop signal,
     /// then exits the process (status 0 after a requested stop, see ``MasterExitCode``).
     ///
-    /// - Throws: ``CotyledonError`` when called twice, from a multi-threaded process,
-    ///   when a system call the master needs fails, or when the control socket cannot
-    ///   be created; nothing was forked then.
-    public func run() throws(CotyledonError) -> Never {
+    /// It never returns and never throws. When it cannot start — called twice, from a
+    /// process with more than one thread, a system call the master needs failed, the
+    /// control socket cannot be created — it writes the ``CotyledonError``'s message to
+    /// standard error and exits 70 (``MasterExitCode/software``); nothing was forked then.
+    ///
+    /// It cannot be called from an asynchronous context (a top-level `await`, an async
+    /// `main`): one that already started the threads of the concurrency runtime, which
+    /// `run()` refuses.
+    @available(*, noasync, message: "run() forks: call it from synchronous code with no Task started before it, at the end of main")
+    public func run() -> Never {
+        do throws(CotyledonError) {
+            try start()
+        } catch {
+            ProgramName.reportFailure("\(error)")
+            exit(MasterExitCode.software.rawValue)
+        }
+    }
+
+    /// Checks that the master can start, then supervises until it exits.
+    private func start() throws(CotyledonError) -> Never {
         guard !runStarted else { throw .runCalledTwice }
         let threads = ThreadCount.current() ?? 1
         guard threads == 1 else { throw .multiThreaded(threads: threads) }

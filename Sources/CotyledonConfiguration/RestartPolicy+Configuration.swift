@@ -9,7 +9,7 @@ import Cotyledon
 ///   initial_delay: 0.1                 # seconds
 ///   maximum_delay: 30                  # seconds
 ///   jitter: 0.2                        # 0...1
-///   max_restarts: 10                   # 0: never give up
+///   max_restarts: 0                    # 0: never give up (default)
 ///   restart_window: 60                 # seconds
 ///   max_boot_failures: 5               # 0: never give up
 /// ```

@@ -21,7 +21,7 @@ import ServiceLifecycle
 /// import ServiceLifecycle
 ///
 /// final class APIWorkers: ServiceGroupService {
-///     override nonisolated class var name: String { "api" }
+///     override class var name: String { "api" }
 ///
 ///     override func makeServices() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
 ///         [.init(service: HTTPServer(port: 8080)), .init(service: CacheRefresher())]
@@ -53,7 +53,7 @@ import ServiceLifecycle
 ///   that imports both modules, write `Cotyledon.Service` and `ServiceLifecycle.Service`.
 ///   This class is the `Cotyledon.Service`; the services it runs are
 ///   `ServiceLifecycle.Service`s.
-open class ServiceGroupService: Cotyledon.Service {
+open class ServiceGroupService: Cotyledon.Service, WorkerIDInitializable {
     /// Builds the group's services for one worker, in the worker process.
     public typealias MakeServices = @MainActor (_ workerID: Int) async throws -> [ServiceGroupConfiguration.ServiceConfiguration]
 
@@ -80,7 +80,7 @@ open class ServiceGroupService: Cotyledon.Service {
     }
 
     /// Creates the service for one worker of a subclass that overrides ``makeServices()``.
-    public required init(workerID: Int) {
+    public required override init(workerID: Int) {
         var logger = Logger(label: Self.name)
         logger[metadataKey: "worker"] = "\(workerID)"
         self.logger = logger

@@ -40,7 +40,7 @@ struct CotyledonDemo: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Seconds a worker must live for its death not to count as an early failure, for every service; 0 disables backoff and boot-failure counting; overrides the file (default 1).")
     var minUptime: Double?
 
-    @Option(name: .long, parsing: .unconditional, help: "Unrequested worker exits per service tolerated within --restart-window before the daemon gives up (exit 75); 0 never gives up; overrides the file (default 10).")
+    @Option(name: .long, parsing: .unconditional, help: "Unrequested worker exits per service tolerated within --restart-window before the daemon gives up (exit 75); 0 never gives up; overrides the file (default 0: workers that became ready are always respawned).")
     var maxRestarts: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Seconds of the --max-restarts window; overrides the file (default 60).")
@@ -106,16 +106,16 @@ struct CotyledonDemo: ParsableCommand {
             let path = controlSocket ?? configuration.controlSocket ?? ServiceManager.defaultControlSocketPath()
             let socket = path == "none" ? nil : path
             let manager = try ServiceManager(configuration: configuration, controlSocket: socket)
-            try manager.add(name: PrinterService.name, reloadsInPlace: PrinterService.reloadsInPlace) { workerID in
+            try manager.add(PrinterService.self) { workerID in
                 PrinterService(workerID: workerID, interval: interval)
             }
             if configuration.services[EchoService.name] != nil {
-                try manager.add(name: EchoService.name) { workerID in
+                try manager.add(EchoService.self) { workerID in
                     EchoService(workerID: workerID, port: port)
                 }
             }
             manager.reloadConfiguration { try source.load() }
-            try manager.run()
+            manager.run()
         } catch {
             Self.report("error: \(error)")
             throw ExitCode(MasterExitCode.software.rawValue)

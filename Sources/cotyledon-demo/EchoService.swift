@@ -15,19 +15,13 @@ final class EchoService: Service {
         var description: String { "cannot listen on 127.0.0.1:\(port): \(String(cString: strerror(errno)))" }
     }
 
-    override nonisolated class var name: String { "echo" }
+    override class var name: String { "echo" }
 
     private let port: Int
 
     /// An echo service that binds `port` when no socket is inherited.
     init(workerID: Int, port: Int) {
         self.port = port
-        super.init(workerID: workerID)
-    }
-
-    /// An echo service on port 7007.
-    required init(workerID: Int) {
-        self.port = 7007
         super.init(workerID: workerID)
     }
 

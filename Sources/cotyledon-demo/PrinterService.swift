@@ -5,20 +5,14 @@ import Cotyledon
 /// `run()` is a plain async loop: the default `terminate()` cancels it, which ends
 /// `Task.sleep` at once. `reload()` is done in place (the worker keeps its pid).
 final class PrinterService: Service {
-    override nonisolated class var name: String { "printer" }
-    override nonisolated class var reloadsInPlace: Bool { true }
+    override class var name: String { "printer" }
+    override class var reloadsInPlace: Bool { true }
 
     private let interval: Duration
 
     /// A printer that prints every `interval`.
     init(workerID: Int, interval: Duration) {
         self.interval = interval
-        super.init(workerID: workerID)
-    }
-
-    /// A printer that prints every second.
-    required init(workerID: Int) {
-        self.interval = .seconds(1)
         super.init(workerID: workerID)
     }
 

@@ -8,9 +8,9 @@ func emit(_ line: String) {
 }
 
 /// Sleeps until cancelled and reports its reloads, for the hooks scenario.
-final class FixtureService: Service {
-    override nonisolated class var name: String { "fixture" }
-    override nonisolated class var reloadsInPlace: Bool { true }
+final class FixtureService: Service, WorkerIDInitializable {
+    override class var name: String { "fixture" }
+    override class var reloadsInPlace: Bool { true }
 
     override func run() async throws {
         // /proc/PID/environ shows the process title's bytes, not the environment: report it.
@@ -28,12 +28,12 @@ final class FixtureService: Service {
 }
 
 /// Becomes ready, then fails.
-final class ThrowingService: Service {
+final class ThrowingService: Service, WorkerIDInitializable {
     struct Failure: Error, CustomStringConvertible {
         var description: String { "deliberate failure from the throwing fixture" }
     }
 
-    override nonisolated class var name: String { "thrower" }
+    override class var name: String { "thrower" }
 
     override func run() async throws {
         try await Task.sleep(for: .milliseconds(50))
@@ -42,8 +42,8 @@ final class ThrowingService: Service {
 }
 
 /// Ignores both cancellation and `terminate()`: only SIGKILL stops it.
-final class HangingService: Service {
-    override nonisolated class var name: String { "hanger" }
+final class HangingService: Service, WorkerIDInitializable {
+    override class var name: String { "hanger" }
 
     override func run() async throws {
         while true {
@@ -60,8 +60,8 @@ final class HangingService: Service {
 }
 
 /// Keeps the default `reload()`: on SIGHUP it finishes and is respawned with its id.
-final class RestartingService: Service {
-    override nonisolated class var name: String { "restarter" }
+final class RestartingService: Service, WorkerIDInitializable {
+    override class var name: String { "restarter" }
 
     override func run() async throws {
         while !Task.isCancelled {
@@ -71,9 +71,9 @@ final class RestartingService: Service {
 }
 
 /// Opts into explicit readiness and never reports ready.
-final class NeverReadyService: Service {
-    override nonisolated class var name: String { "laggard" }
-    override nonisolated class var readiness: ReadinessMode { .explicit }
+final class NeverReadyService: Service, WorkerIDInitializable {
+    override class var name: String { "laggard" }
+    override class var readiness: ReadinessMode { .explicit }
 
     override func run() async throws {
         while !Task.isCancelled {
@@ -83,12 +83,12 @@ final class NeverReadyService: Service {
 }
 
 /// A blocking loop, as in the seed, kept off the main actor with `runBlocking`.
-final class BlockingService: Service {
-    override nonisolated class var name: String { "blocker" }
+final class BlockingService: Service, WorkerIDInitializable {
+    override class var name: String { "blocker" }
 
     override func run() async throws {
         let id = workerID
-        try await runBlocking { token in
+        await runBlocking { token in
             while !token.isStopRequested {
                 emit("blocking tick worker=\(id)")
                 usleep(20_000)
@@ -99,9 +99,9 @@ final class BlockingService: Service {
 }
 
 /// Reports ready 150 ms after it starts, so a rolling restart of it takes observable time.
-final class SlowStartingService: Service {
-    override nonisolated class var name: String { "slow" }
-    override nonisolated class var readiness: ReadinessMode { .explicit }
+final class SlowStartingService: Service, WorkerIDInitializable {
+    override class var name: String { "slow" }
+    override class var readiness: ReadinessMode { .explicit }
 
     override func run() async throws {
         try await Task.sleep(for: .milliseconds(150))
@@ -109,5 +109,34 @@ final class SlowStartingService: Service {
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(3600))
         }
+    }
+}
+
+/// Needs an argument, so it is built by a closure and has no `init(workerID:)`; its settings
+/// come from its class: a 1 s graceful timeout (it ignores SIGTERM, so the timeout shows)
+/// and in-place reloads.
+final class ClassSettingsService: Service {
+    override class var name: String { "classy" }
+    override class var gracefulShutdownTimeout: Duration? { .seconds(1) }
+    override class var reloadsInPlace: Bool { true }
+
+    private let greeting: String
+
+    /// A worker that prints `greeting` when it runs.
+    init(workerID: Int, greeting: String) {
+        self.greeting = greeting
+        super.init(workerID: workerID)
+    }
+
+    override func run() async throws {
+        signal(SIGTERM, SIG_IGN)
+        emit("classy worker=\(workerID) greeting=\(greeting)")
+        while true {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+
+    override func reload() async {
+        emit("classy-reload worker=\(workerID)")
     }
 }

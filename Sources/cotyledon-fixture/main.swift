@@ -23,7 +23,7 @@ let gracefulTimeout = Duration.seconds(option("--graceful-timeout", default: 60)
 let startupTimeout = Duration.seconds(option("--startup-timeout", default: 90))
 let restartPolicy = RestartPolicy(
     minimumUptime: .seconds(option("--min-uptime", default: 1)),
-    maximumRestarts: Int(option("--max-restarts", default: 10)),
+    maximumRestarts: Int(option("--max-restarts", default: Double(RestartPolicy.default.maximumRestarts))),
     restartWindow: .seconds(option("--restart-window", default: 60)))
 
 LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
@@ -41,13 +41,21 @@ func fail(_ error: Error) -> Never {
     exit(MasterExitCode.software.rawValue)
 }
 
+if scenario == "misuse-threads-top-level" {
+    // As a daemon's main.swift does: no do/catch around run(), a thread started before it.
+    let manager = try! ServiceManager()
+    try! manager.add(FixtureService.self, workers: 1)
+    ThreadStarter.startIdleThread()
+    manager.run()
+}
+
 do {
     if scenario == "slow-ready", let index = arguments.firstIndex(of: "--config"), index + 1 < arguments.count {
         let path = arguments[index + 1]
         let manager = try ServiceManager(configuration: try configuration(at: path))
         try manager.add(SlowStartingService.self)
         manager.reloadConfiguration { try configuration(at: path) }
-        try manager.run()
+        manager.run()
     }
     let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout, restartPolicy: restartPolicy,
                                      startupTimeout: startupTimeout)
@@ -56,6 +64,9 @@ do {
         try manager.add(CrashingService.self, workers: workers)
     case "crash-before-ready":
         try manager.add(name: CrashingService.name, workers: workers, readiness: .explicit) { CrashingService(workerID: $0) }
+    case "class-settings":
+        let greeting = "hello"
+        try manager.add(ClassSettingsService.self, workers: workers) { ClassSettingsService(workerID: $0, greeting: greeting) }
     case "ignore-term":
         try manager.add(StubbornService.self, workers: workers)
     case "grandchildren":
@@ -78,8 +89,10 @@ do {
             name: "fixture",
             onTerminate: { emit("hook=terminate") },
             onReload: { emit("hook=reload") },
-            onNewWorker: { _, workerID, _ in emit("hook=new-worker service=fixture worker=\(workerID)") },
-            onDeadWorker: { _, workerID, status in emit("hook=dead-worker service=fixture worker=\(workerID) status=\(status.token)") })
+            onNewWorker: { service, workerID, _ in emit("hook=new-worker service=\(service) id=\(service.id) worker=\(workerID)") },
+            onDeadWorker: { service, workerID, status in
+                emit("hook=dead-worker service=\(service.name) id=\(service.id) worker=\(workerID) status=\(status.token)")
+            })
     case "throwing":
         try manager.add(ThrowingService.self, workers: workers)
     case "reconfigure-from-hook":
@@ -96,6 +109,8 @@ do {
         try manager.add(NeverReadyService.self, workers: workers)
     case "hanging-terminate":
         try manager.add(HangingService.self, workers: workers)
+    case "pending-terminate":
+        try manager.add(PendingTerminateService.self, workers: workers)
     case "misuse-zero-workers":
         try manager.add(FixtureService.self, workers: 0)
     case "misuse-unknown-service":
@@ -105,11 +120,7 @@ do {
         // The first worker death runs this hook in the master, which is already running.
         try manager.add(ThrowingService.self, workers: 1)
         manager.registerHooks(name: "run-again", onDeadWorker: { _, _, _ in
-            do {
-                try manager.run()
-            } catch {
-                fail(error)
-            }
+            manager.run()
         })
     case "misuse-threads":
         try manager.add(FixtureService.self, workers: 1)
@@ -125,11 +136,16 @@ do {
         })
     case "misuse-second-manager":
         _ = try ServiceManager()
+    case "misuse-invalid-name":
+        try manager.add(name: "Fixture Service", workers: 1) { FixtureService(workerID: $0) }
+    case "misuse-duplicate-name":
+        try manager.add(FixtureService.self, workers: 1)
+        try manager.add(name: FixtureService.name, workers: 1) { FixtureService(workerID: $0) }
     default:
         emit("unknown scenario \(scenario)")
         exit(64)
     }
-    try manager.run()
+    manager.run()
 } catch {
     fail(error)
 }

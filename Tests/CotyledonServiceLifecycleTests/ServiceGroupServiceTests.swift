@@ -67,7 +67,7 @@ struct ServiceGroupServiceTests {
     @Test("without services (neither a closure nor an override), run() throws an error that says what to do")
     func noServices() async {
         let service = ServiceGroupService(workerID: 0)
-        await #expect(throws: ServiceGroupServiceError.noServices(service: "ServiceGroupService")) {
+        await #expect(throws: ServiceGroupServiceError.noServices(service: "service-group")) {
             try await service.run()
         }
         let message = ServiceGroupServiceError.noServices(service: "api").description

@@ -171,6 +171,35 @@ private struct Pool {
         for _ in 0..<200 { #expect(pool.exit(.failedBeforeReady, at: 1) == .respawnNow) }
     }
 
+    @Test func theDefaultPolicyNeverGivesUpOnWorkersThatBecameReadyOnlyOnBootFailures() {
+        var pool = Pool(policy: .default)
+        let decisions = (0..<1_000).map { index in
+            pool.exit(.crash, workerID: index % 4, uptime: .seconds(2), at: Double(index) * 0.01)
+        }
+        let other = decisions.firstIndex { $0 != .respawnNow }
+        #expect(other == nil, "1,000 crashes within 10 s, each respawned at once; crash \((other ?? 0) + 1): \(other.map { decisions[$0] })")
+        for _ in 1..<RestartPolicy.default.maximumBootFailures { _ = pool.exit(.failedBeforeReady, at: 20) }
+        guard case .giveUp(.bootFailure, _) = pool.exit(.failedBeforeReady, at: 20) else {
+            Issue.record("the default still gives up on max_boot_failures workers in a row that never became ready")
+            return
+        }
+    }
+
+    @Test func outsideSignalExitsAreRespawnedAtOnceAndNeitherCountNorResetFailures() {
+        var policy = Self.backoff
+        policy.maximumRestarts = 2
+        policy.maximumBootFailures = 2
+        var pool = Pool(policy: policy)
+        #expect(pool.exit(.failedBeforeReady) == .respawnNow)
+        for _ in 0..<10 { #expect(pool.exit(.outsideSignal) == .noRestart) }
+        // Neither the 2 restarts tolerated nor the boot failures in a row saw the outside
+        // signals: the second boot failure gives up for boot failures.
+        guard case .giveUp(.bootFailure, _) = pool.exit(.failedBeforeReady) else {
+            Issue.record("outside-signal exits between two boot failures must not break the run")
+            return
+        }
+    }
+
     @Test func zeroMinimumUptimeDisablesBootFailuresAndBackoff() {
         var pool = Pool(policy: RestartPolicy(minimumUptime: .zero, earlyFailuresBeforeBackoff: 0,
                                               maximumRestarts: 0, maximumBootFailures: 1))

@@ -8,10 +8,12 @@ import Testing
         #expect(!WorkerExitReason.stopped.isFailure)
         #expect(!WorkerExitReason.reload.isFailure)
         #expect(!WorkerExitReason.scaledDown.isFailure)
+        #expect(!WorkerExitReason.outsideSignal.isFailure)
     }
 
     @Test func logTokensAreStable() {
         #expect(WorkerExitReason.failedBeforeReady.rawValue == "failed-before-ready")
         #expect(WorkerExitReason.scaledDown.rawValue == "scaled-down")
+        #expect(WorkerExitReason.outsideSignal.rawValue == "outside-signal")
     }
 }

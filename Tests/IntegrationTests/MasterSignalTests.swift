@@ -16,7 +16,7 @@ extension DaemonSuite {
             let workerPids = Set(ready.compactMap(\.subjectPid))
             for id in 0..<2 {
                 _ = try fixture.waitForLine("hook=new-worker for worker \(id)") {
-                    $0.stream == "stdout" && $0.text == "hook=new-worker service=fixture worker=\(id)"
+                    $0.stream == "stdout" && $0.text == "hook=new-worker service=fixture id=0 worker=\(id)"
                 }
             }
 

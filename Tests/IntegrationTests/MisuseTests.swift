@@ -12,6 +12,9 @@ extension DaemonSuite {
             ("misuse-threads", "must be single-threaded"),
             ("misuse-add-after-run", "cannot add a service after run()"),
             ("misuse-second-manager", "only one ServiceManager"),
+            ("misuse-threads-top-level", "must be single-threaded"),
+            ("misuse-invalid-name", "service name \"Fixture Service\" is not valid: use only a-z, 0-9, '_' and '-'"),
+            ("misuse-duplicate-name", "a service named \"fixture\" was already added"),
         ])
         func misuse(_ scenario: String, _ phrase: String) throws {
             let driver = try Driver()
@@ -21,6 +24,7 @@ extension DaemonSuite {
             #expect(exit.status == .exited(70), "\(scenario); log:\n\(fixture.tail)")
             let output = fixture.lines.map(\.text).joined(separator: "\n")
             #expect(output.contains(phrase), "\(scenario) says \"\(phrase)\"; output:\n\(output)")
+            #expect(!output.contains("Fatal error"), "\(scenario) exits, it does not crash; output:\n\(output)")
             try driver.expectCleanEnd()
         }
     }

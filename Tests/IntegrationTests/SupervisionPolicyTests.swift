@@ -28,6 +28,57 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("by default the master never gives up on workers that became ready, however often they are killed",
+              .timeLimit(.minutes(1)))
+        func defaultPolicyKeepsAHealthyPool() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            // Default restart settings: no --max-restarts. 12 kills (more than the old limit of
+            // 10 in 60 s) spread over 4 slots, 3 each: no slot reaches its backoff.
+            let demo = try driver.spawn("cotyledon-demo", ["--workers", "4"])
+            var ready = try demo.waitForEvents("worker-ready", count: 4)
+            for round in 0..<12 {
+                let slot = round % 4
+                let victim = try #require(ready.first { $0.worker == slot }?.subjectPid, "round \(round)")
+                let mark = demo.cursor
+                try driver.signal(victim, SIGKILL)
+                let replacement = try demo.waitForEvent("worker-ready", from: mark) { $0.worker == slot }
+                #expect(replacement.subjectPid != victim, "round \(round)")
+                ready = ready.filter { $0.worker != slot } + [replacement]
+            }
+            let crashes = demo.events("worker-exited").filter { $0.fields["reason"] == "crash" }
+            #expect(crashes.count == 12, "log:\n\(demo.tail)")
+            #expect(demo.events("give-up").isEmpty && demo.events("respawn-delayed").isEmpty, "log:\n\(demo.tail)")
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("a SIGTERM or SIGINT sent straight to a worker: reason=outside-signal, a warning with the sender's pid, respawned at once, no failure counted",
+              .timeLimit(.minutes(1)))
+        func outsideStopSignalIsNotACrash() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            // With --max-restarts 1, a second exit counted as a failure would give up.
+            let demo = try driver.spawn("cotyledon-demo", ["--workers", "2", "--max-restarts", "1"])
+            var ready = try demo.waitForEvents("worker-ready", count: 2)
+            for (round, signal) in [SIGTERM, SIGINT, SIGTERM, SIGINT].enumerated() {
+                let victim = try #require(ready.first { $0.worker == 0 }?.subjectPid, "round \(round)")
+                let mark = demo.cursor
+                try driver.signal(victim, signal)
+                let exit = try demo.waitForEvent("worker-exited", from: mark) { $0.subjectPid == victim }
+                #expect(exit.pid == demo.pid && exit.level == "warning", "\(exit)")
+                #expect(exit.fields["reason"] == "outside-signal" && exit.fields["status"] == "exited:0", "\(exit)")
+                #expect(exit.fields["sender"] == "\(driver.driverPid)", "the driver sent it: \(exit)")
+                #expect(exit.fields["signal"] == (signal == SIGTERM ? "SIGTERM" : "SIGINT"), "\(exit)")
+                let started = try demo.waitForEvent("worker-started", from: exit.index) { $0.worker == 0 }
+                #expect(started.fields["respawn"] == "true", "\(started)")
+                ready = [try demo.waitForEvent("worker-ready", from: started.index) { $0.worker == 0 }]
+            }
+            #expect(demo.events("respawn-delayed").isEmpty && demo.events("give-up").isEmpty, "log:\n\(demo.tail)")
+            try demo.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
         @Test("external kills of healthy workers are replaced at once, without backoff", .timeLimit(.minutes(1)))
         func externalKillsAreNotDelayed() throws {
             let driver = try Driver()
@@ -85,7 +136,8 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
-        @Test("a throwing hook is logged by name and the next hooks still run", .timeLimit(.minutes(1)))
+        @Test("a throwing hook is logged by name and the next hooks still run; worker hooks get the service's name and id",
+              .timeLimit(.minutes(1)))
         func throwingHookDoesNotStopOthers() throws {
             let driver = try Driver()
             defer { driver.close() }
@@ -95,7 +147,7 @@ extension DaemonSuite {
             let failure = try #require(fixture.events("hook-failed").first, "log:\n\(fixture.tail)")
             #expect(failure.fields["name"] == "failing" && failure.fields["hook"] == "terminate")
             #expect(fixture.lines.contains { $0.stream == "stdout" && $0.text == "hook=terminate" })
-            #expect(fixture.lines.contains { $0.stream == "stdout" && $0.text.hasPrefix("hook=dead-worker service=fixture worker=0 status=exited:0") })
+            #expect(fixture.lines.contains { $0.stream == "stdout" && $0.text.hasPrefix("hook=dead-worker service=fixture id=0 worker=0 status=exited:0") })
             try driver.expectCleanEnd()
         }
     }

@@ -37,6 +37,12 @@ struct HTTPDaemon: ParsableCommand {
     @Option(help: "Seconds workers get to drain after SIGTERM before they are killed.")
     var gracefulTimeout: Double = 30
 
+    @Option(help: "Unrequested worker exits tolerated within --restart-window before the daemon gives up (exit 75); 0, the default, never gives up on workers that became ready.")
+    var maxRestarts = RestartPolicy.default.maximumRestarts
+
+    @Option(help: "Seconds of the --max-restarts window.")
+    var restartWindow: Double = 60
+
     func validate() throws {
         guard (1...65_535).contains(port) else {
             throw ValidationError("--port must be a TCP port in 1...65535, got \(port).")
@@ -46,6 +52,12 @@ struct HTTPDaemon: ParsableCommand {
         }
         guard gracefulTimeout.isFinite, gracefulTimeout > 0, gracefulTimeout <= 86_400 else {
             throw ValidationError("--graceful-timeout must be a number of seconds in (0, 86400], got \(gracefulTimeout).")
+        }
+        guard maxRestarts >= 0 else {
+            throw ValidationError("--max-restarts must be 0 (never give up) or more, got \(maxRestarts).")
+        }
+        guard restartWindow.isFinite, restartWindow > 0, restartWindow <= 86_400 else {
+            throw ValidationError("--restart-window must be a number of seconds in (0, 86400], got \(restartWindow).")
         }
     }
 
@@ -64,11 +76,11 @@ struct HTTPDaemon: ParsableCommand {
         LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
         let endpoint = HTTPService.Endpoint(host: host, port: port)
         let settingsPath = settings
-        let manager = try ServiceManager(gracefulShutdownTimeout: .seconds(gracefulTimeout))
-        try manager.add(name: HTTPService.name, workers: workers, readiness: HTTPService.readiness,
-                        reloadsInPlace: HTTPService.reloadsInPlace) { workerID in
+        let restartPolicy = RestartPolicy(maximumRestarts: maxRestarts, restartWindow: .seconds(restartWindow))
+        let manager = try ServiceManager(gracefulShutdownTimeout: .seconds(gracefulTimeout), restartPolicy: restartPolicy)
+        try manager.add(HTTPService.self, workers: workers) { workerID in
             HTTPService(workerID: workerID, endpoint: endpoint, settingsPath: settingsPath)
         }
-        try manager.run()
+        manager.run()
     }
 }

@@ -14,11 +14,11 @@ final class HTTPService: Service {
         let port: Int
     }
 
-    override nonisolated class var name: String { "http" }
+    override class var name: String { "http" }
     /// Ready once the worker listens, not when `run()` starts.
-    override nonisolated class var readiness: ReadinessMode { .explicit }
+    override class var readiness: ReadinessMode { .explicit }
     /// A reload re-reads the settings in the running workers: no connection is dropped.
-    override nonisolated class var reloadsInPlace: Bool { true }
+    override class var reloadsInPlace: Bool { true }
 
     private let endpoint: Endpoint
     private let settingsPath: String?
@@ -34,11 +34,6 @@ final class HTTPService: Service {
         logger[metadataKey: "worker"] = "\(workerID)"
         self.logger = logger
         super.init(workerID: workerID)
-    }
-
-    /// A worker on 127.0.0.1:8080 with the default settings.
-    required convenience init(workerID: Int) {
-        self.init(workerID: workerID, endpoint: Endpoint(host: "127.0.0.1", port: 8080), settingsPath: nil)
     }
 
     override func run() async throws {

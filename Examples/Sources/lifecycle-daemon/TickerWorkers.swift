@@ -7,9 +7,9 @@ import ServiceLifecycle
 /// This file imports both Cotyledon and ServiceLifecycle, which both have a `Service`:
 /// write `Cotyledon.Service` or `ServiceLifecycle.Service` here, never plain `Service`.
 final class TickerWorkers: ServiceGroupService {
-    override nonisolated class var name: String { "ticker" }
+    override class var name: String { "ticker" }
     /// A reload (SIGHUP to the master) calls ``reload()`` in the running workers.
-    override nonisolated class var reloadsInPlace: Bool { true }
+    override class var reloadsInPlace: Bool { true }
 
     override func makeServices() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         [.init(service: Ticker(workerID: workerID, logger: logger))]

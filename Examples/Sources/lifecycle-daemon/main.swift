@@ -6,4 +6,4 @@ import Logging
 LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
 let manager = try ServiceManager()
 try manager.add(TickerWorkers.self, workers: 2)
-try manager.run()
+manager.run()

@@ -1,7 +1,7 @@
 import Cotyledon
 
-final class PrinterService: Service {
-    override nonisolated class var name: String { "printer" }
+final class PrinterService: Service, WorkerIDInitializable {
+    override class var name: String { "printer" }
 
     override func run() async throws {
         while !Task.isCancelled {              // terminate() cancels run() by default
@@ -13,4 +13,4 @@ final class PrinterService: Service {
 
 let manager = try ServiceManager()
 try manager.add(PrinterService.self, workers: 2)
-try manager.run()                               // never returns
+manager.run()                               // never returns

@@ -85,8 +85,16 @@ static inline int ccotyledon_wifsignaled(int status) { return WIFSIGNALED(status
 static inline int ccotyledon_wtermsig(int status) { return WTERMSIG(status); }
 static inline int ccotyledon_wcoredump(int status) { return WCOREDUMP(status); }
 
-/// Installs, for each of `signals`, a handler that writes the signal number as one byte
-/// to `fd` (a non-blocking pipe): the self-pipe technique, async-signal-safe.
+/// One signal as the handler below writes it to its pipe: the number and the pid of the
+/// process that sent it (`si_pid`; 0 when the kernel sent it).
+struct ccotyledon_signal_record {
+    int32_t signal_number;
+    int32_t sender_pid;
+};
+
+/// Installs, for each of `signals`, an `SA_SIGINFO` handler that writes one
+/// `ccotyledon_signal_record` to `fd` (a non-blocking pipe) in a single write, which a
+/// pipe keeps whole: the self-pipe technique, async-signal-safe.
 int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count);
 
 /// Whether the handler above has seen SIGTERM, SIGINT or SIGQUIT: set in the handler

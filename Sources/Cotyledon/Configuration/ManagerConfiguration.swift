@@ -57,7 +57,8 @@ public struct ManagerConfiguration: Equatable, Sendable {
     }
 
     /// Whether `name` may name a service in the file: non-empty, only `a-z`, `0-9`, `_` and `-`.
+    /// The same rule ``ServiceManager`` applies to the names of the services it adds.
     public static func isValidServiceName(_ name: String) -> Bool {
-        !name.isEmpty && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+        ServiceName.isValid(name)
     }
 }

@@ -63,7 +63,7 @@ enum LogEventName: String, CaseIterable {
     case forkFailed = "fork-failed"
     /// The master cannot watch a new worker's message pipe.
     case epollFailed = "epoll-failed"
-    /// A worker sent a message byte the master does not know.
+    /// A worker sent bytes that start no message the master knows.
     case protocolError = "protocol-error"
     /// A worker missed its heartbeat and is sent `SIGABRT`.
     case heartbeatTimeout = "heartbeat-timeout"
@@ -109,10 +109,16 @@ enum LogEventName: String, CaseIterable {
     case runReturned = "run-returned"
     /// A worker begins terminating.
     case workerTerminate = "worker-terminate"
+    /// A worker's `run()` has returned while its `terminate()` has not: it waits, for a bounded time.
+    case waitingForTerminate = "waiting-for-terminate"
+    /// A worker gave up waiting for its `terminate()` at the graceful shutdown timeout.
+    case terminateTimeout = "terminate-timeout"
     /// A worker begins reloading its service.
     case workerReload = "worker-reload"
     /// A worker found its master gone and stops.
     case orphaned = "orphaned"
+    /// A worker got a stop signal from another process than its master, and tells the master.
+    case outsideSignal = "outside-signal"
 
     // MARK: systemd
 

@@ -14,7 +14,7 @@ struct CrashPolicy {
         let slot: WorkerSlot
         /// The service's name, for the give-up reason.
         let serviceName: String
-        /// How the master classified the exit: only unrequested ones count.
+        /// How the master classified the exit: only failures (``WorkerExitReason/isFailure``) count.
         let reason: WorkerExitReason
         /// How long the worker ran.
         let uptime: Duration
@@ -35,8 +35,9 @@ struct CrashPolicy {
 
     /// What the master does after an exit.
     enum Decision: Equatable {
-        /// No restart to count: a requested exit, or an unrequested one whose slot is not
-        /// to be refilled. The spawn pass refills any slot still wanted.
+        /// No restart to count: a requested exit, one an outside signal caused, or a
+        /// failure whose slot is not to be refilled. The spawn pass refills any slot still
+        /// wanted, at once.
         case noRestart
         /// Count a restart; the spawn pass refills the slot at once.
         case respawnNow

@@ -109,11 +109,16 @@ extension Master {
                 worker.messages = nil
                 return
             }
-            for byte in buffer.prefix(count) {
-                switch WorkerMessage(rawValue: byte) {
+            let (decoded, skipped) = worker.messageDecoder.decode(buffer.prefix(count))
+            if skipped > 0 {
+                logger.warning("\(worker.label) sent \(skipped) bytes that start no message; skipped",
+                               metadata: ["event": .event(.protocolError), "bytes": "\(skipped)"])
+            }
+            for message in decoded {
+                switch message {
                 case .ready: workerBecameReady(worker)
                 case .exitingForReload: worker.announcedReloadExit = true
-                case nil: logger.warning("\(worker.label) sent an unknown message byte \(byte)", metadata: ["event": .event(.protocolError)])
+                case .stoppedByOutsideSignal(let signal, let sender): worker.outsideSignal = (signal, sender)
                 }
             }
         }
@@ -175,11 +180,11 @@ extension Master {
         pool.vacate(worker)
         replacementExited(worker, status: status)
         deadlines.cancel(.killWorker(worker.pid))
-        let reason: WorkerExitReason = worker.stopRequest
-            ?? (worker.announcedReloadExit ? .reload : (worker.isReady ? .crash : .failedBeforeReady))
+        let reason = exitReason(of: worker)
         logExit(of: worker, status: status, reason: reason)
+        let service = ServiceIdentity(id: worker.service.id, name: worker.service.name)
         for hook in hooks.deadWorker {
-            runHook("dead-worker", hook.name) { try hook.body(worker.service.id, worker.workerID, status) }
+            runHook("dead-worker", hook.name) { try hook.body(service, worker.workerID, status) }
         }
         guard lifecycle.isSupervising else { return }
         let now = MonotonicInstant.now
@@ -202,7 +207,17 @@ extension Master {
         }
     }
 
-    /// Logs `worker`'s exit (an error when it was a failure) and counts it in the metrics.
+    /// Why `worker` ended: the stop the master requested, else what the worker said
+    /// before exiting (a reload, an outside signal), else a crash or a failure before ready.
+    private func exitReason(of worker: WorkerRecord) -> WorkerExitReason {
+        if let requested = worker.stopRequest { return requested }
+        if worker.announcedReloadExit { return .reload }
+        if worker.outsideSignal != nil { return .outsideSignal }
+        return worker.isReady ? .crash : .failedBeforeReady
+    }
+
+    /// Logs `worker`'s exit (an error when it was a failure, a warning with the sender's
+    /// pid when an outside signal stopped it) and counts it in the metrics.
     private func logExit(of worker: WorkerRecord, status: WorkerExitStatus, reason: WorkerExitReason) {
         metrics.increment(.workerExits, ["service": worker.service.name, "reason": reason.rawValue])
         if case .killed(let signal, _) = status {
@@ -211,6 +226,13 @@ extension Master {
         var fields = workerFields(worker, event: .workerExited)
         fields["status"] = "\(status.token)"
         fields["reason"] = "\(reason.rawValue)"
+        if reason == .outsideSignal, let (signal, sender) = worker.outsideSignal {
+            fields["signal"] = "\(signal)"
+            fields["sender"] = "\(sender)"
+            logger.warning("\(worker.label) \(status), stopped by \(signal) from pid \(sender), not the master; respawning at once",
+                           metadata: fields)
+            return
+        }
         let message: Logger.Message = "\(worker.label) \(status)"
         if reason.isFailure { logger.error(message, metadata: fields) } else { logger.info(message, metadata: fields) }
     }

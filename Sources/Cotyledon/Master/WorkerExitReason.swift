@@ -1,5 +1,5 @@
-/// Why a worker ended, as the master classifies it; only unrequested exits count
-/// toward restart backoff.
+/// Why a worker ended, as the master classifies it; only crashes and failures before
+/// ready count toward restart backoff and the give-up checks.
 enum WorkerExitReason: String {
     /// An unrequested exit after the worker reported ready.
     case crash
@@ -11,7 +11,10 @@ enum WorkerExitReason: String {
     case reload
     /// Stopped because its service was scaled down.
     case scaledDown = "scaled-down"
+    /// Stopped by a signal another process than the master sent it (the worker said so
+    /// before exiting): respawned at once, not counted as a failure.
+    case outsideSignal = "outside-signal"
 
-    /// Whether the exit counts toward restart backoff.
+    /// Whether the exit counts toward restart backoff and the give-up checks.
     var isFailure: Bool { self == .crash || self == .failedBeforeReady }
 }

@@ -14,6 +14,11 @@ final class WorkerRecord {
     var isReady = false
     /// The worker said it exits to be respawned for a reload.
     var announcedReloadExit = false
+    /// The worker said it stops because of this signal, sent by this process rather than
+    /// the master.
+    var outsideSignal: (signal: Signal, sender: pid_t)?
+    /// Splits what the worker writes to its message pipe into messages.
+    var messageDecoder = WorkerMessageDecoder()
     /// Set when the master asked the worker to stop; such a worker no longer fills its slot.
     var stopRequest: WorkerExitReason?
     /// Its heartbeat slot, when its service has a heartbeat timeout.

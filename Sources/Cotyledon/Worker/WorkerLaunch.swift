@@ -16,6 +16,6 @@ struct WorkerLaunch {
     let listeners: Listeners
     /// Where the worker beats, when its service has a heartbeat timeout.
     let heartbeat: (board: HeartbeatBoard, slot: Int)?
-    let newWorkerHooks: [NamedHook<@MainActor (ServiceID, Int, Service) throws -> Void>]
+    let newWorkerHooks: [NamedHook<@MainActor (ServiceIdentity, Int, Service) throws -> Void>]
     let logger: Logger
 }

@@ -10,8 +10,12 @@ import Logging
 /// |---|---|
 /// | SIGTERM | `terminate()`, waits for `run()` to return, exits 0 |
 /// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop) |
+/// | SIGTERM, SIGINT, SIGQUIT from another process than the master | tells the master who sent it, then as above |
 /// | SIGHUP | `reload()` |
 /// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSentinel/gracePeriod``, then kills its process group |
+///
+/// Once `run()` has ended, a worker still waiting for `terminate()` says so in the log and
+/// gives up just before its graceful shutdown timeout (see ``giveUpDelay(after:)``).
 @MainActor
 final class WorkerRuntime {
     private let launch: WorkerLaunch
@@ -20,8 +24,14 @@ final class WorkerRuntime {
     private var service: Service?
     private var runTask: Task<Void, Never>?
     private var isTerminating = false
+    /// When `beginTermination()` ran; the give-up is counted from it.
+    private var terminationStart: MonotonicInstant?
+    private var hasRunEnded = false
+    private var isTerminatePending = false
+    private var isWaitingForTerminate = false
     private var isOrphaned = false
     private var sentReady = false
+    private var reportedOutsideSignal = false
 
     init(launch: WorkerLaunch) {
         self.launch = launch
@@ -57,7 +67,7 @@ final class WorkerRuntime {
         self.service = service
         for hook in launch.newWorkerHooks {
             do {
-                try hook.body(launch.service.id, launch.workerID, service)
+                try hook.body(ServiceIdentity(id: launch.service.id, name: launch.service.name), launch.workerID, service)
             } catch {
                 logger.error("new-worker hook \"\(hook.name)\" failed: \(error)",
                              metadata: ["event": .event(.hookFailed), "hook": "new-worker", "name": "\(hook.name)"])
@@ -106,6 +116,8 @@ final class WorkerRuntime {
     // MARK: - Lifecycle
 
     private func runEnded(throwing error: Error?) {
+        hasRunEnded = true
+        if isTerminatePending { waitForTerminate() }
         // A stop signal already delivered (its handler notes it before the main actor hears
         // of it) counts too: a run() that failed in between, say because its child died of
         // the group's SIGTERM, is part of the stop, not a crash.
@@ -126,12 +138,54 @@ final class WorkerRuntime {
         guard !isTerminating else { return }
         isTerminating = true
         guard let service else { finish(status: 0) }
+        terminationStart = .now
         service.stopToken.requestStop()
         logger.info("\(label) terminating", metadata: ["event": .event(.workerTerminate)])
+        isTerminatePending = true
         Task {
             await service.terminate()
+            self.isTerminatePending = false
             await self.runTask?.value
             self.finish(status: 0)
+        }
+        // Queued behind the task above on the main actor: it runs once terminate() has
+        // returned or suspended, so a terminate() that returns at once is not reported.
+        Task {
+            if self.hasRunEnded, self.isTerminatePending { self.waitForTerminate() }
+        }
+    }
+
+    /// How long after it began terminating a worker gives up waiting for `terminate()`
+    /// (once `run()` has ended): a tenth of the timeout, at most half a second, before the
+    /// master's `SIGKILL` is due. The master starts its clock when it sends `SIGTERM`, a
+    /// little before the worker starts its own; should the worker be later than that
+    /// margin, the master's `SIGKILL` is the bound, as for a `run()` that never returns.
+    nonisolated static func giveUpDelay(after timeout: Duration) -> Duration {
+        timeout - min(timeout / 10, .milliseconds(500))
+    }
+
+    /// `run()` has ended and `terminate()` has not returned: says so, and arms the give-up.
+    ///
+    /// The give-up runs on a Dispatch thread, so a `terminate()` that blocks the main actor
+    /// cannot hold it up. It does what the master's `SIGKILL` would do a moment later (the
+    /// worker's process group goes), and also bounds the waits no master clock covers: a
+    /// default `reload()` and a `SIGTERM` sent to the worker directly.
+    private func waitForTerminate() {
+        guard !isWaitingForTerminate, let terminationStart else { return }
+        isWaitingForTerminate = true
+        let timeout = launch.service.gracefulShutdownTimeout
+        let giveUp = terminationStart + Self.giveUpDelay(after: timeout)
+        let remaining = max(giveUp - .now, .zero)
+        let seconds = Double(remaining.nanoseconds / 1_000_000) / 1000
+        logger.info("\(label) run() has returned; waiting for terminate() to return, at most \(seconds) s more (graceful shutdown timeout \(timeout.secondsValue) s)",
+                    metadata: ["event": .event(.waitingForTerminate), "remaining": "\(seconds)"])
+        let logger = logger, label = label
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(remaining.nanoseconds))) {
+            logger.warning("\(label) terminate() has not returned and the graceful shutdown timeout (\(timeout.secondsValue) s) is nearly over; giving up: killing the worker's process group, exiting with status 1",
+                           metadata: ["event": .event(.terminateTimeout)])
+            ProcessGroup.killOtherMembers()
+            fflush(nil)
+            _exit(1)
         }
     }
 
@@ -165,8 +219,8 @@ final class WorkerRuntime {
         do {
             sentinel = try WorkerSentinel(
                 masterPID: launch.masterPID, masterAliveDescriptor: descriptors.masterAlive,
-                onSignal: { [self] signal in
-                    DispatchQueue.main.async { MainActor.assumeIsolated { self.handle(signal) } }
+                onSignal: { [self] signal, sender in
+                    DispatchQueue.main.async { MainActor.assumeIsolated { self.handle(signal, from: sender) } }
                 },
                 onMasterGone: { [self] in
                     DispatchQueue.main.async { MainActor.assumeIsolated { self.masterGone() } }
@@ -178,17 +232,32 @@ final class WorkerRuntime {
         sentinel.start()
     }
 
-    private func handle(_ signal: Signal) {
+    private func handle(_ signal: Signal, from sender: pid_t) {
         switch signal {
-        case .terminate: beginTermination()
-        case .interrupt, .quit: finish(status: 0)
+        case .terminate:
+            reportIfFromOutside(signal, sender: sender)
+            beginTermination()
+        case .interrupt, .quit:
+            reportIfFromOutside(signal, sender: sender)
+            finish(status: 0)
         case .hangup: reload()
         default: break
         }
     }
 
+    /// Tells the master, once, that a stop signal came from `sender`, another process than
+    /// the master (the master's own stops are signalled by its pid), so that it does not
+    /// take the exit for a crash. An orphan has no master to tell.
+    private func reportIfFromOutside(_ signal: Signal, sender: pid_t) {
+        guard sender != launch.masterPID, !isTerminating, !reportedOutsideSignal, !isOrphaned,
+              getppid() == launch.masterPID else { return }
+        reportedOutsideSignal = true
+        logger.warning("\(label) got \(signal) from pid \(sender), not from the master; stopping",
+                       metadata: ["event": .event(.outsideSignal), "signal": "\(signal)", "sender": "\(sender)"])
+        send(.stoppedByOutsideSignal(signal, sender: sender))
+    }
+
     private func send(_ message: WorkerMessage) {
-        let byte = message.rawValue
-        withUnsafeBytes(of: byte) { try? Syscall.writeAll(descriptors.messages, $0) }
+        message.bytes.withUnsafeBytes { try? Syscall.writeAll(descriptors.messages, $0) }
     }
 }

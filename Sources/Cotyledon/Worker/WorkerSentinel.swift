@@ -3,7 +3,8 @@ import Glibc
 import SystemPackage
 
 /// A worker's own watcher thread, independent of the main actor (which a busy `run()`
-/// may hold): it receives the worker's signals through a self-pipe and notices when the
+/// may hold): it receives the worker's signals, each with its sender's pid, through a
+/// self-pipe and notices when the
 /// master is gone (EOF on the master-alive pipe, or a parent-death SIGTERM with a new
 /// parent). An orphaned worker gets ``gracePeriod`` to finish, then the sentinel kills
 /// its whole process group.
@@ -21,16 +22,17 @@ final class WorkerSentinel: Sendable {
     private let masterPID: pid_t
     private let signalPipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
     private let masterAlive: Int32
-    private let onSignal: @Sendable (Signal) -> Void
+    private let onSignal: @Sendable (Signal, _ sender: pid_t) -> Void
     private let onMasterGone: @Sendable () -> Void
 
     /// Installs the signal handlers and unblocks every signal the master blocked.
     ///
     /// - Parameters:
-    ///   - onSignal: called on the sentinel thread for each handled signal received.
+    ///   - onSignal: called on the sentinel thread for each handled signal received, with
+    ///     the pid of the process that sent it (0 when the kernel sent it).
     ///   - onMasterGone: called on the sentinel thread once, when the master is gone.
     init(masterPID: pid_t, masterAliveDescriptor: Int32,
-         onSignal: @escaping @Sendable (Signal) -> Void,
+         onSignal: @escaping @Sendable (Signal, _ sender: pid_t) -> Void,
          onMasterGone: @escaping @Sendable () -> Void) throws(Errno) {
         self.masterPID = masterPID
         self.masterAlive = masterAliveDescriptor
@@ -51,7 +53,7 @@ final class WorkerSentinel: Sendable {
     private func watch() {
         var orphanDeadline: MonotonicInstant?
         var watchingMaster = true
-        var buffer = [UInt8](repeating: 0, count: 64)
+        var records = [ccotyledon_signal_record](repeating: ccotyledon_signal_record(), count: 16)
         while true {
             var descriptors = [pollfd(fd: signalPipe.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
             if watchingMaster {
@@ -75,11 +77,20 @@ final class WorkerSentinel: Sendable {
                 orphanDeadline = .now + Self.gracePeriod
                 onMasterGone()
             }
-            if descriptors[0].revents != 0, let count = try? Syscall.read(signalPipe.readEnd, into: &buffer) {
-                for byte in buffer.prefix(count) {
-                    onSignal(Signal(rawValue: Int32(byte)))
-                }
+            if descriptors[0].revents != 0 {
+                forwardSignals(into: &records)
             }
+        }
+    }
+
+    /// Reads the records the signal handler wrote and hands each to `onSignal`. Each
+    /// record was written whole by one `write` and `records` holds whole records, so a read
+    /// returns whole records.
+    private func forwardSignals(into records: inout [ccotyledon_signal_record]) {
+        let count = records.withUnsafeMutableBytes { bytes in (try? Syscall.read(signalPipe.readEnd, into: bytes)) ?? nil }
+        guard let count else { return }
+        for record in records.prefix(count / MemoryLayout<ccotyledon_signal_record>.stride) {
+            onSignal(Signal(rawValue: record.signal_number), record.sender_pid)
         }
     }
 }

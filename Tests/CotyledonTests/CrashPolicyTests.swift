@@ -1,21 +1,6 @@
 import Testing
 @testable import Cotyledon
 
-/// A seeded generator (SplitMix64), so the backoff jitter is the same on every run.
-private struct SplitMix64: RandomNumberGenerator {
-    /// The generator's state, advanced by each draw.
-    var state: UInt64
-
-    /// The next value of the sequence.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
-
 /// Feeds worker exits of one service to a ``CrashPolicy``, at instants the test chooses.
 private struct Pool {
     /// The policy of the service.

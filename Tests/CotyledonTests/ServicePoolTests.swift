@@ -145,7 +145,7 @@ private func fullReadyPool(workers: Int) -> ServicePool {
     @Test func readyCountMatchesARecountAfterAnySequence() {
         var random = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &random)
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(state: seed)
         let pool = ServicePool(service: service(workers: 6))
         var live: [WorkerRecord] = []
         var nextPID: Int32 = 1000
@@ -173,20 +173,5 @@ private func fullReadyPool(workers: Int) -> ServicePool {
             nextPID += 1
             #expect(pool.readyCount == recountedReady(pool), "seed \(seed)")
         }
-    }
-}
-
-/// SplitMix64, so a failing random walk can be replayed from its seed.
-private struct SeededGenerator: RandomNumberGenerator {
-    /// The generator's state, advanced by each draw.
-    var state: UInt64
-
-    /// The next value of the sequence.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

@@ -118,8 +118,8 @@ final class ChildWaitingService: Service, WorkerIDInitializable {
 /// Its `terminate()` lets `run()` return, then never returns itself (as a close that never
 /// completes): the worker reports that it waits for `terminate()` and gives up just before
 /// the graceful timeout.
-final class PendingTerminateService: Service {
-    override nonisolated class var name: String { "closer" }
+final class PendingTerminateService: Service, WorkerIDInitializable {
+    override class var name: String { "closer" }
     private var release: CheckedContinuation<Void, Never>?
 
     override func run() async throws {

@@ -37,10 +37,10 @@ struct HTTPDaemon: ParsableCommand {
     @Option(help: "Seconds workers get to drain after SIGTERM before they are killed.")
     var gracefulTimeout: Double = 30
 
-    @Option(help: "Unrequested worker exits tolerated within --restart-window before the daemon gives up (exit 75); 0, the default, never gives up on workers that became ready.")
+    @Option(parsing: .unconditional, help: "Unrequested worker exits tolerated within --restart-window before the daemon gives up (exit 75); 0, the default, never gives up on workers that became ready.")
     var maxRestarts = RestartPolicy.default.maximumRestarts
 
-    @Option(help: "Seconds of the --max-restarts window.")
+    @Option(parsing: .unconditional, help: "Seconds of the --max-restarts window.")
     var restartWindow: Double = 60
 
     func validate() throws {

@@ -119,7 +119,7 @@ final class ChildWaitingService: Service, WorkerIDInitializable {
 /// completes): the worker reports that it waits for `terminate()` and gives up just before
 /// the graceful timeout.
 final class PendingTerminateService: Service, WorkerIDInitializable {
-    override nonisolated class var name: String { "closer" }
+    override class var name: String { "closer" }
     private var release: CheckedContinuation<Void, Never>?
 
     override func run() async throws {

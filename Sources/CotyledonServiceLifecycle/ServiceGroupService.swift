@@ -75,7 +75,7 @@ open class ServiceGroupService: Cotyledon.Service, WorkerIDInitializable {
     private var group: ServiceGroup?
 
     /// The worker reports ready itself, once its group runs: see ``run()``.
-    override nonisolated open class var readiness: ReadinessMode {
+    override open class var readiness: ReadinessMode {
         .explicit
     }
 

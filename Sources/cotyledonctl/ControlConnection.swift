@@ -155,7 +155,7 @@ final class ControlConnection {
         case ENOENT, ENOTDIR, ECONNREFUSED:
             ControlFailure(.notRunning, """
             the daemon is not running: nothing listens on \(path) (\(describe(error))); \
-            give its socket with --socket or \(ControlSocketPath.environmentVariable)
+            give its socket with --socket or \(ControlSocketLocation.environmentVariable), or its executable's name with --program
             """)
         case EACCES, EPERM:
             ControlFailure(.permissionDenied, """

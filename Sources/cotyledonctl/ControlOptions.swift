@@ -4,13 +4,32 @@ import Glibc
 
 /// The options every command shares: where the socket is and how to print the answer.
 struct ControlOptions: ParsableArguments {
+    /// The program whose default socket path is used when no option or environment variable
+    /// names another: the package's demo daemon.
+    static let fallbackProgram = "cotyledon-demo"
+
     @Option(name: .long, help: ArgumentHelp(
-        "The daemon's control socket (default: $COTYLEDON_CONTROL_SOCKET, else $RUNTIME_DIRECTORY/control.sock, else /run/cotyledon-demo/control.sock as root, else $XDG_RUNTIME_DIR/cotyledon-demo/control.sock or /tmp/cotyledon-demo-<uid>/control.sock).",
+        "The daemon's control socket (default: the default path of --program, else $\(ControlSocketLocation.environmentVariable), else the default path of \(ControlOptions.fallbackProgram)).",
         valueName: "path"))
     var socket: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The daemon's executable name: connect to the socket the daemon chooses by default ($RUNTIME_DIRECTORY/control.sock, else /run/<name>/control.sock as root, else $XDG_RUNTIME_DIR/<name>/control.sock or /tmp/<name>-<uid>/control.sock).",
+        valueName: "name"))
+    var program: String?
+
     @Flag(name: .long, help: "Print the daemon's answer as it came (one JSON object) instead of a table or sentence.")
     var json = false
+
+    /// Refuses `--socket` with `--program`, and a `--program` that is not a file name.
+    func validate() throws {
+        if socket != nil && program != nil {
+            throw ValidationError("give --socket or --program, not both: --program only derives the socket's path")
+        }
+        if let program, program.isEmpty || program.contains("/") || program == "." || program == ".." {
+            throw ValidationError("--program takes the daemon's executable name without a directory (kvd, not /usr/bin/kvd), got '\(program)'")
+        }
+    }
 
     /// Sends the request for `command`, waits for the answer and prints it.
     ///
@@ -29,7 +48,8 @@ struct ControlOptions: ParsableArguments {
         _ command: ControlCommand, timeout: Duration = .seconds(5),
         describe: (ControlResponse) throws(ControlFailure) -> String
     ) throws {
-        let path = ControlSocketPath.resolve(explicit: socket)
+        let path = ControlSocketLocation.clientPath(
+            socket: socket, program: program, fallbackProgram: Self.fallbackProgram, uid: geteuid())
         do {
             let response = try exchange(ControlRequest(command), path: path, timeout: timeout)
             if json { print(EscapedText.controls(in: response.line)) }

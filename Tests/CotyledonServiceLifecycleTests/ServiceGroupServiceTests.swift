@@ -91,7 +91,7 @@ struct ServiceGroupServiceTests {
 
 /// A subclass of the bridge, as users write one.
 final class RecordingWorkers: ServiceGroupService {
-    override nonisolated class var name: String { "recording-workers" }
+    override class var name: String { "recording-workers" }
 
     private let recording: RecordingService
     let events: AsyncStream<RecordingService.Event>

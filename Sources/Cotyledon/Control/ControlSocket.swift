@@ -16,16 +16,10 @@ struct ControlSocket {
 
     /// The default path for `program`: `$RUNTIME_DIRECTORY/control.sock` under systemd,
     /// else `/run/<program>/control.sock` for root, else
-    /// `$XDG_RUNTIME_DIR/<program>/control.sock` or `/tmp/<program>-<uid>/control.sock`.
+    /// `$XDG_RUNTIME_DIR/<program>/control.sock` or `/tmp/<program>-<uid>/control.sock` — the
+    /// rule `cotyledonctl --program` follows too (`ControlSocketLocation`).
     static func defaultPath(program: String) -> String {
-        if let runtime = getenv("RUNTIME_DIRECTORY").map({ String(cString: $0) }), !runtime.isEmpty {
-            return "\(runtime.split(separator: ":").first.map(String.init) ?? runtime)/control.sock"
-        }
-        if geteuid() == 0 { return "/run/\(program)/control.sock" }
-        if let runtime = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !runtime.isEmpty {
-            return "\(runtime)/\(program)/control.sock"
-        }
-        return "/tmp/\(program)-\(geteuid())/control.sock"
+        ControlSocketLocation.defaultPath(program: program, uid: geteuid())
     }
 
     /// Binds and listens at `path`, creating its directory (0700) if missing.

@@ -118,7 +118,7 @@ final class ChildWaitingService: Service, WorkerIDInitializable {
 /// Its `terminate()` lets `run()` return, then never returns itself (as a close that never
 /// completes): the worker reports that it waits for `terminate()` and gives up just before
 /// the graceful timeout.
-final class PendingTerminateService: Service {
+final class PendingTerminateService: Service, WorkerIDInitializable {
     override nonisolated class var name: String { "closer" }
     private var release: CheckedContinuation<Void, Never>?
 

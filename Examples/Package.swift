@@ -27,6 +27,7 @@ let package = Package(
             name: "http-daemon",
             dependencies: [
                 .product(name: "Cotyledon", package: "swift-cotyledon"),
+                .product(name: "CotyledonConfiguration", package: "swift-cotyledon"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -25,6 +25,12 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     case controlSocket(String)
     /// A system call the master cannot do without failed.
     case systemCallFailed(call: String, errno: Errno)
+    /// Settings given to ``ServiceManager/init(settings:reload:restartPolicy:controlSocket:logger:)``
+    /// that cannot be sent to workers: they do not encode, or take more than 4 MiB encoded.
+    case invalidSettings(String)
+    /// A ``SettingsService`` added to a manager created without settings
+    /// (`managerSettings` is `nil`) or with another settings type.
+    case settingsTypeMismatch(service: String, serviceSettings: String, managerSettings: String?)
 
     /// The message, naming the fix.
     public var description: String {
@@ -51,6 +57,12 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
             return problem
         case .systemCallFailed(let call, let failure):
             return "\(call) failed: \(failure); the supervisor cannot start without it"
+        case .invalidSettings(let problem):
+            return "invalid settings: \(problem)"
+        case .settingsTypeMismatch(let service, let serviceSettings, nil):
+            return "service \"\(service)\" reads settings of type \(serviceSettings), but the ServiceManager was created without settings; create it with ServiceManager(settings:reload:) and a \(serviceSettings)"
+        case .settingsTypeMismatch(let service, let serviceSettings, let managerSettings?):
+            return "service \"\(service)\" reads settings of type \(serviceSettings), but the ServiceManager was created with \(managerSettings); make the service a SettingsService<\(managerSettings)> or create the manager with a \(serviceSettings)"
         }
     }
 }

@@ -35,6 +35,8 @@ public final class ServiceManager {
     private var services: [ServiceRegistration] = []
     private var hooks = Hooks()
     private var loadConfiguration: (() throws -> ManagerConfiguration)?
+    /// The application's settings, for a manager created with them.
+    private var settingsSource: SettingsSource?
     private let controlSocketPath: String?
     private var master: Master?
     private var runStarted = false
@@ -100,6 +102,50 @@ public final class ServiceManager {
         self.logger = logger
     }
 
+    /// Creates the process's only manager from the daemon's whole configuration: its
+    /// supervisor part (``DaemonSettings/manager``) and the application's settings, which
+    /// every worker of a ``SettingsService`` reads as ``SettingsService/settings``.
+    ///
+    /// ```swift
+    /// func load() throws -> GreeterSettings {
+    ///     try ConfigurationFile.load(GreeterSettings.self, from: path) { loaded throws(ConfigurationError) in
+    ///         do throws(ConfigurationError) { try loaded.manager.validate(knownServices: ["greeter"]) } catch { throw error.nested(under: ["manager"]) }
+    ///     }
+    /// }
+    /// let manager = try ServiceManager(settings: try load(), reload: load)
+    /// ```
+    ///
+    /// Only the master loads the settings, at start (the caller) and on reload (`reload`).
+    /// Workers get exactly the value it validated: a worker forked afterwards inherits it,
+    /// and a worker that reloads in place reads it from memory shared with the master just
+    /// before its ``Service/reload()`` runs. When `reload` throws, nothing changes anywhere.
+    ///
+    /// - Parameters:
+    ///   - settings: the validated settings at start.
+    ///   - reload: loads and validates the settings again, in the master, at every reload:
+    ///     synchronously (read a file; start no thread). What it throws fails the reload
+    ///     as a whole, as do settings larger than 4 MiB once encoded.
+    ///   - restartPolicy: for services the configuration does not name.
+    ///   - controlSocket: where the master serves its control socket; `nil`: none.
+    ///   - logger: where the master and workers log their events; its level is set from
+    ///     `settings.manager.logLevel`.
+    /// - Throws: ``CotyledonError/invalidSettings(_:)`` when the settings cannot be
+    ///   encoded for the workers, ``CotyledonError/secondManager`` if this process already
+    ///   created a manager.
+    public convenience init<Settings: DaemonSettings>(
+        settings: Settings, reload: @escaping () throws -> Settings, restartPolicy: RestartPolicy = .default,
+        controlSocket: String? = nil, logger: Logger = Logger(label: "cotyledon")
+    ) throws(CotyledonError) {
+        let initial: SettingsSnapshot
+        do {
+            initial = try SettingsSnapshot(settings)
+        } catch {
+            throw .invalidSettings(error.description)
+        }
+        try self.init(configuration: settings.manager, restartPolicy: restartPolicy, controlSocket: controlSocket, logger: logger)
+        settingsSource = SettingsSource(initial: initial, type: Settings.self, load: { try reload() })
+    }
+
     /// Adds a service whose workers are created with `S(workerID:)`.
     ///
     /// When the manager's configuration has an entry named ``Service/name``, it supplies
@@ -142,7 +188,10 @@ public final class ServiceManager {
         _ type: S.Type, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil,
         makeService: @escaping @MainActor (_ workerID: Int) throws -> S
     ) throws(CotyledonError) -> ServiceID {
-        try add(name: type.name, workers: workers,
+        if let reader = type as? any SettingsReceiving.Type {
+            try checkSettingsType(reader.settingsType, service: type.name)
+        }
+        return try add(name: type.name, workers: workers,
                 gracefulShutdownTimeout: gracefulShutdownTimeout ?? type.gracefulShutdownTimeout,
                 readiness: type.readiness, reloadsInPlace: type.reloadsInPlace,
                 heartbeatTimeout: type.heartbeatTimeout, makeService: makeService)
@@ -207,6 +256,9 @@ public final class ServiceManager {
     /// fails as a whole: the error is logged and shown in systemd's `STATUS=`, the old
     /// settings stay and no worker is touched. Services absent from the new
     /// configuration keep their settings; a name that is not running fails the reload.
+    ///
+    /// A manager created with ``init(settings:reload:restartPolicy:controlSocket:logger:)``
+    /// reloads with its own `reload` closure and does not use this one.
     ///
     /// - Parameter load: reads and returns the new configuration, typically with
     ///   `ConfigurationFile.load(_:from:maximumSize:validate:)` of the `CotyledonConfiguration`
@@ -295,9 +347,18 @@ public final class ServiceManager {
         guard threads == 1 else { throw .multiThreaded(threads: threads) }
         runStarted = true
         let master = try Master(services: services, hooks: hooks, configuration: configuration,
-                                loadConfiguration: loadConfiguration, controlSocketPath: controlSocketPath, logger: logger)
+                                loadConfiguration: loadConfiguration, settings: settingsSource,
+                                controlSocketPath: controlSocketPath, logger: logger)
         self.master = master
         master.run()
+    }
+
+    /// Refuses a ``SettingsService`` reading another settings type than the manager's.
+    private func checkSettingsType(_ type: any DaemonSettings.Type, service: String) throws(CotyledonError) {
+        guard let settingsSource, ObjectIdentifier(type) == ObjectIdentifier(settingsSource.type) else {
+            throw .settingsTypeMismatch(service: service, serviceSettings: "\(type)",
+                                        managerSettings: settingsSource.map { "\($0.type)" })
+        }
     }
 
     private static func validate(workers: Int, service: String) throws(CotyledonError) {

@@ -3,6 +3,7 @@ import CotyledonConfiguration
 import Glibc
 import Logging
 
+// `cotyledon-fixture settings --config PATH`: typed settings from a file, read by the master only.
 // `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS] [--startup-timeout SECONDS]
 //  [--min-uptime SECONDS] [--max-restarts N] [--restart-window SECONDS]`: small daemons
 // for the integration tests (hooks, failures, API misuse). Misuse exits 70 with the
@@ -50,6 +51,13 @@ if scenario == "misuse-threads-top-level" {
 }
 
 do {
+    if scenario == "settings", let index = arguments.firstIndex(of: "--config"), index + 1 < arguments.count {
+        // Only the master loads the file; the greeters read `settings`.
+        let path = arguments[index + 1]
+        let manager = try ServiceManager(settings: try GreeterSettings.load(from: path)) { try GreeterSettings.load(from: path) }
+        try manager.add(GreeterService.self)
+        manager.run()
+    }
     if scenario == "slow-ready", let index = arguments.firstIndex(of: "--config"), index + 1 < arguments.count {
         let path = arguments[index + 1]
         let manager = try ServiceManager(configuration: try configuration(at: path))
@@ -138,6 +146,8 @@ do {
         _ = try ServiceManager()
     case "misuse-invalid-name":
         try manager.add(name: "Fixture Service", workers: 1) { FixtureService(workerID: $0) }
+    case "misuse-settings-type":
+        try manager.add(GreeterService.self, workers: 1)
     case "misuse-duplicate-name":
         try manager.add(FixtureService.self, workers: 1)
         try manager.add(name: FixtureService.name, workers: 1) { FixtureService(workerID: $0) }

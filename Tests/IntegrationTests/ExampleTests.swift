@@ -9,7 +9,7 @@ extension DaemonSuite {
     /// user's package would), built by `swift build --package-path Examples`.
     @Suite
     struct ExampleTests {
-        @Test("http-daemon: 4 workers share one port and all serve 2000 one-connection requests; SIGHUP re-reads the settings in place; SIGTERM drains a request in flight",
+        @Test("http-daemon: 4 workers share one port and all serve 2000 one-connection requests; SIGHUP: the master re-reads the settings and the workers take them in place, a broken file changes nothing; SIGTERM drains a request in flight",
               .timeLimit(.minutes(3)))
         func httpDaemon() throws {
             let binary = try ExampleProducts.path(of: "http-daemon")
@@ -49,7 +49,7 @@ extension DaemonSuite {
             #expect(servedBy.values.reduce(0, +) == 2000)
             #expect(Set(servedBy.keys) == workerPids, "every worker served (requests per pid: \(servedBy))")
 
-            // A reload re-reads the settings in every worker, which keep their pids.
+            // The master re-reads the settings on reload; every worker takes them and keeps its pid.
             try #"{"greeting": "Bonjour"}"#.write(toFile: settings, atomically: true, encoding: .utf8)
             let reloadMark = daemon.cursor
             try driver.signal(daemon.pid, SIGHUP)
@@ -61,6 +61,15 @@ extension DaemonSuite {
                 #expect(response.body.hasPrefix("Bonjour from http worker("), "after the reload: \(response.body)")
             }
             #expect(daemon.events("worker-exited").isEmpty, "the reload was in place:\n\(daemon.tail)")
+
+            // A broken file fails the reload in the master: no worker sees it, all keep the last good settings.
+            try #"{"greeting": 42}"#.write(toFile: settings, atomically: true, encoding: .utf8)
+            let badMark = daemon.cursor
+            try driver.signal(daemon.pid, SIGHUP)
+            _ = try daemon.waitForEvent("reload-failed", from: badMark)
+            let kept = try LoopbackHTTPClient.get(port: port.number, path: "/")
+            #expect(kept.body.hasPrefix("Bonjour from http worker("), "after the failed reload: \(kept.body)")
+            #expect(daemon.events("settings-reloaded").filter { $0.index >= badMark }.isEmpty)
 
             // SIGTERM while a slow request is in flight: its worker answers it, then exits.
             let slowMark = daemon.cursor

@@ -15,6 +15,7 @@ extension DaemonSuite {
             ("misuse-threads-top-level", "must be single-threaded"),
             ("misuse-invalid-name", "service name \"Fixture Service\" is not valid: use only a-z, 0-9, '_' and '-'"),
             ("misuse-duplicate-name", "a service named \"fixture\" was already added"),
+            ("misuse-settings-type", "service \"greeter\" reads settings of type GreeterSettings, but the ServiceManager was created without settings"),
         ])
         func misuse(_ scenario: String, _ phrase: String) throws {
             let driver = try Driver()

@@ -16,8 +16,8 @@ struct HTTPDaemon: ParsableCommand {
         connections across the workers. GET / answers with a greeting and the worker's pid \
         (also in the X-Worker-Pid header); GET /slow answers the same after 2 seconds. \
         Signals to the master: SIGTERM drains (no new connections, in-flight requests \
-        finish, idle keep-alive connections close) and exits 0; SIGHUP makes every worker \
-        re-read --settings in place.
+        finish, idle keep-alive connections close) and exits 0; SIGHUP makes the master \
+        re-read --settings, and every worker takes the new greeting in place.
         """)
 
     @Option(help: "Port each worker binds (SO_REUSEPORT) when systemd passed no socket named \"http\".")
@@ -30,7 +30,7 @@ struct HTTPDaemon: ParsableCommand {
     var workers = 2
 
     @Option(help: ArgumentHelp(
-        "JSON settings file, e.g. {\"greeting\": \"Hello\"}; read at start and by every worker on SIGHUP.",
+        "JSON settings file, e.g. {\"greeting\": \"Hello\"}; read by the master at start and on SIGHUP.",
         valueName: "path"))
     var settings: String?
 
@@ -62,10 +62,13 @@ struct HTTPDaemon: ParsableCommand {
     }
 
     func run() throws {
-        // Read once in the master so that a broken file stops the daemon before anything is
-        // forked; the workers read it themselves (and again on every reload).
+        // Only the master reads the file: a broken file stops the daemon before anything is
+        // forked, and on reload changes nothing; workers get the value it validated.
+        let settingsPath = settings
+        let supervisor = ManagerConfiguration(gracefulShutdownTimeout: .seconds(gracefulTimeout))
+        let initial: HTTPSettings
         do {
-            _ = try HTTPSettings.load(from: settings)
+            initial = try HTTPSettings.load(from: settingsPath, manager: supervisor)
         } catch {
             let message = Array("http-daemon: \(error)\n".utf8)
             _ = write(STDERR_FILENO, message, message.count)
@@ -75,11 +78,11 @@ struct HTTPDaemon: ParsableCommand {
         // created by each worker, in HTTPService.run().
         LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
         let endpoint = HTTPService.Endpoint(host: host, port: port)
-        let settingsPath = settings
         let restartPolicy = RestartPolicy(maximumRestarts: maxRestarts, restartWindow: .seconds(restartWindow))
-        let manager = try ServiceManager(gracefulShutdownTimeout: .seconds(gracefulTimeout), restartPolicy: restartPolicy)
+        let manager = try ServiceManager(settings: initial, reload: { try HTTPSettings.load(from: settingsPath, manager: supervisor) },
+                                         restartPolicy: restartPolicy)
         try manager.add(HTTPService.self, workers: workers) { workerID in
-            HTTPService(workerID: workerID, endpoint: endpoint, settingsPath: settingsPath)
+            HTTPService(workerID: workerID, endpoint: endpoint)
         }
         manager.run()
     }

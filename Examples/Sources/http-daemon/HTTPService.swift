@@ -6,8 +6,8 @@ import NIOConcurrencyHelpers
 import NIOPosix
 
 /// One HTTP worker: its own event loop serving the shared port, drained on `terminate()`,
-/// its settings re-read on `reload()`.
-final class HTTPService: Service {
+/// the master's new settings handed to the event loop on `reload()`.
+final class HTTPService: SettingsService<HTTPSettings> {
     /// Where a worker listens when systemd passed no socket.
     struct Endpoint: Sendable {
         let host: String
@@ -17,19 +17,19 @@ final class HTTPService: Service {
     override class var name: String { "http" }
     /// Ready once the worker listens, not when `run()` starts.
     override class var readiness: ReadinessMode { .explicit }
-    /// A reload re-reads the settings in the running workers: no connection is dropped.
+    /// A reload hands the new settings to the running workers: no connection is dropped.
     override class var reloadsInPlace: Bool { true }
 
     private let endpoint: Endpoint
-    private let settingsPath: String?
-    private let settings = NIOLockedValueBox(HTTPSettings.defaults)
+    /// ``SettingsService/settings`` as the event loop reads it, once `run()` has started.
+    private var published: NIOLockedValueBox<HTTPSettings>?
     private var server: HTTPServer?
     private let logger: Logger
 
-    /// A worker that binds `endpoint` (unless systemd passed a socket) and reads `settingsPath`.
-    init(workerID: Int, endpoint: Endpoint, settingsPath: String?) {
+    /// A worker that binds `endpoint` (unless systemd passed a socket), with the settings
+    /// the worker was forked with.
+    init(workerID: Int, endpoint: Endpoint) {
         self.endpoint = endpoint
-        self.settingsPath = settingsPath
         var logger = Logger(label: "http")
         logger[metadataKey: "worker"] = "\(workerID)"
         self.logger = logger
@@ -37,9 +37,9 @@ final class HTTPService: Service {
     }
 
     override func run() async throws {
-        let initial = try HTTPSettings.load(from: settingsPath)
-        settings.withLockedValue { $0 = initial }
-        let responder = HTTPResponder(workerID: workerID, settings: settings, logger: logger)
+        let published = NIOLockedValueBox(settings)
+        self.published = published
+        let responder = HTTPResponder(workerID: workerID, settings: published, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             let socket: HTTPServer.Socket = listeners["http"].first.map { .inherited($0.descriptor) }
@@ -66,16 +66,12 @@ final class HTTPService: Service {
         await server.drain()
     }
 
-    /// Re-reads the settings; a bad file keeps the current ones.
+    /// Hands the reload's settings, already in ``SettingsService/settings``, to the event
+    /// loop. The master validated them; a bad file never gets this far.
     override func reload() async {
-        do {
-            let loaded = try HTTPSettings.load(from: settingsPath)
-            settings.withLockedValue { $0 = loaded }
-            logger.info("http worker(\(workerID)) reloaded its settings",
-                        metadata: ["event": "settings-reloaded", "greeting": "\(loaded.greeting)"])
-        } catch {
-            logger.error("http worker(\(workerID)) keeps its settings: \(error)",
-                         metadata: ["event": "settings-reload-failed"])
-        }
+        let settings = settings
+        published?.withLockedValue { $0 = settings }
+        logger.info("http worker(\(workerID)) took the reloaded settings",
+                    metadata: ["event": "settings-reloaded", "greeting": "\(settings.greeting)"])
     }
 }

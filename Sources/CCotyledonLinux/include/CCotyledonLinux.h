@@ -117,6 +117,25 @@ void ccotyledon_environ_set(char **environment);
 static inline int64_t ccotyledon_atomic_load(const int64_t *word) { return __atomic_load_n(word, __ATOMIC_RELAXED); }
 static inline void ccotyledon_atomic_store(int64_t *word, int64_t value) { __atomic_store_n(word, value, __ATOMIC_RELAXED); }
 
+/// A seqlock over memory shared between processes (one writer, the master): the writer
+/// makes the sequence odd, writes, then makes it even again; a reader copies between two
+/// loads of the sequence and keeps the copy only if both are the same even number.
+static inline int64_t ccotyledon_atomic_load_acquire(const int64_t *word) { return __atomic_load_n(word, __ATOMIC_ACQUIRE); }
+/// Makes `*sequence` odd (a write begins); the data written next cannot be seen before it.
+static inline void ccotyledon_seqlock_write_begin(int64_t *sequence) {
+    __atomic_store_n(sequence, __atomic_load_n(sequence, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+/// Makes `*sequence` even again (the write is complete), after the data written.
+static inline void ccotyledon_seqlock_write_end(int64_t *sequence) {
+    __atomic_store_n(sequence, __atomic_load_n(sequence, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+/// The sequence after a reader's copy, loaded after the data copied.
+static inline int64_t ccotyledon_seqlock_read_end(const int64_t *sequence) {
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return __atomic_load_n(sequence, __ATOMIC_RELAXED);
+}
+
 /// libdispatch's hooks for a run loop that drains the main queue on the main thread (what
 /// Foundation's RunLoop uses on Linux): an eventfd that becomes readable when the main
 /// queue has work, and the call that runs that work.

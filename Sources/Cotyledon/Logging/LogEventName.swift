@@ -115,6 +115,8 @@ enum LogEventName: String, CaseIterable {
     case terminateTimeout = "terminate-timeout"
     /// A worker begins reloading its service.
     case workerReload = "worker-reload"
+    /// A worker could not read the settings of a reload and keeps its own.
+    case settingsUnreadable = "settings-unreadable"
     /// A worker found its master gone and stops.
     case orphaned = "orphaned"
     /// A worker got a stop signal from another process than its master, and tells the master.

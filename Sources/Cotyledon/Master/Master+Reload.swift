@@ -2,10 +2,12 @@ import Logging
 
 /// Reload (SIGHUP): the one reload contract.
 ///
-/// 1. The configuration is read again (``ServiceManager/reloadConfiguration(with:)``).
+/// 1. The configuration is read again (``ServiceManager/reloadConfiguration(with:)``, or
+///    the settings' `reload` closure, whose value is encoded for the workers too).
 ///    If that fails, nothing changes: the error is logged, `STATUS=reload failed: …`,
 ///    and `READY=1` still follows `RELOADING=1`.
-/// 2. Reload hooks run.
+/// 2. Reload hooks run; the new settings are published (new workers inherit them, running
+///    ones read them from the ``SettingsRegion`` on `SIGHUP`).
 /// 3. Each service takes its new settings and its configured worker count (undoing
 ///    SIGTTIN/SIGTTOU): extra workers are stopped (highest ids first), missing ones forked.
 /// 4. A service that reloads in place and whose settings did not change gets SIGHUP in
@@ -27,8 +29,9 @@ extension Master {
         logger.info("reloading", metadata: ["event": .event(.reloading)])
         notifier.reloading()
         let new: ManagerConfiguration
+        let snapshot: SettingsSnapshot?
         do {
-            new = try loadConfiguration?() ?? configuration
+            (new, snapshot) = try loadNewConfiguration()
             let unknown = Set(new.services.keys).subtracting(services.map(\.name))
             if let name = unknown.sorted().first {
                 throw ReloadError(description: "service \"\(name)\" is not running; adding a service needs a restart of the daemon")
@@ -44,9 +47,20 @@ extension Master {
         for hook in hooks.reload {
             runHook("reload", hook.name) { try hook.body() }
         }
+        if let snapshot { settings?.publish(snapshot) }
         apply(new)
         scheduleHealthChecks()
         rollFinished()
+    }
+
+    /// The manager's new configuration, and the application's settings it is part of for a
+    /// manager created with settings.
+    private func loadNewConfiguration() throws -> (ManagerConfiguration, SettingsSnapshot?) {
+        if let settings {
+            let snapshot = try SettingsSnapshot(try settings.load())
+            return (snapshot.value.manager, snapshot)
+        }
+        return (try loadConfiguration?() ?? configuration, nil)
     }
 
     /// Applies `new` to every service: settings, worker count, then `SIGHUP` in place or a roll.

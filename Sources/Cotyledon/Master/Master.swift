@@ -33,6 +33,8 @@ final class Master {
     var configuration: ManagerConfiguration
     /// Reads the configuration again on SIGHUP; `nil` when settings come from code only.
     let loadConfiguration: (() throws -> ManagerConfiguration)?
+    /// The application's settings and their region, for a manager created with them.
+    let settings: PublishedSettings?
     /// The master's logger, whose level follows the configuration and `log-level`.
     var logger: Logger
     /// What every fork hands the worker.
@@ -60,12 +62,18 @@ final class Master {
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
     init(services: [ServiceRegistration], hooks: Hooks, configuration: ManagerConfiguration,
-         loadConfiguration: (() throws -> ManagerConfiguration)?, controlSocketPath: String?,
-         logger: Logger) throws(CotyledonError) {
+         loadConfiguration: (() throws -> ManagerConfiguration)?, settings: SettingsSource?,
+         controlSocketPath: String?, logger: Logger) throws(CotyledonError) {
         self.pools = services.map(ServicePool.init(service:))
         self.hooks = hooks
         self.configuration = configuration
         self.loadConfiguration = loadConfiguration
+        // Mapped before the first fork, so that every worker shares its pages.
+        if let settings {
+            self.settings = try PublishedSettings(settings)
+        } else {
+            self.settings = nil
+        }
         self.logger = logger
         DaemonLogLevel.install(configuration.logLevel)
         self.notifier = SystemdNotifier(logger: logger)

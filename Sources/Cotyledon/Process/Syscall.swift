@@ -147,6 +147,15 @@ package enum Syscall {
         try retrying { ccotyledon_close_range(UInt32(first), UInt32.max) }
     }
 
+    /// `mmap` of `size` bytes of zeroed memory shared with the children forked afterwards
+    /// (`MAP_SHARED | MAP_ANONYMOUS`, read and write).
+    static func mapSharedAnonymous(size: Int) throws(Errno) -> UnsafeMutableRawPointer {
+        guard let memory = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0), memory != MAP_FAILED else {
+            throw Errno(rawValue: errno)
+        }
+        return memory
+    }
+
     /// `open(path, flags)`.
     package static func open(_ path: String, _ flags: Int32) throws(Errno) -> Int32 {
         try retrying { Glibc.open(path, flags) }

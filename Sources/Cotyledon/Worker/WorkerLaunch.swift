@@ -16,6 +16,8 @@ struct WorkerLaunch {
     let listeners: Listeners
     /// Where the worker beats, when its service has a heartbeat timeout.
     let heartbeat: (board: HeartbeatBoard, slot: Int)?
+    /// The application's settings in force at the fork, for a manager created with them.
+    let settings: WorkerSettings?
     let newWorkerHooks: [NamedHook<@MainActor (ServiceIdentity, Int, Service) throws -> Void>]
     let logger: Logger
 }

@@ -11,7 +11,7 @@ import Logging
 /// | SIGTERM | `terminate()`, waits for `run()` to return, exits 0 |
 /// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop) |
 /// | SIGTERM, SIGINT, SIGQUIT from another process than the master | tells the master who sent it, then as above |
-/// | SIGHUP | `reload()` |
+/// | SIGHUP | reads the newest settings (``SettingsService/settings``), then `reload()` |
 /// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSentinel/gracePeriod``, then kills its process group |
 ///
 /// Once `run()` has ended, a worker still waiting for `terminate()` says so in the log and
@@ -32,6 +32,8 @@ final class WorkerRuntime {
     private var isOrphaned = false
     private var sentReady = false
     private var reportedOutsideSignal = false
+    /// The application's settings this worker holds, for a manager created with them.
+    private var settings: WorkerSettings?
 
     init(launch: WorkerLaunch) {
         self.launch = launch
@@ -46,6 +48,7 @@ final class WorkerRuntime {
         logger[metadataKey: "service"] = "\(launch.service.name)"
         logger[metadataKey: "worker"] = "\(launch.workerID)"
         self.logger = logger
+        self.settings = launch.settings
     }
 
     /// The sockets systemd passed to the master.
@@ -56,6 +59,7 @@ final class WorkerRuntime {
     /// Installs signal handling, creates the service and starts `run()`.
     func start() {
         startSentinel()
+        WorkerSettingsHolder.current = settings?.value
         let service: Service
         do {
             service = try launch.service.makeService(launch.workerID)
@@ -191,8 +195,27 @@ final class WorkerRuntime {
 
     private func reload() {
         guard !isTerminating, let service else { return }
+        refreshSettings(of: service)
         logger.info("\(label) reloading", metadata: ["event": .event(.workerReload)])
         Task { await service.reload() }
+    }
+
+    /// Takes the settings the master published last, if newer than the worker's: the
+    /// service reads them from its `reload()` on. If they cannot be read (only corrupted
+    /// memory or a write by the master overlapping every attempt can cause that), the
+    /// worker keeps its settings and says so.
+    private func refreshSettings(of service: Service) {
+        guard var settings else { return }
+        do {
+            guard try settings.refresh() else { return }
+        } catch {
+            logger.error("\(label) cannot read the new settings, keeping its own: \(error)",
+                         metadata: ["event": .event(.settingsUnreadable), "error": "\(error)"])
+            return
+        }
+        self.settings = settings
+        WorkerSettingsHolder.current = settings.value
+        (service as? any SettingsReceiving)?.receive(settings.value)
     }
 
     private func masterGone() {

@@ -9,7 +9,7 @@ import SystemPackage
 ///     var manager: ManagerConfiguration
 ///     var greeting: String
 ///     func validate() throws(ConfigurationError) {
-///         do { try manager.validate(knownServices: ["printer"]) } catch { throw error.nested(under: ["manager"]) }
+///         do throws(ConfigurationError) { try manager.validate(knownServices: ["printer"]) } catch { throw error.nested(under: ["manager"]) }
 ///     }
 /// }
 /// let configuration = try ConfigurationFile.load(DaemonConfiguration.self, from: "config/daemon.yaml")

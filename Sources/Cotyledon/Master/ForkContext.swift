@@ -14,4 +14,8 @@ struct ForkContext {
     let descriptorLimit: FileDescriptorLimit
     /// Heartbeats of the workers whose service opted in (`nil` if the mapping failed).
     let heartbeats: HeartbeatBoard?
+    /// The application's settings in force, which every fork hands its worker, and the
+    /// region running workers read a reload's settings from; `nil` for a manager created
+    /// without settings.
+    let settings: PublishedSettings?
 }

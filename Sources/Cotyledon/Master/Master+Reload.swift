@@ -47,7 +47,7 @@ extension Master {
         for hook in hooks.reload {
             runHook("reload", hook.name) { try hook.body() }
         }
-        if let snapshot { settings?.publish(snapshot) }
+        if let snapshot { forkContext.settings?.publish(snapshot) }
         apply(new)
         scheduleHealthChecks()
         rollFinished()
@@ -56,7 +56,7 @@ extension Master {
     /// The manager's new configuration, and the application's settings it is part of for a
     /// manager created with settings.
     private func loadNewConfiguration() throws -> (ManagerConfiguration, SettingsSnapshot?) {
-        if let settings {
+        if let settings = forkContext.settings {
             let snapshot = try SettingsSnapshot(try settings.load())
             return (snapshot.value.manager, snapshot)
         }

@@ -48,7 +48,7 @@ extension Master {
                 service: service, workerID: workerID, masterPID: forkContext.masterPID,
                 messagesWriteEnd: messages.writeEnd, masterAliveReadEnd: forkContext.masterAlive.readEnd,
                 descriptorLimit: forkContext.descriptorLimit, listeners: forkContext.listeners,
-                heartbeat: heartbeatSlot.flatMap { slot in heartbeats.map { ($0, slot) } }, settings: settings?.forWorker,
+                heartbeat: heartbeatSlot.flatMap { slot in heartbeats.map { ($0, slot) } }, settings: forkContext.settings?.forWorker,
                 newWorkerHooks: hooks.newWorker, logger: logger))
         }
         Syscall.setProcessGroup(of: child, to: child)

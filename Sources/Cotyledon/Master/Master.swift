@@ -33,8 +33,6 @@ final class Master {
     var configuration: ManagerConfiguration
     /// Reads the configuration again on SIGHUP; `nil` when settings come from code only.
     let loadConfiguration: (() throws -> ManagerConfiguration)?
-    /// The application's settings and their region, for a manager created with them.
-    let settings: PublishedSettings?
     /// The master's logger, whose level follows the configuration and `log-level`.
     var logger: Logger
     /// What every fork hands the worker.
@@ -69,11 +67,7 @@ final class Master {
         self.configuration = configuration
         self.loadConfiguration = loadConfiguration
         // Mapped before the first fork, so that every worker shares its pages.
-        if let settings {
-            self.settings = try PublishedSettings(settings)
-        } else {
-            self.settings = nil
-        }
+        let published = try settings.map { source throws(CotyledonError) in try PublishedSettings(source) }
         self.logger = logger
         DaemonLogLevel.install(configuration.logLevel)
         self.notifier = SystemdNotifier(logger: logger)
@@ -107,7 +101,7 @@ final class Master {
         }
         forkContext = ForkContext(masterPID: getpid(), listeners: Listeners.fromEnvironment(logger: logger),
                                   masterAlive: masterAlive, descriptorLimit: FileDescriptorLimit.raiseToHardLimit(),
-                                  heartbeats: HeartbeatBoard())
+                                  heartbeats: HeartbeatBoard(), settings: published)
         if let controlSocketPath {
             do {
                 controlServer = try ControlServer(path: controlSocketPath, events: events, performer: self)

@@ -80,8 +80,13 @@ extension Master {
                     worker.send(.hangup)
                 }
             } else {
-                startRoll(of: pool)
+                pool.roll = fullRoll(of: pool)
             }
+        }
+        // Every roll exists before any advances: a roll that ends at once (no worker to
+        // replace, a failed fork) must not complete the reload while others are to start.
+        for pool in pools where pool.roll != nil {
+            advanceRoll(of: pool)
         }
     }
 

@@ -40,15 +40,26 @@ extension Master {
 
     /// Starts a roll of every worker of `pool`.
     func startRoll(of pool: ServicePool) {
+        pool.roll = fullRoll(of: pool)
+        advanceRoll(of: pool)
+    }
+
+    /// A roll of every worker of `pool`, logged, not started yet.
+    func fullRoll(of pool: ServicePool) -> RollingRestart {
         let targets = pool.filledSlots.map { RollingRestart.Target(workerID: $0.workerID, pid: $0.worker.pid) }
-        startRoll(of: pool, targets: targets, reason: "\(targets.count) workers, one at a time")
+        return loggedRoll(of: pool, targets: targets, reason: "\(targets.count) workers, one at a time")
     }
 
     private func startRoll(of pool: ServicePool, targets: [RollingRestart.Target], reason: String) {
-        pool.roll = RollingRestart(service: pool.service, targets: targets)
+        pool.roll = loggedRoll(of: pool, targets: targets, reason: reason)
+        advanceRoll(of: pool)
+    }
+
+    /// A roll of `targets` in `pool`, logged as started for `reason`.
+    private func loggedRoll(of pool: ServicePool, targets: [RollingRestart.Target], reason: String) -> RollingRestart {
         logger.info("rolling restart of \(pool.service.name): \(reason)",
                     metadata: ["event": .event(.rollStarted), "service": "\(pool.service.name)", "workers": "\(targets.count)"])
-        advanceRoll(of: pool)
+        return RollingRestart(targets: targets)
     }
 
     /// Starts the next replacement, or finishes the roll when none is left.

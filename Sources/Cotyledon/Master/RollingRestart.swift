@@ -15,16 +15,13 @@ final class RollingRestart {
         let pid: Int32
     }
 
-    /// The service whose workers are replaced.
-    let service: ServiceRegistration
     /// Workers still to replace, in order.
     private(set) var remaining: [Target]
     /// The replacement being waited for, until the master's roll-readiness deadline.
     var current: WorkerRecord?
 
     /// A roll of `targets`, in order.
-    init(service: ServiceRegistration, targets: [Target]) {
-        self.service = service
+    init(targets: [Target]) {
         self.remaining = targets
     }
 

@@ -10,9 +10,11 @@ private let deadline = MonotonicInstant(nanoseconds: 5_000_000_000)
     @Test func startingEndsOnceWhenAllWorkersAreReady() {
         var lifecycle = Lifecycle.start(deadline: deadline)
         #expect(lifecycle == .starting(deadline: deadline, reload: nil))
+        #expect(lifecycle.startupDeadline == deadline)
         let readiness = lifecycle.allWorkersReady()
         #expect(readiness)
         #expect(lifecycle == .running(reload: nil))
+        #expect(lifecycle.startupDeadline == nil, "the start-up deadline ends with the start-up")
         let readiness2 = lifecycle.allWorkersReady()
         #expect(!readiness2, "READY=1 for the start-up is sent once")
     }

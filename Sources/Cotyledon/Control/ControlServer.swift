@@ -29,9 +29,6 @@ final class ControlServer {
     private var clientsAccepted: UInt64 = 0
     /// A spare descriptor given up to accept (and drop) a connection when out of descriptors.
     private var reserveDescriptor: Int32 = -1
-    /// The answer of the last reload to end, noted so that a `reload --wait` whose reload
-    /// ended while it was performed is answered at once.
-    private var lastReloadReply: ControlReply?
 
     /// Listens at `path` (see ``ControlSocket/init(path:)``), watched by `events`, and keeps
     /// a reserve descriptor.
@@ -173,14 +170,13 @@ final class ControlServer {
         } catch {
             return .failure(error)
         }
-        lastReloadReply = nil
+        // Marked before the reload runs: one that completes or fails at once answers its
+        // waiters, this client among them, before `perform` returns.
+        if case .reload(wait: true) = command { client.waitsForReload = true }
         switch performer.perform(command) {
         case .reply(let reply):
             return reply
         case .replyWhenReloadEnds:
-            // A reload that completed or failed at once has answered its waiters already.
-            if let lastReloadReply { return lastReloadReply }
-            client.waitsForReload = true
             return nil
         }
     }
@@ -226,7 +222,6 @@ final class ControlServer {
     /// with `failure`.
     func answerReloadWaiters(failure: String?) {
         let reply = failure.map { ControlReply.failure(ControlError(.reloadFailed, $0)) } ?? .ok
-        lastReloadReply = reply
         for client in clients.values where client.waitsForReload {
             client.waitsForReload = false
             if !client.peerGone {

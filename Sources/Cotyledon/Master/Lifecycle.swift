@@ -104,6 +104,12 @@ enum Lifecycle: Equatable {
         return true
     }
 
+    /// When the initial workers must all be ready, while starting with a start-up timeout.
+    var startupDeadline: MonotonicInstant? {
+        if case .starting(let deadline, _) = self { return deadline }
+        return nil
+    }
+
     /// The stop mode, while stopping.
     var stopMode: StopMode? {
         if case .stopping(let mode, _) = self { return mode }

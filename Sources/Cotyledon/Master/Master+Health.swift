@@ -9,9 +9,9 @@ extension Master {
     /// check, or none when no service needs them: no timer is armed for nothing.
     func scheduleHealthChecks() {
         let now = MonotonicInstant.now
-        deadlines.update(.heartbeatCheck, to: services.compactMap(\.heartbeatTimeout).min().map { now + $0 / 2 })
+        deadlines.update(.heartbeatCheck, to: pools.compactMap(\.service.heartbeatTimeout).min().map { now + $0 / 2 })
         deadlines.update(.lifetimeCheck,
-                         to: services.contains { $0.configuration.maxLifetime != nil } ? now + Self.lifetimeCheckInterval : nil)
+                         to: pools.contains { $0.service.configuration.maxLifetime != nil } ? now + Self.lifetimeCheckInterval : nil)
     }
 
     /// Recycles the workers filling a slot whose lifetime is over.

@@ -72,7 +72,7 @@ final class Master {
         DaemonLogLevel.install(configuration.logLevel)
         self.notifier = SystemdNotifier(logger: logger)
         lifecycle = .start(deadline: configuration.startupTimeout.map { .now + $0 })
-        deadlines.update(.startup, to: configuration.startupTimeout.map { .now + $0 })
+        deadlines.update(.startup, to: lifecycle.startupDeadline)
         MasterLogGuard.setInMaster(true)
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
         // ignores SIGINT and SIGQUIT for background jobs; SIG_IGN for SIGCHLD would also

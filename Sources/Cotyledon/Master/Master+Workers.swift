@@ -31,6 +31,8 @@ extension Master {
     @discardableResult
     func spawn(in pool: ServicePool, workerID: Int, replacement: Bool = false) -> WorkerRecord? {
         let service = pool.service
+        // Taken before the fork: the value and the generation the worker starts with.
+        let settings = forkContext.settings?.forWorker
         let messages: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
         let child: pid_t
         do {
@@ -45,11 +47,8 @@ extension Master {
         let heartbeatSlot = service.heartbeatTimeout == nil ? nil : heartbeats?.allocate()
         if child == 0 {
             WorkerProcess.run(WorkerLaunch(
-                service: service, workerID: workerID, masterPID: forkContext.masterPID,
-                messagesWriteEnd: messages.writeEnd, masterAliveReadEnd: forkContext.masterAlive.readEnd,
-                descriptorLimit: forkContext.descriptorLimit, listeners: forkContext.listeners,
-                heartbeat: heartbeatSlot.flatMap { slot in heartbeats.map { ($0, slot) } }, settings: forkContext.settings?.forWorker,
-                newWorkerHooks: hooks.newWorker, logger: logger))
+                service: service, workerID: workerID, context: forkContext, messagesWriteEnd: messages.writeEnd,
+                heartbeatSlot: heartbeatSlot, settings: settings, newWorkerHooks: hooks.newWorker, logger: logger))
         }
         Syscall.setProcessGroup(of: child, to: child)
         Syscall.close(messages.writeEnd)

@@ -48,6 +48,34 @@ extension DaemonSuite.ExampleTests {
         try driver.expectCleanEnd()
     }
 
+    @Test("http-daemon drain bound: a request that outlasts the graceful timeout is cut just before it (http-drain-timeout), and the worker still exits 0 by itself",
+          .timeLimit(.minutes(1)))
+    func httpDaemonDrainEndsBeforeTheGracefulTimeout() throws {
+        let listener = try ListeningSocket()
+        defer { listener.close() }
+        let driver = try Driver()
+        defer { driver.close() }
+        let daemon = try Self.spawnSocketActivatedHTTPDaemon(
+            driver: driver, listener: listener, arguments: ["--workers", "1", "--graceful-timeout", "5"])
+        _ = try daemon.waitForEvent("http-serving", timeout: .seconds(30))
+        let connection = try LoopbackHTTPClient.connect(port: listener.port, timeout: .seconds(20))
+        defer { close(connection) }
+        let mark = daemon.cursor
+        try Self.send("GET /slow?ms=30000 HTTP/1.1\r\nHost: test\r\n\r\n", to: connection)
+        _ = try daemon.waitForEvent("slow-request", from: mark)
+        try driver.signal(daemon.pid, SIGTERM)
+
+        let cut = try Self.readResponses(from: connection, count: nil)
+        #expect(cut.endedByServer && cut.responses.isEmpty, "closed unanswered at the drain's deadline: \(cut)")
+        let timedOut = try daemon.waitForEvent("http-drain-timeout", from: mark, timeout: .seconds(20))
+        #expect(timedOut.fields["forced"] == "1" && timedOut.level == "warning", "\(timedOut)")
+        _ = try daemon.waitForExit(timeout: .seconds(20))
+        #expect(daemon.events("worker-exited").map { $0.fields["status"] } == ["exited:0"],
+                "the worker ended its drain itself, before the master's kill: \(daemon.tail)")
+        #expect(daemon.events("terminate-timeout").isEmpty && daemon.events("stop-timeout").isEmpty, "\(daemon.tail)")
+        try driver.expectCleanEnd()
+    }
+
     /// One complete answer read off a connection.
     struct RawResponse: CustomStringConvertible {
         let status: Int

@@ -9,11 +9,20 @@ import Synchronization
 final class HTTPServer: Sendable {
     /// Where the connections come from.
     enum Socket: Sendable {
-        /// A listening socket systemd passed, shared with the other workers.
+        /// A listening socket the worker inherited, shared with the other workers: one systemd
+        /// passed (socket activation), or one the master opened before forking.
         case inherited(Int32)
         /// A socket of this worker's own, bound with `SO_REUSEPORT` like every other worker's,
         /// so the kernel spreads the connections across them.
         case reusePort(host: String, port: Int)
+
+        /// How the logs name the kind: `inherited` or `reuse-port`.
+        var kind: String {
+            switch self {
+            case .inherited: "inherited"
+            case .reusePort: "reuse-port"
+            }
+        }
     }
 
     /// Where it listens, for the logs.
@@ -60,7 +69,7 @@ final class HTTPServer: Sendable {
             let acceptor = try InheritedSocketAcceptor(
                 descriptor: descriptor, bootstrap: ClientBootstrap(group: group).channelInitializer(initialize),
                 logger: logger)
-            return HTTPServer(address: "the socket systemd passed (descriptor \(descriptor))",
+            return HTTPServer(address: "the inherited socket \"http\" (descriptor \(descriptor))",
                               stopAccepting: { await acceptor.stop() }, connections: connections)
         }
     }

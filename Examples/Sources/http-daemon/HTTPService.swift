@@ -48,7 +48,7 @@ final class HTTPService: SettingsService<HTTPSettings> {
             self.server = server
             markReady()
             logger.info("http worker(\(workerID)) [pid \(getpid())] serving \(server.address)",
-                        metadata: ["event": "http-serving", "pid": "\(getpid())"])
+                        metadata: ["event": "http-serving", "pid": "\(getpid())", "listener": "\(socket.kind)"])
             if stopToken.isStopRequested { await terminate() }
             await server.waitUntilDrained()
         } catch {

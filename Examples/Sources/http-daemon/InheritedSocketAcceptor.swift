@@ -4,8 +4,8 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Accepts the connections of a listening socket that systemd passed, and hands each one to
-/// SwiftNIO as an already connected socket.
+/// Accepts the connections of a listening socket the worker inherited (from systemd, or opened
+/// by the master before forking), and hands each one to SwiftNIO as an already connected socket.
 ///
 /// Every worker shares that socket, so a new connection wakes all of them and all but one find
 /// the queue empty. SwiftNIO's own server channel treats an accept that finds nothing as a bug

@@ -69,6 +69,7 @@ extension DaemonSuite.ExampleTests {
                 $0.fields["reason"] == "scaled-down"
             }
             #expect(gone.fields["status"] == "exited:0", "\(gone)")
+            #expect(daemon.liveWorkers(of: "http").count == 3, "\(daemon.liveWorkers(of: "http"))")
             try finishPhase("scale-down \(round)")
 
             mark = daemon.cursor

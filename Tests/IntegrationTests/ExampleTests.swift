@@ -48,6 +48,10 @@ extension DaemonSuite {
             #expect(failures.isEmpty, "\(failures.count) of 2000 requests failed, e.g. \(failures.prefix(3))")
             #expect(servedBy.values.reduce(0, +) == 2000)
             #expect(Set(servedBy.keys) == workerPids, "every worker served (requests per pid: \(servedBy))")
+            for path in ["/slow?ms=x", "/slow?ms=60001", "/slow?ms="] {
+                let refused = try LoopbackHTTPClient.get(port: port.number, path: path)
+                #expect(refused.status == 400 && refused.body.contains("?ms=N"), "\(path): \(refused)")
+            }
 
             // The master re-reads the settings on reload; every worker takes them and keeps its pid.
             try #"{"greeting": "Bonjour"}"#.write(toFile: settings, atomically: true, encoding: .utf8)

@@ -24,6 +24,9 @@ final class HTTPService: SettingsService<HTTPSettings> {
     /// ``SettingsService/settings`` as the event loop reads it, once `run()` has started.
     private var published: NIOLockedValueBox<HTTPSettings>?
     private var server: HTTPServer?
+    /// A drain has begun: a second `terminate()` (the worker's, and `run()`'s when the stop came
+    /// while it was starting) waits for it without logging it again.
+    private var isDraining = false
     private let logger: Logger
 
     /// A worker that binds `endpoint` (unless systemd passed a socket), with the settings
@@ -64,6 +67,8 @@ final class HTTPService: SettingsService<HTTPSettings> {
     /// still open then is closed. `run()` returns once the drain is over.
     override func terminate() async {
         guard let server else { return } // run() drains as soon as it has a server
+        guard !isDraining else { return await server.waitUntilDrained() }
+        isDraining = true
         let timeout = settings.manager.gracefulShutdownTimeout
         logger.info("http worker(\(workerID)) draining", metadata: ["event": "http-draining"])
         let outcome = await server.drain(idleGrace: DrainConnectionEvent.defaultIdleGrace,

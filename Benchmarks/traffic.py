@@ -86,8 +86,9 @@ HTTP_DAEMON_MODES: dict[str, tuple[str, list[Variant]]] = {
     ]),
 }
 MODE_SKIP_REASONS = {
-    "master": "this http-daemon has no --reuse-port flag, so its plain --port still binds "
-              "SO_REUSEPORT in each worker: there is no master-owned listener to measure",
+    "master": ("no master-owned listener in this http-daemon",
+               "this http-daemon has no --reuse-port flag, so its plain --port still binds "
+               "SO_REUSEPORT in each worker: there is no master-owned listener to measure"),
 }
 CONTROL_SOCKET_FLAG = "--control-socket"
 TARGET_ORDER = ["reuse-port", "master", "activation", "gunicorn"]
@@ -102,6 +103,7 @@ class Target:
     command: Callable[[int, str], list[str]] | None  # (port, control socket) -> argv
     ready_pattern: str
     skipped: str | None = None
+    skipped_short: str = ""  # the table cell's reason; `skipped` goes to the notes
     note: str = ""
     control_socket: bool = False
     cotyledonctl: str | None = None
@@ -129,17 +131,20 @@ def http_daemon_targets(daemon: str | None, build_problem: str, cotyledonctl: st
                         cotyledonctl=cotyledonctl)
         targets.append(target)
         if daemon is None:
+            target.skipped_short = "http-daemon was not built"
             target.skipped = f"http-daemon was not built: {build_problem}"
             continue
         variant = next((v for v in variants if all(has_flag(text, flag) for flag in v.requires)
                         and not any(has_flag(text, flag) for flag in v.lacks)), None)
         if variant is None:
-            target.skipped = MODE_SKIP_REASONS.get(key) or (
+            target.skipped_short, target.skipped = MODE_SKIP_REASONS.get(key) or (
+                "its flags are not in `http-daemon --help`",
                 "no variant of HTTP_DAEMON_MODES fits `http-daemon --help`: " + "; ".join(
                     f"needs {', '.join(v.requires) or '-'}, without {', '.join(v.lacks) or '-'}" for v in variants))
             continue
         activate = shutil.which("systemd-socket-activate")
         if variant.activation and activate is None:
+            target.skipped_short = "no systemd-socket-activate"
             target.skipped = "systemd-socket-activate is not installed (Debian package systemd)"
             continue
         target.note = variant.note
@@ -160,6 +165,7 @@ def http_daemon_targets(daemon: str | None, build_problem: str, cotyledonctl: st
 def gunicorn_target(python: str | None, problem: str, workers: int) -> Target:
     target = Target("gunicorn", f"gunicorn {GUNICORN_VERSION}, sync workers", None, GUNICORN_READY, is_gunicorn=True)
     if python is None:
+        target.skipped_short = "no gunicorn in Benchmarks/.venv"
         target.skipped = f"gunicorn is not in Benchmarks/.venv: {problem}"
         return target
     gunicorn = os.path.join(os.path.dirname(python), "gunicorn")
@@ -336,7 +342,7 @@ def measure(target: Target, scenario: Scenario, connection: str, seconds: float,
             slow_count: int, raw: str) -> Measurement:
     """A fresh server, one scenario under wrk, the server stopped (by pid, with deadlines)."""
     if target.skipped:
-        return Measurement(skipped=target.skipped)
+        return Measurement(skipped=target.skipped_short or target.skipped)
     if scenario.key == "roll" and not target.is_gunicorn:
         if not target.control_socket:
             return Measurement(skipped=f"this http-daemon has no {CONTROL_SOCKET_FLAG} flag")
@@ -346,8 +352,11 @@ def measure(target: Target, scenario: Scenario, connection: str, seconds: float,
     directory = tempfile.mkdtemp(prefix="cotyledon-traffic-")  # 0700: cotyledonctl trusts it
     control = os.path.join(directory, "control.sock")
     log = os.path.join(raw, f"{target.key}-{scenario.key}-{connection}.log")
+    environment = clean_environment()
+    if target.is_gunicorn:
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ beside traffic_app.py
     server = Server(target.key, target.command(port, control), port, workers, target.ready_pattern, log,
-                    environment=clean_environment())
+                    environment=environment)
     try:
         server.wait_ready(READY_TIMEOUT)
         if target.control_socket and not target.is_gunicorn and scenario.key == "roll":

@@ -79,7 +79,7 @@ extension DaemonSuite {
             let answer = try slow.response(timeout: .seconds(10))
             #expect(answer.status == 200, "the request in flight was answered: \(answer)")
             #expect(answer.headers["x-worker-pid"] == "\(started.pid)")
-            #expect(answer.body.contains("2 s later"))
+            #expect(answer.body.contains("2000 ms later"))
             #expect(answer.receivedAt > signalled, "the answer came after SIGTERM, during the drain")
             let exited = try #require(daemon.events("worker-exited").first { $0.subjectPid == started.pid })
             #expect(exited.fields["status"] == "exited:0")

@@ -14,7 +14,7 @@ struct HTTPDaemon: ParsableCommand {
         Each worker serves the socket systemd passes with FileDescriptorName=http (socket \
         activation), else binds --host:--port itself with SO_REUSEPORT, so the kernel spreads \
         connections across the workers. GET / answers with a greeting and the worker's pid \
-        (also in the X-Worker-Pid header); GET /slow answers the same after 2 seconds. \
+        (also in the X-Worker-Pid header); GET /slow answers the same after 2 seconds (/slow?ms=N: after N milliseconds, at most 60000). \
         Signals to the master: SIGTERM drains (no new connections, in-flight requests \
         finish, idle keep-alive connections close) and exits 0; SIGHUP makes the master \
         re-read --settings, and every worker takes the new greeting in place.
@@ -42,6 +42,11 @@ struct HTTPDaemon: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Seconds of the --max-restarts window.")
     var restartWindow: Double = 60
+
+    @Option(help: ArgumentHelp(
+        "Where the master serves its control socket, for `cotyledonctl --socket PATH restart http` or `scale http N`; none when left out.",
+        valueName: "path"))
+    var controlSocket: String?
 
     func validate() throws {
         guard (1...65_535).contains(port) else {
@@ -80,7 +85,7 @@ struct HTTPDaemon: ParsableCommand {
         let endpoint = HTTPService.Endpoint(host: host, port: port)
         let restartPolicy = RestartPolicy(maximumRestarts: maxRestarts, restartWindow: .seconds(restartWindow))
         let manager = try ServiceManager(settings: initial, reload: { try HTTPSettings.load(from: settingsPath, manager: supervisor) },
-                                         restartPolicy: restartPolicy)
+                                         restartPolicy: restartPolicy, controlSocket: controlSocket)
         try manager.add(HTTPService.self, workers: workers) { workerID in
             HTTPService(workerID: workerID, endpoint: endpoint)
         }

@@ -53,6 +53,7 @@ GUNICORN_READY = r"Booting worker with pid: (\d+)"
 SLOW_STARTED = r"event=slow-request\b"
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 45.0  # both sides drain for at most 30 s
+WRK_AFTER_EXIT = 0.3  # seconds wrk goes on after the master's exit in the SIGTERM scenario
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +249,8 @@ SCENARIOS = [
     Scenario("ttou-ttin", "TTOU, TTIN every 1 s", "shrink by one worker, grow by one, alternately", 1.0,
              alternate(signal.SIGTTOU, signal.SIGTTIN)),
     Scenario("roll", "rolling restart every 3 s",
-             "http-daemon: `cotyledonctl restart http`; gunicorn: SIGHUP (its roll)", 3.0, roll),
+             "http-daemon: `cotyledonctl restart http`; gunicorn: SIGHUP (its roll)", 3.0, roll,
+             per_action="roll"),
     Scenario("kill9", "kill -9 a worker every 1 s", "SIGKILL one live worker (a child of the master)", 1.0,
              kill_worker, per_action="kill"),
     Scenario("sigterm", "SIGTERM, slow requests in flight",
@@ -274,7 +276,7 @@ class Measurement:
     skipped: str | None = None
 
     def as_dict(self) -> dict:
-        data = {key: value for key, value in self.__dict__.items() if value not in (None, [], 0) or key == "actions"}
+        data = {key: value for key, value in self.__dict__.items() if value is not None and value != []}
         if self.wrk:
             data["wrk"] = self.wrk.as_dict()
         return data
@@ -308,8 +310,8 @@ def run_with_actions(run: Run, scenario: Scenario, url: str, seconds: float, clo
 
 
 def run_sigterm(run: Run, url: str, seconds: float, close: bool, slow_count: int) -> Measurement:
-    """Load, then `slow_count` slow requests in flight, then SIGTERM; wrk is stopped 0.5 s
-    after the signal (what it counts later is the refused connections of a stopped server)."""
+    """Load, then `slow_count` slow requests in flight, then SIGTERM; wrk is stopped
+    `WRK_AFTER_EXIT` after the master exited."""
     server = run.server
     wrk = Wrk(url, seconds + STOP_TIMEOUT, close)
     warm = min(1.0, seconds / 4)
@@ -325,13 +327,15 @@ def run_sigterm(run: Run, url: str, seconds: float, close: bool, slow_count: int
                                     "within 10 s; SIGTERM sent anyway")
     server.signal(signal.SIGTERM)
     signalled = time.monotonic()
-    wait_for(lambda: time.monotonic() - signalled >= 0.5 or not wrk.running(), timeout=1)
-    wrk.interrupt()
     measurement.exit_status = server.wait_exit(STOP_TIMEOUT)
     if measurement.exit_status is None:
         measurement.problems.append(f"the master still ran {STOP_TIMEOUT:.0f} s after SIGTERM")
     else:
         measurement.drain_seconds = time.monotonic() - signalled
+    exited = time.monotonic()
+    # What a listener still held when the master exits is reset then: give wrk time to see it.
+    wait_for(lambda: time.monotonic() - exited >= WRK_AFTER_EXIT or not wrk.running(), timeout=1)
+    wrk.interrupt()
     clients.wait(timeout=15)
     measurement.slow = clients.summary()
     measurement.wrk = wrk.result(timeout=15)
@@ -398,6 +402,7 @@ def cell(measurement: Measurement, scenario: Scenario) -> str:
         text += f"; {measurement.slow_started} started"
         if measurement.exit_status is not None:
             text += f"; exit {measurement.exit_status} after {measurement.drain_seconds:.1f} s"
+        text += f"; wrk {wrk.errors:,}" + (f" ({wrk.breakdown()})" if wrk.errors else "")
         return text + (" ⚠" if measurement.problems else "")
     text = f"**{wrk.errors:,}**"
     if wrk.errors:
@@ -419,8 +424,12 @@ def markdown(setup: dict, targets: list[Target], results: dict) -> str:
         "",
         f"Load: `wrk -t{THREADS} -c{CONNECTIONS} --timeout {TIMEOUT} -d {setup['seconds']}s` on `/`, "
         f"{setup['workers']} workers on every side. A cell is **errors** (wrk's socket errors: connect, "
-        "read, write, timeout, plus non-2xx answers) · requests per second. The SIGTERM row counts "
-        f"the `{SLOW_PATH}` requests that did not get their whole 200 answer (wrk cannot tell those).",
+        "read, write, timeout, plus non-2xx answers) · requests per second; kills and rolls also per "
+        f"operation. The SIGTERM row counts the `{SLOW_PATH}` requests that did not get their whole "
+        "200 answer (wrk cannot tell those), then wrk's errors from its start until "
+        f"{WRK_AFTER_EXIT:g} s after the master exited: new connections refused once no listener is "
+        "left (wrk counts most as write errors), and connections reset or cut (read errors), "
+        "including those a listener still queued when it was closed.",
         "",
         "| scenario | connection | " + " | ".join(target.label for target in targets) + " |",
         "|---|---|" + "---|" * len(targets),
@@ -616,7 +625,7 @@ def main() -> int:
             f"(SIGKILL after {STOP_TIMEOUT:.0f} s). Actions stop 0.25 s before wrk ends.",
             "gunicorn's sync workers close every connection after one answer, so its keep-alive rows "
             "are connection-per-request too.",
-            f"http-daemon's `/slow` takes 2 s whatever `ms=` says; traffic_app.py's takes the 1500 ms asked.",
+            f"`{SLOW_PATH}` takes 1.5 s on both sides (an http-daemon older than `/slow?ms=N` takes 2 s).",
             "TTIN/TTOU: a Cotyledon master stops the highest worker id gracefully on TTOU; gunicorn "
             "stops its oldest worker. A reload (SIGHUP) sets Cotyledon back to its configured count.",
             "⚠ marks a cell with a note below (an operation that did not happen as planned).",

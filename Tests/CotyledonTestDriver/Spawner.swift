@@ -13,9 +13,20 @@ enum Spawner {
         let stdinWriter: Int32
     }
 
-    /// Spawns `request`.
+    /// Spawns `request`, giving it `passed` (the descriptors the test process sent) as 3, 4, ….
+    /// The caller still owns `passed`.
     /// - Returns: the process, or the `errno`-style error code of the failure.
-    static func spawn(_ request: SpawnRequest) -> Result<Spawned, SpawnError> {
+    static func spawn(_ request: SpawnRequest, passing passed: [Int32] = []) -> Result<Spawned, SpawnError> {
+        // Copies above every target number, so that no dup2 below overwrites a source
+        // another one still needs.
+        var sources: [Int32] = []
+        defer { sources.forEach { close($0) } }
+        for fd in passed {
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, Int32(3 + CommandReader.maximumDescriptors))
+            guard copy >= 0 else { return .failure(SpawnError(call: "fcntl(F_DUPFD_CLOEXEC)", code: errno)) }
+            sources.append(copy)
+        }
+
         var stdoutPipe: [Int32] = [-1, -1]
         var stderrPipe: [Int32] = [-1, -1]
         guard Descriptors.makePipe(&stdoutPipe) else { return .failure(SpawnError(call: "pipe", code: errno)) }
@@ -44,6 +55,9 @@ enum Spawner {
         }
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        for (index, source) in sources.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, source, Int32(3 + index))
+        }
         // Every other descriptor of the driver is O_CLOEXEC (see `Descriptors`).
 
         var attributes = posix_spawnattr_t()

@@ -6,8 +6,8 @@ import Glibc
 /// Protocol (all lines UTF-8, one message per line):
 ///
 /// Commands on stdin, `<seq> <verb> [arguments]`:
-/// - `<seq> spawn {"path":…,"argv":[…],"env":[…],"stdin":…,"trigger":…}` → reply `pid`
-///   (see `SpawnRequest`)
+/// - `<seq> spawn {"path":…,"argv":[…],"env":[…],"stdin":…,"trigger":…,"fds":N}` → reply `pid`
+///   (see `SpawnRequest`); the `N` descriptors come with the command's bytes (`SCM_RIGHTS`)
 /// - `<seq> signal <pid> <SIGNAME|number>` → reply; refused unless `pid` is a descendant
 /// - `<seq> ps` → reply `procs`: every descendant (orphans re-parented here included, zombies
 ///   included) with `pid`, `ppid`, `pgid`, `state`, `comm`, `cmdline`, `threads`
@@ -36,6 +36,11 @@ struct TestDriver {
     private var triggers: [pid_t: SpawnRequest.Trigger] = [:]
     private var signalFD: Int32 = -1
     private var input: [UInt8] = []
+    /// Descriptors the test process sent, not yet given to a spawned process.
+    private var passed: [Int32] = []
+    /// More descriptors were sent than one read could take: the next `spawn` that asks for
+    /// some fails rather than hand out the wrong ones.
+    private var lostDescriptors = false
 
     /// Runs until `quit`, end-of-file on stdin or a terminating signal; never returns.
     mutating func run() -> Never {
@@ -171,14 +176,14 @@ struct TestDriver {
     // MARK: Commands
 
     private mutating func readCommands() {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-        if count < 0 {
+        guard let chunk = CommandReader.read(0) else {
             if errno == EINTR || errno == EAGAIN { return }
             shutDown(reply: nil)
         }
-        if count == 0 { shutDown(reply: nil) }  // the test process is gone
-        input.append(contentsOf: chunk[0..<count])
+        passed += chunk.descriptors
+        if chunk.truncated { lostDescriptors = true }
+        if chunk.bytes.isEmpty { shutDown(reply: nil) }  // the test process is gone
+        input.append(contentsOf: chunk.bytes)
         while let newline = input.firstIndex(of: UInt8(ascii: "\n")) {
             let line = String(decoding: input[..<newline], as: UTF8.self)
             input.removeSubrange(...newline)
@@ -214,13 +219,24 @@ struct TestDriver {
         let request: SpawnRequest
         do {
             guard let decoded = SpawnRequest(try JSONParser.parse(Array(argument.utf8))) else {
-                return [("ok", .bool(false)), ("error", .string("spawn needs {\"path\",\"argv\"[,\"env\",\"stdin\",\"trigger\"]}"))]
+                return [("ok", .bool(false)), ("error", .string("spawn needs {\"path\",\"argv\"[,\"env\",\"stdin\",\"trigger\",\"fds\"]}"))]
             }
             request = decoded
         } catch {
             return [("ok", .bool(false)), ("error", .string("bad JSON: \(error)"))]
         }
-        switch Spawner.spawn(request) {
+        guard request.descriptorCount == 0 || (!lostDescriptors && passed.count >= request.descriptorCount) else {
+            let error = lostDescriptors ? "descriptors sent with the commands were lost (more than \(CommandReader.maximumDescriptors) in one read)"
+                : "spawn asks for \(request.descriptorCount) descriptors, \(passed.count) were sent"
+            passed.forEach { close($0) }
+            passed = []
+            lostDescriptors = false
+            return [("ok", .bool(false)), ("error", .string(error))]
+        }
+        let handed = Array(passed.prefix(request.descriptorCount))
+        passed.removeFirst(handed.count)
+        defer { handed.forEach { close($0) } }
+        switch Spawner.spawn(request, passing: handed) {
         case .success(let spawned):
             pipes += [spawned.stdout, spawned.stderr]
             if spawned.stdinWriter >= 0 { stdinWriters[spawned.pid] = spawned.stdinWriter }

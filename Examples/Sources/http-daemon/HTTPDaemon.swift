@@ -14,10 +14,17 @@ struct HTTPDaemon: ParsableCommand {
         Each worker serves the socket systemd passes with FileDescriptorName=http (socket \
         activation), else binds --host:--port itself with SO_REUSEPORT, so the kernel spreads \
         connections across the workers. GET / answers with a greeting and the worker's pid \
-        (also in the X-Worker-Pid header); GET /slow answers the same after 2 seconds (/slow?ms=N: after N milliseconds, at most 60000). \
-        Signals to the master: SIGTERM drains (no new connections, in-flight requests \
-        finish, idle keep-alive connections close) and exits 0; SIGHUP makes the master \
-        re-read --settings, and every worker takes the new greeting in place.
+        (also in the X-Worker-Pid header); GET /slow answers the same after 2 seconds \
+        (/slow?ms=N: after N milliseconds, at most 60000). \
+        Signals to the master: SIGTERM drains and exits 0: each worker stops accepting, \
+        answers the request in flight on every connection with "Connection: close", gives a \
+        connection with no request yet 1 second to send one (answered the same way), and \
+        closes only the connections still idle after that; what is still open just before \
+        --graceful-timeout is closed. A worker stopped by a rolling restart or a scale-down \
+        drains the same way. SIGHUP makes the master re-read --settings, and every worker \
+        takes the new greeting in place; SIGTTIN / SIGTTOU add / remove a worker. With \
+        --control-socket PATH: cotyledonctl --socket PATH restart http (rolling), \
+        cotyledonctl --socket PATH scale http N.
         """)
 
     @Option(help: "Port each worker binds (SO_REUSEPORT) when systemd passed no socket named \"http\".")

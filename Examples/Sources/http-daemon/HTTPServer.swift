@@ -20,7 +20,7 @@ final class HTTPServer: Sendable {
     let address: String
     private let stopAccepting: @Sendable () async -> Void
     private let connections: ConnectionRegistry
-    private let drainTask = Mutex<Task<Void, Never>?>(nil)
+    private let drainTask = Mutex<Task<ConnectionRegistry.Outcome, Never>?>(nil)
 
     private init(address: String, stopAccepting: @escaping @Sendable () async -> Void, connections: ConnectionRegistry) {
         self.address = address
@@ -35,10 +35,10 @@ final class HTTPServer: Sendable {
     ) async throws(HTTPServerError) -> HTTPServer {
         let connections = ConnectionRegistry()
         let initialize: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
-            connections.track(channel)
-            return channel.eventLoop.makeCompletedFuture {
+            channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                 try channel.pipeline.syncOperations.addHandler(HTTPHandler(responder: responder))
+                connections.track(channel)
             }
         }
         switch socket {
@@ -65,19 +65,22 @@ final class HTTPServer: Sendable {
         }
     }
 
-    /// Stops accepting, lets the requests in flight finish, closes every connection (idle
-    /// keep-alive ones at once), then returns. Calling it again waits for the same drain.
-    func drain() async {
+    /// Stops accepting, then finishes every connection (see ``DrainConnectionEvent``): a
+    /// request in flight, or one that arrives within `idleGrace` on a connection with none
+    /// yet, is answered with `Connection: close`; a connection still idle after that closes.
+    /// Connections still open at `deadline` are closed whatever they are doing. Returns when
+    /// every connection is closed. Calling it again waits for the same drain.
+    func drain(idleGrace: TimeAmount, deadline: ContinuousClock.Instant) async -> ConnectionRegistry.Outcome {
         let task = drainTask.withLock { task in
             if let task { return task }
             let started = Task { [stopAccepting, connections] in
                 await stopAccepting()
-                await connections.drain()
+                return await connections.drain(idleGrace: idleGrace, deadline: deadline)
             }
             task = started
             return started
         }
-        await task.value
+        return await task.value
     }
 
     /// Returns once a drain is over.

@@ -89,8 +89,11 @@ final class Driver: @unchecked Sendable {
     }
 
     /// Spawns the executable at `path` with the argument vector `argv`.
+    /// - Parameter descriptors: descriptors of the test process the process gets as 3, 4, …
+    ///   (as systemd passes sockets; the caller keeps its own and sets `LISTEN_*` itself).
     func spawn(
-        path: String, argv: [String], environment: [String] = [], stdin: Stdin = .null, trigger: Trigger? = nil
+        path: String, argv: [String], environment: [String] = [], stdin: Stdin = .null, trigger: Trigger? = nil,
+        descriptors: [Int32] = []
     ) throws -> DaemonProcess {
         // A private RUNTIME_DIRECTORY: daemons' default control sockets never meet another
         // test's, or a daemon a developer runs on the same machine.
@@ -102,8 +105,11 @@ final class Driver: @unchecked Sendable {
         if let trigger {
             request["trigger"] = ["match": trigger.match, "signal": trigger.signal]
         }
+        if !descriptors.isEmpty {
+            request["fds"] = descriptors.count
+        }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
-        let reply = try command("spawn", json)
+        let reply = try command("spawn", json, passing: descriptors)
         guard let pid = reply.pid else { throw DriverError("spawn reply without pid") }
         return DaemonProcess(driver: self, pid: pid, argv: argv, spawnTime: reply.t)
     }
@@ -120,10 +126,10 @@ final class Driver: @unchecked Sendable {
         try command("ps").procs ?? []
     }
 
-    /// Sends one command and waits for its reply.
-    private func command(_ verb: String, _ argument: String = "", timeout: Duration = .seconds(10)) throws
-        -> DriverMessage
-    {
+    /// Sends one command (with `descriptors` attached to its first byte) and waits for its reply.
+    private func command(
+        _ verb: String, _ argument: String = "", passing descriptors: [Int32] = [], timeout: Duration = .seconds(10)
+    ) throws -> DriverMessage {
         condition.lock()
         let sequence = nextSequence
         nextSequence += 1
@@ -133,7 +139,11 @@ final class Driver: @unchecked Sendable {
         commandLock.lock()
         var offset = 0
         while offset < line.count {
-            let count = line.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let count = line.withUnsafeBytes { bytes in
+                offset == 0 && !descriptors.isEmpty
+                    ? DescriptorPassing.send(fd, bytes, descriptors: descriptors)
+                    : send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
                 commandLock.unlock()

@@ -284,18 +284,21 @@ class Measurement:
 
 def run_with_actions(run: Run, scenario: Scenario, url: str, seconds: float, close: bool) -> Measurement:
     wrk = Wrk(url, seconds, close)
-    start = time.monotonic()
-    step = 1
-    while scenario.interval and wrk.running():
-        due = start + step * scenario.interval
-        if due > start + seconds - 0.25:
-            break
-        wait_for(lambda: time.monotonic() >= due or not wrk.running(), timeout=scenario.interval + 1)
-        if not wrk.running():
-            break
-        scenario.action(run, step)
-        step += 1
-    result = wrk.result(timeout=seconds + 30)
+    try:
+        start = time.monotonic()
+        step = 1
+        while scenario.interval and wrk.running():
+            due = start + step * scenario.interval
+            if due > start + seconds - 0.25:
+                break
+            wait_for(lambda: time.monotonic() >= due or not wrk.running(), timeout=scenario.interval + 1)
+            if not wrk.running():
+                break
+            scenario.action(run, step)
+            step += 1
+        result = wrk.result(timeout=seconds + 30)
+    finally:
+        wrk.close()
     for process in run.pending:
         try:
             output, _ = process.communicate(timeout=10)
@@ -312,8 +315,14 @@ def run_with_actions(run: Run, scenario: Scenario, url: str, seconds: float, clo
 def run_sigterm(run: Run, url: str, seconds: float, close: bool, slow_count: int) -> Measurement:
     """Load, then `slow_count` slow requests in flight, then SIGTERM; wrk is stopped
     `WRK_AFTER_EXIT` after the master exited."""
-    server = run.server
     wrk = Wrk(url, seconds + STOP_TIMEOUT, close)
+    try:
+        return _stop_under_load(run.server, wrk, seconds, close, slow_count)
+    finally:
+        wrk.close()
+
+
+def _stop_under_load(server: Server, wrk: Wrk, seconds: float, close: bool, slow_count: int) -> Measurement:
     warm = min(1.0, seconds / 4)
     time.sleep(warm)  # a short fixed warm-up of the load before the slow requests
     before = server.count(SLOW_STARTED)

@@ -80,6 +80,12 @@ class Wrk:
         if self.running():
             self.process.send_signal(signal.SIGINT)
 
+    def close(self) -> None:
+        """Kills wrk (by pid) if it still runs: the harness is leaving this run early."""
+        if self.process.returncode is None:  # not yet waited for by result()
+            self.process.kill()
+            self.process.communicate()
+
     def result(self, timeout: float) -> WrkResult:
         """Waits for wrk (killing it, by pid, after `timeout`) and reads its summary."""
         try:

@@ -66,6 +66,8 @@ WRK_AFTER_EXIT = 0.3  # seconds wrk goes on after the master's exit in the SIGTE
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Variant:
+    """One way to ask http-daemon for a listening mode, if its `--help` fits."""
+
     argv: tuple[str, ...]
     requires: tuple[str, ...] = ()
     lacks: tuple[str, ...] = ()
@@ -196,6 +198,7 @@ class Run:
 
 
 def send(number: int) -> Callable[[Run, int], None]:
+    """The action that sends signal `number` to the master."""
     def act(run: Run, step: int) -> None:
         run.server.signal(number)
         run.actions += 1
@@ -203,6 +206,7 @@ def send(number: int) -> Callable[[Run, int], None]:
 
 
 def alternate(first: int, second: int) -> Callable[[Run, int], None]:
+    """The action that sends `first` to the master at odd steps, `second` at even ones."""
     def act(run: Run, step: int) -> None:
         run.server.signal(first if step % 2 == 1 else second)
         run.actions += 1
@@ -225,6 +229,7 @@ def roll(run: Run, step: int) -> None:
 
 
 def kill_worker(run: Run, step: int) -> None:
+    """SIGKILL to one live worker (a child of the master in /proc), chosen at random."""
     if run.server.kill_one_worker() is None:
         run.problems.append(f"kill {step}: the master had no live worker")
     else:
@@ -233,6 +238,8 @@ def kill_worker(run: Run, step: int) -> None:
 
 @dataclass(frozen=True)
 class Scenario:
+    """What happens to the server under load: `action(run, step)` every `interval` seconds."""
+
     key: str
     label: str
     what: str

@@ -20,20 +20,14 @@ extension DaemonSuite.ExampleTests {
     /// The operations of a daemon's life, each while 8 clients keep a request in flight.
     /// Every phase must see requests succeed, and none may fail.
     private static func operateUnderLoad(mode: LoadClient.Mode) throws {
-        let binary = try ExampleProducts.path(of: "http-daemon")
         let listener = try ListeningSocket()
         defer { listener.close() }
         let driver = try Driver()
         defer { driver.close() }
         let controlSocket = driver.runtimeDirectory + "/http-control.sock"
-        // The socket is the test's, passed at descriptor 3 as socket activation passes it; the
-        // shell names itself in LISTEN_PID and becomes the daemon.
-        let daemon = try driver.spawn(
-            path: "/bin/sh",
-            argv: ["sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh", binary,
-                   "--workers", "4", "--control-socket", controlSocket, "--graceful-timeout", "30"],
-            environment: ["LISTEN_FDS=1", "LISTEN_FDNAMES=http"],
-            descriptors: [listener.descriptor])
+        let daemon = try spawnSocketActivatedHTTPDaemon(
+            driver: driver, listener: listener,
+            arguments: ["--workers", "4", "--control-socket", controlSocket, "--graceful-timeout", "30"])
         let serving = try daemon.waitForEvents("http-serving", count: 4, timeout: .seconds(30))
         _ = try daemon.waitForEvent("all-ready", timeout: .seconds(30))
         #expect(Set(serving.map(\.pid)).count == 4)
@@ -96,6 +90,10 @@ extension DaemonSuite.ExampleTests {
 
         let steady = try load.stop()
         #expect(steady.failures.isEmpty, "\(mode.rawValue) load: \(steady)")
+        if mode == .keepAlive {
+            // Only a drain ends a keep-alive connection with Connection: close.
+            #expect(steady.closedByServer > 0, "draining workers ended keep-alive connections after an answer: \(steady)")
+        }
         #expect(phases.allSatisfy { $0.successes > 0 })
 
         // SIGTERM while slow requests are in flight: each is answered during the drain.
@@ -122,5 +120,19 @@ extension DaemonSuite.ExampleTests {
         #expect(exits.allSatisfy { $0.fields["status"] == "exited:0" }, "\(exits)")
         try driver.expectCleanEnd()
         print("http-daemon \(mode.rawValue) load: \(steady); phases: \(phases); slow requests at SIGTERM: \(final)")
+    }
+
+    /// Starts `http-daemon arguments` with `listener` as the socket systemd would pass
+    /// (descriptor 3, `LISTEN_FDNAMES=http`): a shell names itself in `LISTEN_PID` and becomes
+    /// the daemon.
+    static func spawnSocketActivatedHTTPDaemon(driver: Driver, listener: ListeningSocket, arguments: [String]) throws
+        -> DaemonProcess
+    {
+        try driver.spawn(
+            path: "/bin/sh",
+            argv: ["sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh", try ExampleProducts.path(of: "http-daemon")]
+                + arguments,
+            environment: ["LISTEN_FDS=1", "LISTEN_FDNAMES=http"],
+            descriptors: [listener.descriptor])
     }
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Traffic benchmark: errors under operations, http-daemon (Examples) against gunicorn.
 
-    python3 Benchmarks/traffic.py            full run (about 25 minutes): builds http-daemon in
+    python3 Benchmarks/traffic.py            full run (about 20 minutes): builds http-daemon in
                                              release mode, installs wrk (and systemd for
                                              systemd-socket-activate) when missing, makes
                                              Benchmarks/.venv with the pinned gunicorn, runs
                                              every scenario 20 s against every target, writes
                                              Benchmarks/results/traffic.{md,json}
-    python3 Benchmarks/traffic.py --quick    5 s a scenario, written to results/raw/traffic-quick
+    python3 Benchmarks/traffic.py --quick    5 s a scenario (about 5 minutes), written to
+                                             results/raw/traffic-quick
 
 Every scenario runs under `wrk -t2 -c32 --timeout 2s`, once with `Connection: close` and once
 with keep-alive, against a fresh server. Errors are the result; requests per second are given
@@ -424,7 +425,9 @@ def cell(measurement: Measurement, scenario: Scenario) -> str:
     if wrk.errors:
         text += f" ({wrk.breakdown()})"
     if scenario.per_action and measurement.actions:
-        text += f", {wrk.errors / measurement.actions:,.1f}/{scenario.per_action} ({measurement.actions} {scenario.per_action}s)"
+        plural = "" if measurement.actions == 1 else "s"
+        text += (f", {wrk.errors / measurement.actions:,.1f}/{scenario.per_action} "
+                 f"({measurement.actions} {scenario.per_action}{plural})")
     text += f" · {wrk.rate:,.0f}/s"
     return text + (" ⚠" if measurement.problems else "")
 

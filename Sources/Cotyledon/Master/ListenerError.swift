@@ -16,14 +16,14 @@ struct ListenerError: Error, Equatable, CustomStringConvertible {
         "listener \"\(name)\" (\(address)): \(problem) — \(fix)"
     }
 
-    /// The error for `call` failing with `errno` while opening `name` at `address`, with
+    /// The error for `call` failing with `failure` while opening `name` at `address`, with
     /// the fix for the usual causes.
-    static func systemCall(_ call: String, _ errno: Errno, name: String, address: ListenerConfiguration.Address) -> ListenerError {
-        ListenerError(name: name, address: address, problem: "\(call): \(errno)", fix: fix(for: errno, address: address))
+    static func systemCall(_ call: String, _ failure: Errno, name: String, address: ListenerConfiguration.Address) -> ListenerError {
+        ListenerError(name: name, address: address, problem: "\(call): \(failure)", fix: fix(for: failure, address: address))
     }
 
-    private static func fix(for errno: Errno, address: ListenerConfiguration.Address) -> String {
-        switch (errno, address) {
+    private static func fix(for failure: Errno, address: ListenerConfiguration.Address) -> String {
+        switch (failure, address) {
         case (.addressInUse, .tcp):
             return "another process listens on this port: stop it or choose another port"
         case (.permissionDenied, .tcp):

@@ -92,7 +92,7 @@ extension DaemonSuite {
             #expect(opened.index < closed.index, "opened before the old one closed")
             _ = try daemon.waitForEvent("roll-started", from: cursor) { $0.fields["service"] == "answerer" }
             _ = try daemon.waitForEvent("reload-complete", from: cursor)
-            #expect(daemon.events("service-reload").isEmpty, "rolled, not reloaded in place")
+            #expect(!daemon.lines.contains { $0.text.hasPrefix("service-reload ") }, "rolled, not reloaded in place")
             let answer = try Self.ask(port: newPort)
             #expect(!oldWorkers.contains(answer.pid), "a new worker answers on the new port: \(answer)")
             _ = try daemon.waitForEvents("worker-exited", count: oldWorkers.count, from: cursor) { oldWorkers.contains($0.subjectPid ?? 0) }
@@ -142,6 +142,20 @@ extension DaemonSuite {
             let client = try UnixStreamClient(path: path)
             #expect(try client.readLine(timeout: .seconds(10)).hasSuffix(" listener http"))
             client.close()
+            let inode = status.st_ino
+
+            // Same address, new mode: the socket is kept (chmod), the service reloads in place.
+            try file.write(Self.configuration(address: "unix:\(path)", extra: "    mode: \"0640\"\n"))
+            let cursor = daemon.cursor
+            try driver.signal(daemon.pid, SIGHUP)
+            let kept = try daemon.waitForEvent("listener-kept", from: cursor)
+            #expect(kept.fields["name"] == "http" && kept.fields["fd"] == opened.fields["fd"], "\(kept)")
+            _ = try daemon.waitForEvent("reload-complete", from: cursor)
+            #expect(lstat(path, &status) == 0)
+            #expect(status.st_ino == inode && status.st_mode & 0o777 == 0o640, "same socket file, mode \(String(status.st_mode, radix: 8))")
+            _ = try daemon.waitForLine("service-reload", from: cursor) { $0.text.hasPrefix("service-reload ") }
+            let after = daemon.logLines.filter { $0.index >= cursor }.compactMap(\.event)
+            #expect(!after.contains("roll-started") && !after.contains("listener-closed"), "kept, not rolled: \(after)")
             try daemon.stopAndExpectCleanExit()
             #expect(!FileManager.default.fileExists(atPath: path), "the socket file is removed at exit")
             try driver.expectCleanEnd()
@@ -194,6 +208,22 @@ extension DaemonSuite {
             #expect(try missing.waitForExit(timeout: .seconds(20)).status == .exited(78), "log:\n\(missing.tail)")
             #expect(missing.text(of: "stderr").contains("cannot open listener \"admin\" on unix:\(path)")
                         && missing.text(of: "stderr").contains("does not exist: create it"), "\(missing.text(of: "stderr"))")
+            try driver.expectCleanEnd()
+        }
+
+        @Test("addListener misuse: an invalid name and a duplicate name exit 70 with the fix, nothing opened or forked",
+              .timeLimit(.minutes(1)))
+        func addListenerMisuse() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let invalid = try driver.spawn("cotyledon-fixture", ["listeners", "--listen", "Http=127.0.0.1:0"])
+            #expect(try invalid.waitForExit(timeout: .seconds(20)).status == .exited(70), "log:\n\(invalid.tail)")
+            #expect(invalid.text(of: "stderr").contains("listener name \"Http\" is not valid: use only a-z, 0-9, '_' and '-'"),
+                    "\(invalid.text(of: "stderr"))")
+            let duplicate = try driver.spawn("cotyledon-fixture", ["listeners", "--listen", "http=127.0.0.1:0", "--listen", "http=127.0.0.1:0"])
+            #expect(try duplicate.waitForExit(timeout: .seconds(20)).status == .exited(70), "log:\n\(duplicate.tail)")
+            #expect(duplicate.text(of: "stderr").contains("a listener named \"http\" is already declared"), "\(duplicate.text(of: "stderr"))")
+            #expect(invalid.events("listener-opened").isEmpty && duplicate.events("listener-opened").isEmpty)
             try driver.expectCleanEnd()
         }
 

@@ -31,7 +31,7 @@ extension DaemonSuite {
             // Each worker in turn is paused, so the other one must answer.
             var answered: Set<Int32> = []
             for paused in workers {
-                try driver.signal(paused, SIGSTOP)
+                try Self.pause(paused, driver: driver)
                 let answer = try Self.ask(port: port)
                 try driver.signal(paused, SIGCONT)
                 #expect(answer.listener == "http", "\(answer)")
@@ -51,7 +51,7 @@ extension DaemonSuite {
             let port = try #require(Self.port(of: try daemon.waitForEvent("listener-opened")))
             let workers = try daemon.waitForEvents("worker-ready", count: 2).compactMap(\.subjectPid)
             _ = try daemon.waitForEvent("all-ready")
-            for worker in workers { try driver.signal(worker, SIGSTOP) }
+            for worker in workers { try Self.pause(worker, driver: driver) }
             // The kernel completes each handshake into the listener's queue; nobody accepts yet.
             let clients = try (0..<8).map { _ in try LoopbackHTTPClient.connect(port: port) }
             defer { for client in clients { close(client) } }
@@ -232,6 +232,15 @@ extension DaemonSuite {
         /// A configuration with the one listener `http` at `address` and the answerer.
         static func configuration(address: String, extra: String = "") -> String {
             "listeners:\n  http:\n    address: \(address)\n" + extra + "services:\n  answerer:\n    workers: 2\n    listeners: [http]\n"
+        }
+
+        /// Sends SIGSTOP to `pid` and waits until the kernel shows it stopped (`State: T`),
+        /// so that it cannot accept a connection made afterwards.
+        static func pause(_ pid: Int32, driver: Driver) throws {
+            try driver.signal(pid, SIGSTOP)
+            try ProcStatus.waitUntil("worker \(pid) is stopped", timeout: .seconds(10)) {
+                try ProcStatus.fields(of: pid)["State"]?.hasPrefix("T") == true
+            }
         }
 
         /// The port of a `listener-opened` line's address.

@@ -31,6 +31,18 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     /// A ``SettingsService`` added to a manager created without settings
     /// (`managerSettings` is `nil`) or with another settings type.
     case settingsTypeMismatch(service: String, serviceSettings: String, managerSettings: String?)
+    /// A listener name that is not only `a-z`, `0-9`, `_` and `-`.
+    case invalidListenerName(String)
+    /// A second listener with a name already declared (in code or in the configuration).
+    case duplicateListenerName(String)
+    /// A listener's settings break a rule of ``ListenerConfiguration`` (a backlog out of
+    /// range, a mode for a TCP socket…).
+    case invalidListener(name: String, problem: String)
+    /// A listener was added after ``ServiceManager/run()`` started.
+    case addListenerAfterRun(String)
+    /// A declared listener could not be opened at start (its address is in use, a port
+    /// needs privileges, a directory is missing…); the master exits 78 before any fork.
+    case listenerUnavailable(name: String, address: String, reason: String)
 
     /// The message, naming the fix.
     public var description: String {
@@ -63,6 +75,16 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
             return "service \"\(service)\" reads settings of type \(serviceSettings), but the ServiceManager was created without settings; create it with ServiceManager(settings:reload:) and a \(serviceSettings)"
         case .settingsTypeMismatch(let service, let serviceSettings, let managerSettings?):
             return "service \"\(service)\" reads settings of type \(serviceSettings), but the ServiceManager was created with \(managerSettings); make the service a SettingsService<\(managerSettings)> or create the manager with a \(serviceSettings)"
+        case .invalidListenerName(let name):
+            return "listener name \"\(name)\" is not valid: use only a-z, 0-9, '_' and '-', as in the configuration file"
+        case .duplicateListenerName(let name):
+            return "a listener named \"\(name)\" is already declared (in code or in the configuration); give each listener its own name"
+        case .invalidListener(let name, let problem):
+            return "listener \"\(name)\": invalid settings: \(problem)"
+        case .addListenerAfterRun(let name):
+            return "cannot add a listener after run() has started (listener \"\(name)\"); add every listener before calling run(), or declare it in the configuration file and reload"
+        case .listenerUnavailable(let name, let address, let reason):
+            return "cannot open listener \"\(name)\" on \(address): \(reason)"
         }
     }
 }

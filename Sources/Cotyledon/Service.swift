@@ -114,8 +114,10 @@ open class Service {
         runtime?.restartForReload()
     }
 
-    /// Listening sockets from systemd socket activation, by `FileDescriptorName=`;
-    /// empty when the master was not socket-activated.
+    /// The listening sockets of this service, by name: the declared listeners the master
+    /// opened (``ManagerConfiguration/listeners``, ``ServiceManager/addListener(_:_:)``)
+    /// and the sockets systemd passed (by `FileDescriptorName=`), limited to the names in
+    /// ``ServiceConfiguration/listeners`` when it is set; empty when there is none.
     public var listeners: Listeners {
         runtime?.listeners ?? .none
     }

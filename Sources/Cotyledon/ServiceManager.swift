@@ -33,6 +33,8 @@ public final class ServiceManager {
     private let restartPolicy: RestartPolicy
     private let logger: Logger
     private var services: [ServiceRegistration] = []
+    /// The listeners added with ``addListener(_:_:)``, which a reload keeps.
+    private var listenersFromCode: [String: ListenerConfiguration] = [:]
     private var hooks = Hooks()
     private var loadConfiguration: (() throws -> ManagerConfiguration)?
     /// The application's settings, for a manager created with them.
@@ -242,6 +244,38 @@ public final class ServiceManager {
         return id
     }
 
+    /// Declares a listening socket the master opens before it forks: the workers of the
+    /// services that use it (``ServiceConfiguration/listeners``; by default every service)
+    /// find it as `listeners[name]` in ``Service/listeners``, at the same descriptor number.
+    ///
+    /// ```swift
+    /// try manager.addListener("http", try ListenerConfiguration(parsing: "127.0.0.1:8080"))
+    /// ```
+    ///
+    /// A socket systemd passes with the same name is used instead. A listener that cannot
+    /// be opened stops ``run()`` before any fork, with exit status 78. A reload keeps it
+    /// unless the reloaded configuration declares the same name.
+    ///
+    /// - Parameters:
+    ///   - name: its name, with the rule of service names: only `a-z`, `0-9`, `_` and `-`.
+    ///   - listener: where and how it listens.
+    /// - Throws: ``CotyledonError/invalidListenerName(_:)``,
+    ///   ``CotyledonError/duplicateListenerName(_:)``,
+    ///   ``CotyledonError/invalidListener(name:problem:)`` or
+    ///   ``CotyledonError/addListenerAfterRun(_:)``.
+    public func addListener(_ name: String, _ listener: ListenerConfiguration) throws(CotyledonError) {
+        guard !runStarted else { throw .addListenerAfterRun(name) }
+        guard ListenerConfiguration.isValidName(name) else { throw .invalidListenerName(name) }
+        guard configuration.listeners[name] == nil else { throw .duplicateListenerName(name) }
+        do {
+            try listener.checkRules()
+        } catch {
+            throw .invalidListener(name: name, problem: "\(error)")
+        }
+        configuration.listeners[name] = listener
+        listenersFromCode[name] = listener
+    }
+
     /// The conventional control socket path for `program`: `$RUNTIME_DIRECTORY/control.sock`
     /// under systemd (`RuntimeDirectory=`), else `/run/<program>/control.sock` for root,
     /// else `$XDG_RUNTIME_DIR/<program>/control.sock` or `/tmp/<program>-<uid>/control.sock`.
@@ -326,6 +360,8 @@ public final class ServiceManager {
     /// process with more than one thread, a system call the master needs failed, the
     /// control socket cannot be created — it writes the ``CotyledonError``'s message to
     /// standard error and exits 70 (``MasterExitCode/software``); nothing was forked then.
+    /// A declared listener that cannot be opened exits 78 (``MasterExitCode/configuration``)
+    /// the same way, its message naming the listener, its address and the fix.
     ///
     /// It cannot be called from an asynchronous context (a top-level `await`, an async
     /// `main`): one that already started the threads of the concurrency runtime, which
@@ -336,6 +372,7 @@ public final class ServiceManager {
             try start()
         } catch {
             ProgramName.reportFailure("\(error)")
+            if case .listenerUnavailable = error { exit(MasterExitCode.configuration.rawValue) }
             exit(MasterExitCode.software.rawValue)
         }
     }
@@ -346,11 +383,32 @@ public final class ServiceManager {
         let threads = ThreadCount.current() ?? 1
         guard threads == 1 else { throw .multiThreaded(threads: threads) }
         runStarted = true
+        try checkListeners()
         let master = try Master(services: services, hooks: hooks, configuration: configuration,
-                                loadConfiguration: loadConfiguration, settings: settingsSource,
-                                controlSocketPath: controlSocketPath, logger: logger)
+                                listenersFromCode: listenersFromCode, loadConfiguration: loadConfiguration,
+                                settings: settingsSource, controlSocketPath: controlSocketPath, logger: logger)
         self.master = master
         master.run()
+    }
+
+    /// Checks the declared listeners' rules and that each service names only declared ones.
+    private func checkListeners() throws(CotyledonError) {
+        for (name, listener) in configuration.listeners {
+            guard ListenerConfiguration.isValidName(name) else { throw .invalidListenerName(name) }
+            do {
+                try listener.checkRules()
+            } catch {
+                throw .invalidListener(name: name, problem: "\(error)")
+            }
+        }
+        let declared = configuration.listeners.keys.sorted()
+        for service in services {
+            for name in service.configuration.listeners ?? [] where configuration.listeners[name] == nil {
+                throw .invalidConfiguration(
+                    service: service.name,
+                    problem: "listeners: unknown listener \"\(name)\" (declared: \(declared.isEmpty ? "none" : declared.joined(separator: ", "))); declare it with addListener(_:_:) or in the configuration's listeners")
+            }
+        }
     }
 
     /// Refuses a ``SettingsService`` reading another settings type than the manager's.

@@ -17,6 +17,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         case startupTimeout = "startup_timeout"
         case services
         case controlSocket = "control_socket"
+        case listeners
     }
 
     /// Decodes the settings; every key is optional.
@@ -37,6 +38,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         if let value = try container.decodeSecondsIfPresent(forKey: .startupTimeout) { startupTimeout = value == .zero ? nil : value }
         if let value = try container.decodeIfPresent([String: ServiceConfiguration].self, forKey: .services) { services = value }
         controlSocket = try container.decodeIfPresent(String.self, forKey: .controlSocket)
+        if let value = try container.decodeIfPresent([String: ListenerConfiguration].self, forKey: .listeners) { listeners = value }
     }
 
     /// Encodes every setting, durations as seconds, a `nil` startup timeout as `0`.
@@ -47,10 +49,12 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         try container.encodeSeconds(startupTimeout ?? .zero, forKey: .startupTimeout)
         try container.encode(services, forKey: .services)
         try container.encodeIfPresent(controlSocket, forKey: .controlSocket)
+        if !listeners.isEmpty { try container.encode(listeners, forKey: .listeners) }
     }
 
-    /// Checks the timeouts (more than 0 and at most one day), the service names
-    /// (non-empty, only `a-z`, `0-9`, `_` and `-`) and each service's settings.
+    /// Checks the timeouts (more than 0 and at most one day), the service and listener
+    /// names (non-empty, only `a-z`, `0-9`, `_` and `-`), each service's and listener's
+    /// settings, and that services name only declared listeners.
     ///
     /// - Throws: ``ConfigurationError`` with the key path from the top of this model
     ///   (`services.printer.workers`); services are checked in name order.
@@ -85,6 +89,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
                 throw error.nested(under: keyPath)
             }
         }
+        try checkListenerRules(key: CodingKeys.listeners.rawValue, servicesKey: CodingKeys.services.rawValue)
     }
 
     /// Checks that every service in the file is one the daemon runs, then ``validate()``.

@@ -18,6 +18,7 @@ extension ServiceConfiguration: Codable, ValidatableConfiguration {
         heartbeatTimeout = try container.decodeSecondsIfPresent(forKey: .heartbeatTimeout)
         maxLifetime = try container.decodeSecondsIfPresent(forKey: .maxLifetime)
         if let value = try container.decodeIfPresent(Double.self, forKey: .lifetimeJitter) { lifetimeJitter = value }
+        listeners = try container.decodeIfPresent([String].self, forKey: .listeners)
     }
 
     /// Encodes every setting, durations as seconds; a `nil` graceful timeout is left out.
@@ -32,11 +33,13 @@ extension ServiceConfiguration: Codable, ValidatableConfiguration {
         if let heartbeatTimeout { try container.encodeSeconds(heartbeatTimeout, forKey: .heartbeatTimeout) }
         if let maxLifetime { try container.encodeSeconds(maxLifetime, forKey: .maxLifetime) }
         try container.encode(lifetimeJitter, forKey: .lifetimeJitter)
+        try container.encodeIfPresent(listeners, forKey: .listeners)
     }
 
     /// Checks that `workers`, `min_workers` and `max_workers` are in
     /// `1...ServiceManager.maximumWorkers` with `min_workers <= workers <= max_workers`,
-    /// that the timeouts are more than 0 and at most one day, and the `restart` policy.
+    /// that the timeouts are more than 0 and at most one day, the `restart` policy, and
+    /// that `listeners` holds valid names, each once.
     ///
     /// - Throws: ``ConfigurationError`` with the key path relative to this mapping (`workers`).
     public func validate() throws(ConfigurationError) {

@@ -6,7 +6,9 @@ import Logging
 // `cotyledon-fixture settings --config PATH`: typed settings from a file, read by the master only.
 // `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS] [--startup-timeout SECONDS]
 //  [--min-uptime SECONDS] [--max-restarts N] [--restart-window SECONDS]`: small daemons
-// for the integration tests (hooks, failures, API misuse). Misuse exits 70 with the
+// for the integration tests (hooks, failures, API misuse).
+// `cotyledon-fixture listeners [--config PATH] [--listen NAME=ADDRESS]…`: the answerer service on
+// master-owned listeners. Misuse exits 70 with the
 // library's error message on stderr.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -63,6 +65,25 @@ do {
         let manager = try ServiceManager(configuration: try configuration(at: path))
         try manager.add(SlowStartingService.self)
         manager.reloadConfiguration { try configuration(at: path) }
+        manager.run()
+    }
+    if scenario == "listeners" {
+        // `--config PATH` (listeners and services from the file, read again on reload) and
+        // any number of `--listen NAME=ADDRESS` (ServiceManager.addListener).
+        let path = arguments.firstIndex(of: "--config").map { arguments[$0 + 1] }
+        let load = { () throws -> ManagerConfiguration in
+            guard let path else { return ManagerConfiguration() }
+            return try ConfigurationFile.load(ManagerConfiguration.self, from: path) { loaded throws(ConfigurationError) in
+                try loaded.validate(knownServices: [AnsweringService.name])
+            }
+        }
+        let manager = try ServiceManager(configuration: try load(), restartPolicy: restartPolicy)
+        for (index, argument) in arguments.enumerated() where argument == "--listen" && index + 1 < arguments.count {
+            let parts = arguments[index + 1].split(separator: "=", maxSplits: 1).map(String.init)
+            try manager.addListener(parts[0], try ListenerConfiguration(parsing: parts.count > 1 ? parts[1] : ""))
+        }
+        try manager.add(AnsweringService.self, workers: workers)
+        manager.reloadConfiguration(with: load)
         manager.run()
     }
     let manager = try ServiceManager(gracefulShutdownTimeout: gracefulTimeout, restartPolicy: restartPolicy,

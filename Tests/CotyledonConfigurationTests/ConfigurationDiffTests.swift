@@ -139,6 +139,16 @@ private struct ManagerPair: Sendable, CustomStringConvertible {
         #expect(ConfigurationDiff(from: old, to: old).isEmpty)
     }
 
+    @Test func reportsAListenerChange() {
+        let old = ManagerConfiguration(listeners: ["http": ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 80))])
+        var new = old
+        new.listeners["http"]?.backlog = 10
+        let diff = ConfigurationDiff(from: old, to: new)
+        #expect(diff.listeners == ConfigurationValueChange(from: old.listeners, to: new.listeners))
+        #expect(!diff.isEmpty)
+        #expect(ConfigurationDiff(from: old, to: old).listeners == nil)
+    }
+
     // MARK: Properties
 
     @Test func aConfigurationComparedWithItselfIsUnchanged() async {

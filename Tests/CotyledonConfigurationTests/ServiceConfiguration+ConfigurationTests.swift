@@ -60,7 +60,7 @@ import Testing
     @Test func listsEveryAllowedKeyForAnUnknownOne() throws {
         let error = try #require(failure("workers: 2\nworker_count: 3\n"))
         #expect(error.kind == .unknownKey)
-        #expect(error.fix == "the keys allowed at the top level are workers, min_workers, max_workers, graceful_shutdown_timeout, readiness_timeout, restart, heartbeat_timeout, max_lifetime, lifetime_jitter; correct or remove it")
+        #expect(error.fix == "the keys allowed at the top level are workers, min_workers, max_workers, graceful_shutdown_timeout, readiness_timeout, restart, heartbeat_timeout, max_lifetime, lifetime_jitter, listeners; correct or remove it")
     }
 
     @Test func listsEveryAllowedKeyEvenWhenTheRequiredOneIsMisspelt() throws {

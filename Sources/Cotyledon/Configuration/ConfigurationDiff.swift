@@ -28,6 +28,8 @@ public struct ConfigurationDiff: Equatable, Sendable {
     public var gracefulShutdownTimeout: ConfigurationValueChange<Duration>?
     /// The new startup timeout (`nil` = none), if it changed.
     public var startupTimeout: ConfigurationValueChange<Duration?>?
+    /// The new listeners, if any was added, removed or changed.
+    public var listeners: ConfigurationValueChange<[String: ListenerConfiguration]>?
 
     /// Compares two manager configurations.
     ///
@@ -39,6 +41,7 @@ public struct ConfigurationDiff: Equatable, Sendable {
         logLevel = .between(old.logLevel, new.logLevel)
         gracefulShutdownTimeout = .between(old.gracefulShutdownTimeout, new.gracefulShutdownTimeout)
         startupTimeout = .between(old.startupTimeout, new.startupTimeout)
+        listeners = .between(old.listeners, new.listeners)
     }
 
     /// Compares two sets of services, by name.
@@ -75,7 +78,7 @@ public struct ConfigurationDiff: Equatable, Sendable {
 
     /// Whether nothing changes at all.
     public var isEmpty: Bool {
-        logLevel == nil && gracefulShutdownTimeout == nil && startupTimeout == nil
+        logLevel == nil && gracefulShutdownTimeout == nil && startupTimeout == nil && listeners == nil
             && services.values.allSatisfy { $0 == .unchanged }
     }
 

@@ -6,6 +6,9 @@ import Logging
 /// log_level: info                   # trace, debug, info, notice, warning, error, critical
 /// graceful_shutdown_timeout: 60     # seconds
 /// startup_timeout: 90               # seconds; 0 = wait forever
+/// listeners:
+///   http:
+///     address: 127.0.0.1:8080
 /// services:
 ///   printer:
 ///     workers: 2
@@ -28,6 +31,9 @@ public struct ManagerConfiguration: Equatable, Sendable {
     /// Where the master serves its control socket; `nil`: the daemon's default. Read at
     /// start only (a reload cannot move a listening socket).
     public var controlSocket: String?
+    /// The listening sockets the master opens before it forks, by name (the rule of
+    /// service names); workers get them as `listeners[name]`. Default none.
+    public var listeners: [String: ListenerConfiguration]
 
     /// The default ``gracefulShutdownTimeout``: 60 seconds.
     public static let defaultGracefulShutdownTimeout: Duration = .seconds(60)
@@ -42,14 +48,17 @@ public struct ManagerConfiguration: Equatable, Sendable {
     ///   - startupTimeout: the time the initial workers get to be ready; `nil` waits forever.
     ///   - services: the settings of each service, by name.
     ///   - controlSocket: the path of the control socket; `nil`: the manager's own choice.
+    ///   - listeners: the listening sockets the master opens, by name.
     public init(
         logLevel: Logger.Level = .info,
         gracefulShutdownTimeout: Duration = ManagerConfiguration.defaultGracefulShutdownTimeout,
         startupTimeout: Duration? = ManagerConfiguration.defaultStartupTimeout,
         services: [String: ServiceConfiguration] = [:],
-        controlSocket: String? = nil
+        controlSocket: String? = nil,
+        listeners: [String: ListenerConfiguration] = [:]
     ) {
         self.controlSocket = controlSocket
+        self.listeners = listeners
         self.logLevel = logLevel
         self.gracefulShutdownTimeout = gracefulShutdownTimeout
         self.startupTimeout = startupTimeout
@@ -60,5 +69,35 @@ public struct ManagerConfiguration: Equatable, Sendable {
     /// The same rule ``ServiceManager`` applies to the names of the services it adds.
     public static func isValidServiceName(_ name: String) -> Bool {
         ServiceName.isValid(name)
+    }
+
+    /// Checks the listeners' names and rules, and that every service names only declared
+    /// listeners.
+    ///
+    /// - Parameters:
+    ///   - key: the key of the listeners in the file (`listeners`).
+    ///   - servicesKey: the key of the services in the file (`services`).
+    /// - Throws: the first rule broken, with its key path (`listeners.http.backlog`,
+    ///   `services.web.listeners`).
+    package func checkListenerRules(key: String, servicesKey: String) throws(ConfigurationRuleViolation) {
+        for name in listeners.keys.sorted() {
+            guard ListenerConfiguration.isValidName(name) else {
+                throw .invalidValue([key, name], "'\(name.prefix(40))' is not a valid listener name: use only a-z, 0-9, '_' and '-'",
+                                    fix: "rename the listener")
+            }
+            do {
+                try listeners[name]!.checkRules()
+            } catch {
+                throw error.nested(under: [key, name])
+            }
+        }
+        let declared = listeners.keys.sorted()
+        for (service, settings) in services.sorted(by: { $0.key < $1.key }) {
+            for name in settings.listeners ?? [] where listeners[name] == nil {
+                throw .invalidValue([servicesKey, service, ServiceConfiguration.CodingKeys.listeners.rawValue],
+                                    "unknown listener '\(name.prefix(40))': \(declared.isEmpty ? "no listener is declared" : "the listeners are " + declared.joined(separator: ", "))",
+                                    fix: "declare it under \(key) or remove it from the service")
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 /// graceful_shutdown_timeout: null   # seconds; null = the manager's
 /// readiness_timeout: 30             # seconds
 /// restart: { initial_delay: 0.1 }   # see RestartPolicy; every key optional
+/// listeners: [http]                 # the manager's listeners its workers get; default all
 /// ```
 ///
 /// Only `workers` is required. Durations are numbers of seconds; fractions are allowed.
@@ -37,6 +38,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
     /// Spread of ``maxLifetime`` in `0...1`: each worker is recycled after
     /// `maxLifetime × (1 − jitter × random)`, so a pool does not recycle at once.
     public var lifetimeJitter: Double
+    /// The names of the declared listeners (``ManagerConfiguration/listeners``) this
+    /// service's workers get in ``Service/listeners``; `nil` (the default): every listener,
+    /// and every socket systemd passed. A worker does not hold the others.
+    public var listeners: [String]?
 
     /// The default ``readinessTimeout``: 30 seconds.
     public static let defaultReadinessTimeout: Duration = .seconds(30)
@@ -54,6 +59,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
     ///   - heartbeatTimeout: hung-worker detection; `nil`: the service class's value.
     ///   - maxLifetime: the age at which workers are recycled; `nil`: never.
     ///   - lifetimeJitter: the spread of `maxLifetime`, in `0...1`.
+    ///   - listeners: the names of the listeners its workers get; `nil`: every one.
     public init(
         workers: Int,
         minWorkers: Int = 1,
@@ -63,8 +69,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
         restart: RestartPolicy = .default,
         heartbeatTimeout: Duration? = nil,
         maxLifetime: Duration? = nil,
-        lifetimeJitter: Double = 0.1
+        lifetimeJitter: Double = 0.1,
+        listeners: [String]? = nil
     ) {
+        self.listeners = listeners
         self.heartbeatTimeout = heartbeatTimeout
         self.maxLifetime = maxLifetime
         self.lifetimeJitter = lifetimeJitter
@@ -87,11 +95,13 @@ public struct ServiceConfiguration: Equatable, Sendable {
         case heartbeatTimeout = "heartbeat_timeout"
         case maxLifetime = "max_lifetime"
         case lifetimeJitter = "lifetime_jitter"
+        case listeners
     }
 
     /// Checks that `workers`, `min_workers` and `max_workers` are in
     /// `1...ServiceManager.maximumWorkers` with `min_workers <= workers <= max_workers`,
-    /// that the timeouts are more than 0 and at most one day, and the `restart` policy.
+    /// that the timeouts are more than 0 and at most one day, the `restart` policy, and
+    /// that `listeners` holds valid names, each once.
     ///
     /// - Throws: the first rule broken, with the key path relative to this mapping (`workers`).
     package func checkRules() throws(ConfigurationRuleViolation) {
@@ -123,6 +133,15 @@ public struct ServiceConfiguration: Equatable, Sendable {
         guard (0...1).contains(lifetimeJitter) else {
             throw .invalidValue([CodingKeys.lifetimeJitter.rawValue], "must be between 0 and 1, got \(lifetimeJitter)",
                                 fix: "set the spread of max_lifetime as a fraction, e.g. 0.1")
+        }
+        for (index, name) in (listeners ?? []).enumerated() {
+            guard ListenerConfiguration.isValidName(name) else {
+                throw .invalidValue([CodingKeys.listeners.rawValue, "[\(index)]"], "'\(name.prefix(40))' is not a valid listener name",
+                                    fix: "name a listener declared under listeners (only a-z, 0-9, '_' and '-')")
+            }
+            guard listeners!.firstIndex(of: name) == index else {
+                throw .invalidValue([CodingKeys.listeners.rawValue, "[\(index)]"], "'\(name)' is listed twice", fix: "list each listener once")
+            }
         }
         do {
             try restart.checkRules()

@@ -134,7 +134,8 @@ struct ControlSocket {
         }
     }
 
-    private static func address(_ path: String) -> sockaddr_un {
+    /// The `sockaddr_un` of `path` (at most 107 bytes, checked by the caller).
+    static func address(_ path: String) -> sockaddr_un {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { bytes in

@@ -142,6 +142,14 @@ enum LogEventName: String, CaseIterable {
     case listenFdRefused = "listen-fd-refused"
     /// The master inherited listening sockets from systemd.
     case listeners = "listeners"
+    /// The master opened a declared listener (`name`, `address` as bound, `fd`).
+    case listenerOpened = "listener-opened"
+    /// A reload kept a listener at its address (a new backlog or mode applied).
+    case listenerKept = "listener-kept"
+    /// The master closed a listener a reload replaced or removed.
+    case listenerClosed = "listener-closed"
+    /// A declared listener is not opened: systemd passed a socket of that name.
+    case listenerFromSystemd = "listener-from-systemd"
 
     // MARK: Logging
 

@@ -5,8 +5,9 @@ import SystemPackage
 struct ForkContext {
     /// The master's pid, which workers watch as their parent.
     let masterPID: pid_t
-    /// Sockets from systemd, kept at their numbers (3 and up) in every worker.
-    let listeners: Listeners
+    /// The listening sockets (systemd's and the master's own), each worker keeping those
+    /// of its service at their numbers; replaced when a reload changes them.
+    var listeners: Listeners
     /// Workers hold the read end; the write end lives only in the master, so end of file
     /// tells them the master is gone.
     let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)

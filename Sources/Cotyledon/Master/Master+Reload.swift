@@ -4,14 +4,16 @@ import Logging
 ///
 /// 1. The configuration is read again (``ServiceManager/reloadConfiguration(with:)``, or
 ///    the settings' `reload` closure, whose value is encoded for the workers too).
-///    If that fails, nothing changes: the error is logged, `STATUS=reload failed: …`,
-///    and `READY=1` still follows `RELOADING=1`.
-/// 2. Reload hooks run; the new settings are published (new workers inherit them, running
-///    ones read them from the ``SettingsRegion`` on `SIGHUP`).
+///    The listeners it declares are checked and the new or moved ones opened
+///    (``ListenerTable``). If any of that fails, nothing changes: the error is logged,
+///    `STATUS=reload failed: …`, and `READY=1` still follows `RELOADING=1`.
+/// 2. Reload hooks run; the listeners replaced or removed are closed; the new settings are
+///    published (new workers inherit them, running ones read them from the
+///    ``SettingsRegion`` on `SIGHUP`).
 /// 3. Each service takes its new settings and its configured worker count (undoing
 ///    SIGTTIN/SIGTTOU): extra workers are stopped (highest ids first), missing ones forked.
-/// 4. A service that reloads in place and whose settings did not change gets SIGHUP in
-///    each worker (`reload()`, same pids). Every other service gets a rolling restart.
+/// 4. A service that reloads in place and whose settings and listeners did not change gets
+///    SIGHUP in each worker (`reload()`, same pids). Every other service gets a rolling restart.
 /// 5. `READY=1` once every rolling restart is over. A SIGHUP during a roll is queued:
 ///    however many arrive, one more reload runs after the roll, with the file as it is then.
 extension Master {
@@ -30,12 +32,15 @@ extension Master {
         notifier.reloading()
         let new: ManagerConfiguration
         let snapshot: SettingsSnapshot?
+        let listeners: ListenerTable.Reload
         do {
             (new, snapshot) = try loadNewConfiguration()
             let unknown = Set(new.services.keys).subtracting(services.map(\.name))
             if let name = unknown.sorted().first {
                 throw ReloadError(description: "service \"\(name)\" is not running; adding a service needs a restart of the daemon")
             }
+            try checkListeners(of: new)
+            listeners = try listenerTable.prepare(new.listeners, logger: logger)
         } catch {
             logger.error("reload failed, keeping the running configuration: \(error)",
                          metadata: ["event": .event(.reloadFailed), "error": "\(error)"])
@@ -48,7 +53,10 @@ extension Master {
             runHook("reload", hook.name) { try hook.body() }
         }
         if let snapshot { forkContext.settings?.publish(snapshot) }
-        apply(new)
+        let listenersBefore = pools.map { forkContext.listeners.only($0.service.configuration.listeners) }
+        listenerTable.commit(listeners, logger: logger)
+        forkContext.listeners = listenerTable.listeners
+        apply(new, listenersBefore: listenersBefore)
         scheduleHealthChecks()
         rollFinished()
     }
@@ -63,8 +71,31 @@ extension Master {
         return (try loadConfiguration?() ?? configuration, nil)
     }
 
-    /// Applies `new` to every service: settings, worker count, then `SIGHUP` in place or a roll.
-    private func apply(_ new: ManagerConfiguration) {
+    /// Checks the listeners `new` declares and that every service names only declared ones
+    /// (a service `new` leaves out keeps its settings, and its listeners).
+    private func checkListeners(of new: ManagerConfiguration) throws {
+        for (name, listener) in new.listeners.sorted(by: { $0.key < $1.key }) {
+            guard ListenerConfiguration.isValidName(name) else {
+                throw ReloadError(description: "listener name \"\(name)\" is not valid: use only a-z, 0-9, '_' and '-'")
+            }
+            do {
+                try listener.checkRules()
+            } catch {
+                throw ReloadError(description: "listeners.\(name).\(error)")
+            }
+        }
+        let declared = listenerTable.names(afterReloadDeclaring: new.listeners)
+        for pool in pools {
+            let settings = new.services[pool.service.name] ?? pool.service.configuration
+            if let name = (settings.listeners ?? []).first(where: { !declared.contains($0) }) {
+                throw ReloadError(description: "service \"\(pool.service.name)\" names listener \"\(name)\", which is not declared; declare it under listeners or remove it from the service")
+            }
+        }
+    }
+
+    /// Applies `new` to every service: settings, worker count, then `SIGHUP` in place or a
+    /// roll; a service whose listeners differ from `listenersBefore` (by index) rolls.
+    private func apply(_ new: ManagerConfiguration, listenersBefore: [Listeners]) {
         configuration = new
         logger.logLevel = new.logLevel
         DaemonLogLevel.shared?.level = new.logLevel
@@ -75,7 +106,8 @@ extension Master {
             let change = ConfigurationDiff.change(from: service.configuration, to: settings)
             service.apply(settings, defaultGracefulShutdownTimeout: new.gracefulShutdownTimeout)
             scale(service, to: settings.workers)
-            if service.reloadsInPlace && change != .changed {
+            let listenersChanged = forkContext.listeners.only(settings.listeners).all != listenersBefore[service.id.rawValue].all
+            if service.reloadsInPlace && change != .changed && !listenersChanged {
                 for (_, worker) in pool.filledSlots {
                     worker.send(.hangup)
                 }

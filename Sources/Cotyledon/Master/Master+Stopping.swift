@@ -82,6 +82,7 @@ extension Master {
     func exitMaster(status: Int32? = nil) -> Never {
         let status = status ?? lifecycle.exitStatus.rawValue
         controlServer?.remove()
+        listenerTable.closeAll()
         // Nothing adopted outlives the master. An adopted process that dies here may leave
         // children of its own, re-parented to the master as it exits: look again until none
         // is left (bounded, should a process keep forking).

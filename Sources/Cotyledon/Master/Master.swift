@@ -35,8 +35,10 @@ final class Master {
     let loadConfiguration: (() throws -> ManagerConfiguration)?
     /// The master's logger, whose level follows the configuration and `log-level`.
     var logger: Logger
-    /// What every fork hands the worker.
-    let forkContext: ForkContext
+    /// What every fork hands the worker; its listeners change on reload.
+    var forkContext: ForkContext
+    /// The listening sockets: systemd's and the ones the master opened.
+    let listenerTable: ListenerTable
     /// Where the handled signals are read.
     let signals: SignalFileDescriptor
     /// The one `epoll` instance of the loop.
@@ -60,7 +62,7 @@ final class Master {
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
     init(services: [ServiceRegistration], hooks: Hooks, configuration: ManagerConfiguration,
-         loadConfiguration: (() throws -> ManagerConfiguration)?, settings: SettingsSource?,
+         listenersFromCode: [String: ListenerConfiguration], loadConfiguration: (() throws -> ManagerConfiguration)?, settings: SettingsSource?,
          controlSocketPath: String?, logger: Logger) throws(CotyledonError) {
         self.pools = services.map(ServicePool.init(service:))
         self.hooks = hooks
@@ -69,6 +71,13 @@ final class Master {
         // Mapped before the first fork, so that every worker shares its pages.
         let published = try settings.map { source throws(CotyledonError) in try PublishedSettings(source) }
         self.logger = logger
+        // First, so that they get the lowest free numbers: workers number their pipes after them.
+        do {
+            listenerTable = try ListenerTable(systemd: Listeners.fromEnvironment(logger: logger), declared: configuration.listeners,
+                                              declaredInCode: listenersFromCode, logger: logger)
+        } catch {
+            throw .listenerUnavailable(name: error.name, address: "\(error.address)", reason: "\(error.problem) — \(error.fix)")
+        }
         DaemonLogLevel.install(configuration.logLevel)
         self.notifier = SystemdNotifier(logger: logger)
         lifecycle = .start(deadline: configuration.startupTimeout.map { .now + $0 })
@@ -99,7 +108,7 @@ final class Master {
         } catch {
             throw .systemCallFailed(call: "pipe2", errno: error)
         }
-        forkContext = ForkContext(masterPID: getpid(), listeners: Listeners.fromEnvironment(logger: logger),
+        forkContext = ForkContext(masterPID: getpid(), listeners: listenerTable.listeners,
                                   masterAlive: masterAlive, descriptorLimit: FileDescriptorLimit.raiseToHardLimit(),
                                   heartbeats: HeartbeatBoard(), settings: published)
         if let controlSocketPath {

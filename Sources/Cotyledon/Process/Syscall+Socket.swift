@@ -71,3 +71,81 @@ extension Syscall {
         return try result.get()
     }
 }
+
+// MARK: - Listeners
+
+extension Syscall {
+    /// Whether `text` is an IPv4 literal (`inet_pton(AF_INET)`).
+    static func isIPv4Literal(_ text: String) -> Bool {
+        var address = in_addr()
+        return inet_pton(AF_INET, text, &address) == 1
+    }
+
+    /// Whether `text` is an IPv6 literal (`inet_pton(AF_INET6)`).
+    static func isIPv6Literal(_ text: String) -> Bool {
+        var address = in6_addr()
+        return inet_pton(AF_INET6, text, &address) == 1
+    }
+
+    /// `socket(AF_INET or AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC)`.
+    static func tcpStreamSocket(ipv6: Bool) throws(Errno) -> FileDescriptor {
+        let type = Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
+        return FileDescriptor(rawValue: try retrying { socket(ipv6 ? AF_INET6 : AF_INET, type, 0) })
+    }
+
+    /// `setsockopt(fd, level, option, 1)`: turns a boolean socket option on.
+    static func enableSocketOption(_ fd: FileDescriptor, level: Int32, option: Int32) throws(Errno) {
+        var on: Int32 = 1
+        try retrying { setsockopt(fd.rawValue, level, option, &on, socklen_t(MemoryLayout<Int32>.size)) }
+    }
+
+    /// `bind(fd, host:port)` for an IP literal `host` (checked by the caller).
+    static func bind(_ fd: FileDescriptor, host: String, port: Int, ipv6: Bool) throws(Errno) {
+        if ipv6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port)).bigEndian
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw .invalidArgument }
+            try bind(fd, to: address)
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port)).bigEndian
+            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw .invalidArgument }
+            try bind(fd, to: address)
+        }
+    }
+
+    private static func bind<Address>(_ fd: FileDescriptor, to address: Address) throws(Errno) {
+        try retrying {
+            withUnsafePointer(to: address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(fd.rawValue, $0, socklen_t(MemoryLayout<Address>.size))
+                }
+            }
+        }
+    }
+
+    /// The port a TCP socket is bound to (`getsockname`), e.g. the one the kernel picked for port 0.
+    static func boundPort(of fd: FileDescriptor) throws(Errno) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        try retrying {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &length) }
+            }
+        }
+        let family = storage.ss_family
+        return withUnsafePointer(to: storage) { pointer in
+            if family == sa_family_t(AF_INET6) {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+        }
+    }
+
+    /// `rename(from, to)`: replaces `to` atomically.
+    static func rename(_ from: String, to: String) throws(Errno) {
+        try retrying { Glibc.rename(from, to) }
+    }
+}

@@ -3,22 +3,24 @@ import Glibc
 import Logging
 import SystemPackage
 
-/// Listening sockets passed by systemd socket activation (`LISTEN_FDS`, `LISTEN_FDNAMES`),
-/// read once by the master and inherited by every worker at the same descriptor numbers.
+/// Listening sockets a worker holds, by name: the ones systemd passed (`LISTEN_FDS`,
+/// `LISTEN_FDNAMES`, read once by the master) and the declared ones the master opened
+/// (``ListenerConfiguration``), inherited at the master's descriptor numbers.
 ///
 /// ```swift
-/// guard let http = listeners["http"].first else { … }   // FileDescriptorName= in the .socket unit
+/// guard let http = listeners["http"].first else { … }   // a declared listener, or FileDescriptorName=
 /// ```
 public struct Listeners: Sendable {
     /// One inherited socket.
     public struct Listener: Sendable, Equatable {
-        /// Its `FileDescriptorName=` (systemd defaults it to the socket unit's name).
+        /// Its name: the declared listener's, or the `FileDescriptorName=` of a socket
+        /// systemd passed (systemd defaults it to the socket unit's name).
         public let name: String
         /// The descriptor number, the same in the master and every worker.
         public let descriptor: Int32
     }
 
-    /// Every inherited socket, in systemd's order (from descriptor 3 up).
+    /// Every socket, in descriptor order (systemd's from 3 up, then the master's own).
     public let all: [Listener]
 
     /// No inherited sockets.

@@ -26,8 +26,8 @@ struct WorkerLaunch {
     var masterAliveReadEnd: FileDescriptor { context.masterAlive.readEnd }
     /// The descriptor limit to restore in the worker.
     var descriptorLimit: FileDescriptorLimit { context.descriptorLimit }
-    /// Sockets from systemd, kept at their numbers (3 and up) in the worker.
-    var listeners: Listeners { context.listeners }
+    /// The listeners of the worker's service, kept at the master's numbers in the worker.
+    var listeners: Listeners { context.listeners.only(service.configuration.listeners) }
     /// Where the worker beats, when its service has a heartbeat timeout.
     var heartbeat: (board: HeartbeatBoard, slot: Int)? {
         heartbeatSlot.flatMap { slot in context.heartbeats.map { ($0, slot) } }

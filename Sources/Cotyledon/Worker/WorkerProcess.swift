@@ -7,8 +7,9 @@ import SystemPackage
 /// blocked until the worker's own handling is installed, so none is lost or handled
 /// by master code in between.
 enum WorkerProcess {
-    /// Where a worker keeps its two pipe ends: right after the inherited listeners
-    /// (which systemd numbers from 3; a passed descriptor that was not a socket leaves a gap).
+    /// Where a worker keeps its two pipe ends: right after the highest listener it keeps
+    /// (systemd's are numbered from 3, the master's own follow; a passed descriptor that
+    /// was not a socket, or a listener of another service, leaves a gap).
     static func descriptors(listeners: Listeners) -> (messages: Int32, masterAlive: Int32) {
         let first = (listeners.all.map(\.descriptor).max() ?? 2) + 1
         return (first, first + 1)
@@ -67,9 +68,10 @@ enum WorkerProcess {
         }
     }
 
-    /// Keeps the listeners, moves the worker's two pipe ends right after them, closes
-    /// every other descriptor the master had (other workers' pipes, the signalfd, pidfds,
-    /// whatever took the place of a refused listener) and reads stdin from /dev/null.
+    /// Keeps its service's listeners, moves the worker's two pipe ends right after them,
+    /// closes every other descriptor the master had (other services' listeners, other
+    /// workers' pipes, the signalfd, pidfds, whatever took the place of a refused listener)
+    /// and reads stdin from /dev/null.
     private static func keepOnlyWorkerDescriptors(_ launch: WorkerLaunch) throws(Errno) {
         let targets = descriptors(listeners: launch.listeners)
         let firstFree = targets.masterAlive + 1
@@ -78,7 +80,7 @@ enum WorkerProcess {
         try Syscall.duplicate(messages, to: targets.messages)
         try Syscall.duplicate(alive, to: targets.masterAlive)
         try Syscall.closeAll(from: firstFree)
-        // The gaps left by refused listeners may hold master descriptors opened since.
+        // The gaps left by refused listeners or other services' may hold master descriptors.
         let listeners = Set(launch.listeners.all.map(\.descriptor))
         for fd in 3..<targets.messages where !listeners.contains(fd) {
             Syscall.close(FileDescriptor(rawValue: fd))

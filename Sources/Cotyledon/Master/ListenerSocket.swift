@@ -1,0 +1,157 @@
+import Glibc
+import SystemPackage
+
+/// One listening socket the master opened for a declared listener: non-blocking and
+/// close-on-exec, `SO_REUSEADDR` for TCP, `IPV6_V6ONLY` for IPv6. A unix socket is bound
+/// at a temporary name in its directory, given its mode, then renamed over its path, so
+/// the path never lacks a socket while a stale one is replaced.
+struct ListenerSocket {
+    /// The listener's name.
+    let name: String
+    /// Its settings.
+    var configuration: ListenerConfiguration
+    /// The listening descriptor.
+    let descriptor: FileDescriptor
+    /// The address it is bound to, as logged: the real port for a port 0.
+    let boundAddress: String
+    /// The device and inode of a unix socket's file, to remove it at exit only if the
+    /// file at the path is still this socket.
+    private let fileIdentity: (device: dev_t, inode: ino_t)?
+
+    /// Opens, binds and listens as `configuration` says.
+    ///
+    /// - Throws: ``ListenerError`` naming the call that failed and the fix.
+    static func open(_ name: String, _ configuration: ListenerConfiguration) throws(ListenerError) -> ListenerSocket {
+        let address = configuration.address
+        let backlog = Int32(clamping: configuration.backlog)
+        switch address {
+        case .tcp(let host, let port):
+            let fd: FileDescriptor
+            do {
+                fd = try Syscall.tcpStreamSocket(ipv6: address.isIPv6)
+            } catch {
+                throw .systemCall("socket", error, name: name, address: address)
+            }
+            var call = "setsockopt"
+            do {
+                try Syscall.enableSocketOption(fd, level: SOL_SOCKET, option: SO_REUSEADDR)
+                if address.isIPv6 {
+                    try Syscall.enableSocketOption(fd, level: Int32(IPPROTO_IPV6), option: IPV6_V6ONLY)
+                }
+                call = "bind"
+                try Syscall.bind(fd, host: host, port: port, ipv6: address.isIPv6)
+                call = "listen"
+                try Syscall.listen(fd, backlog: backlog)
+                call = "getsockname"
+                let bound = ListenerConfiguration.Address.tcp(host: host, port: try Syscall.boundPort(of: fd))
+                return ListenerSocket(name: name, configuration: configuration, descriptor: fd,
+                                      boundAddress: bound.description, fileIdentity: nil)
+            } catch {
+                Syscall.close(fd)
+                throw .systemCall(call, error, name: name, address: address)
+            }
+        case .unix(let path):
+            return try openUnix(name, configuration, path: path, backlog: backlog)
+        }
+    }
+
+    private static func openUnix(_ name: String, _ configuration: ListenerConfiguration, path: String,
+                                 backlog: Int32) throws(ListenerError) -> ListenerSocket {
+        let address = configuration.address
+        try refuseLiveOrNonSocket(at: path, name: name, address: address)
+        // The temporary name must fit in sun_path too: shorten the file name if needed.
+        let directory = ListenerError.directory(of: path)
+        let suffix = ".\(getpid()).tmp"
+        let base = path.dropFirst(directory == "/" ? 1 : directory.utf8.count + 1)
+        let room = ListenerConfiguration.maximumUnixPathLength - (directory == "/" ? 1 : directory.utf8.count + 1) - suffix.utf8.count
+        guard room > 0 else {
+            throw ListenerError(name: name, address: address, problem: "the directory's path is too long for a temporary socket name",
+                                fix: "choose a shorter path")
+        }
+        let temporary = (directory == "/" ? "/" : directory + "/") + String(decoding: base.utf8.prefix(room), as: UTF8.self) + suffix
+        let fd: FileDescriptor
+        do {
+            fd = try Syscall.unixStreamSocket()
+        } catch {
+            throw .systemCall("socket", error, name: name, address: address)
+        }
+        var call = "bind \(temporary)"
+        do {
+            try? Syscall.removeFile(temporary)
+            try Syscall.bind(fd, to: ControlSocket.address(temporary))
+            call = "chmod \(temporary)"
+            try Syscall.changeMode(temporary, to: mode_t(configuration.effectiveMode))
+            call = "listen"
+            try Syscall.listen(fd, backlog: backlog)
+            let status = try Syscall.linkStatus(temporary)
+            call = "rename \(temporary) to \(path)"
+            try Syscall.rename(temporary, to: path)
+            return ListenerSocket(name: name, configuration: configuration, descriptor: fd, boundAddress: address.description,
+                                  fileIdentity: (status.st_dev, status.st_ino))
+        } catch {
+            try? Syscall.removeFile(temporary)
+            Syscall.close(fd)
+            throw .systemCall(call, error, name: name, address: address)
+        }
+    }
+
+    /// Refuses a path that holds anything but a socket, or a socket a process listens on.
+    private static func refuseLiveOrNonSocket(at path: String, name: String, address: ListenerConfiguration.Address) throws(ListenerError) {
+        let status: stat
+        do {
+            status = try Syscall.linkStatus(path)
+        } catch .noSuchFileOrDirectory {
+            return
+        } catch {
+            throw .systemCall("lstat \(path)", error, name: name, address: address)
+        }
+        let kind = FileKind(mode: status.st_mode)
+        guard kind == .socket else {
+            throw ListenerError(name: name, address: address, problem: "\(path) is a \(kind.fieldValue), not a socket",
+                                fix: "remove that file or choose another path")
+        }
+        guard let probe = try? Syscall.unixStreamSocket() else { return }
+        defer { Syscall.close(probe) }
+        do {
+            try Syscall.connect(probe, to: ControlSocket.address(path))
+        } catch .connectionRefused {
+            return // stale: the process that listened is gone
+        } catch {
+            guard error == .wouldBlock || error == .nowInProgress else { return }
+        }
+        throw ListenerError(name: name, address: address, problem: "a process already listens on \(path)",
+                            fix: "stop the other daemon or choose another path")
+    }
+
+    /// Applies a new backlog (`listen` again) and, for a unix socket, a new mode.
+    ///
+    /// - Throws: ``ListenerError`` naming the call that failed.
+    mutating func update(to new: ListenerConfiguration) throws(ListenerError) {
+        if new.backlog != configuration.backlog {
+            do {
+                try Syscall.listen(descriptor, backlog: Int32(clamping: new.backlog))
+            } catch {
+                throw .systemCall("listen", error, name: name, address: new.address)
+            }
+        }
+        if case .unix(let path) = new.address, new.effectiveMode != configuration.effectiveMode {
+            do {
+                try Syscall.changeMode(path, to: mode_t(new.effectiveMode))
+            } catch {
+                throw .systemCall("chmod \(path)", error, name: name, address: new.address)
+            }
+        }
+        configuration = new
+    }
+
+    /// Closes the socket and, with `removingFile`, removes a unix socket's file if the
+    /// file at its path is still this socket (not one that replaced it since).
+    func close(removingFile: Bool) {
+        if removingFile, case .unix(let path) = configuration.address, let fileIdentity,
+           let status = try? Syscall.linkStatus(path), FileKind(mode: status.st_mode) == .socket,
+           status.st_dev == fileIdentity.device, status.st_ino == fileIdentity.inode {
+            try? Syscall.removeFile(path)
+        }
+        Syscall.close(descriptor)
+    }
+}

@@ -1,0 +1,153 @@
+import Logging
+import SystemPackage
+
+/// The listening sockets the master hands its workers: the ones systemd passed and the
+/// declared ones (``ManagerConfiguration/listeners``) it opened itself, one
+/// ``ListenerSocket`` per declared listener. A socket systemd passed with a declared
+/// listener's name is used instead of opening one.
+///
+/// A reload is two steps: ``prepare(_:logger:)`` opens what is new or moved (nothing
+/// changes if one fails) and ``commit(_:logger:)`` closes what is replaced or removed.
+final class ListenerTable {
+    /// What a reload opened and will close, between ``prepare(_:logger:)`` and ``commit(_:logger:)``.
+    struct Reload {
+        /// Every declared listener after the reload, the systemd ones excluded.
+        fileprivate var sockets: [String: ListenerSocket]
+        /// The sockets opened for the reload, closed again if it is abandoned.
+        fileprivate var opened: [ListenerSocket]
+        /// The sockets the reload replaces or removes.
+        fileprivate var closing: [ListenerSocket]
+
+        /// Closes what ``ListenerTable/prepare(_:logger:)`` opened: the reload does not happen.
+        func abandon() {
+            for socket in opened { socket.close(removingFile: true) }
+        }
+    }
+
+    /// The sockets systemd passed.
+    private let systemd: Listeners
+    /// The listeners added with ``ServiceManager/addListener(_:_:)``: a reloaded
+    /// configuration keeps them unless it declares the same name.
+    private let declaredInCode: [String: ListenerConfiguration]
+    /// The sockets the master opened, by name.
+    private var sockets: [String: ListenerSocket] = [:]
+    /// What forks hand workers, every socket in descriptor order; each worker keeps those of its service.
+    private(set) var listeners: Listeners
+
+    /// Opens every declared listener systemd did not pass, lowest names first.
+    ///
+    /// - Parameters:
+    ///   - systemd: the sockets systemd passed.
+    ///   - declared: the listeners of the configuration.
+    ///   - declaredInCode: those of `declared` added in code, kept across reloads.
+    /// - Throws: ``ListenerError`` for the first that cannot be opened; the ones opened
+    ///   before it are closed.
+    init(systemd: Listeners, declared: [String: ListenerConfiguration], declaredInCode: [String: ListenerConfiguration],
+         logger: Logger) throws(ListenerError) {
+        self.systemd = systemd
+        self.declaredInCode = declaredInCode
+        listeners = systemd
+        for name in declared.keys.sorted() {
+            if let passed = systemd[name].first {
+                Self.logFromSystemd(name, passed, declared[name]!, logger: logger)
+                continue
+            }
+            do {
+                sockets[name] = try ListenerSocket.open(name, declared[name]!)
+            } catch {
+                for socket in sockets.values { socket.close(removingFile: true) }
+                throw error
+            }
+            Self.log(.listenerOpened, sockets[name]!, logger: logger)
+        }
+        listeners = merged()
+    }
+
+    /// The names a reloaded configuration declaring `declared` has.
+    func names(afterReloadDeclaring declared: [String: ListenerConfiguration]) -> Set<String> {
+        Set(declaredInCode.keys).union(declared.keys)
+    }
+
+    /// Opens the listeners `declared` adds or moves and applies a new backlog or mode to
+    /// the ones it keeps at their address.
+    ///
+    /// - Throws: ``ListenerError`` for the first that cannot be opened or updated; what was
+    ///   opened is closed again and the running listeners are untouched.
+    func prepare(_ declared: [String: ListenerConfiguration], logger: Logger) throws(ListenerError) -> Reload {
+        let all = declaredInCode.merging(declared) { $1 }
+        var reload = Reload(sockets: [:], opened: [], closing: [])
+        do throws(ListenerError) {
+            for name in all.keys.sorted() where systemd[name].isEmpty {
+                let configuration = all[name]!
+                if var kept = sockets[name], kept.configuration.address == configuration.address {
+                    try kept.update(to: configuration)
+                    reload.sockets[name] = kept
+                    continue
+                }
+                let socket = try ListenerSocket.open(name, configuration)
+                reload.opened.append(socket)
+                reload.sockets[name] = socket
+            }
+        } catch {
+            reload.abandon()
+            throw error
+        }
+        reload.closing = sockets.compactMap { name, socket in
+            reload.sockets[name]?.descriptor == socket.descriptor ? nil : socket
+        }
+        return reload
+    }
+
+    /// Puts a prepared reload in force: logs what is opened and kept, closes what is
+    /// replaced or removed (workers still running hold their own copies).
+    func commit(_ reload: Reload, logger: Logger) {
+        for socket in reload.opened { Self.log(.listenerOpened, socket, logger: logger) }
+        for (name, socket) in reload.sockets.sorted(by: { $0.key < $1.key }) where !reload.opened.contains(where: { $0.name == name }) {
+            Self.log(.listenerKept, socket, logger: logger)
+        }
+        for socket in reload.closing {
+            socket.close(removingFile: true)
+            Self.log(.listenerClosed, socket, logger: logger)
+        }
+        sockets = reload.sockets
+        listeners = merged()
+    }
+
+    /// Closes every socket the master opened and removes the unix sockets' files (at exit).
+    func closeAll() {
+        for socket in sockets.values { socket.close(removingFile: true) }
+        sockets = [:]
+    }
+
+    /// systemd's sockets and the master's, in descriptor order.
+    private func merged() -> Listeners {
+        let own = sockets.values.map { Listeners.Listener(name: $0.name, descriptor: $0.descriptor.rawValue) }
+        return Listeners(all: (systemd.all + own).sorted { $0.descriptor < $1.descriptor })
+    }
+
+    private static func log(_ event: LogEventName, _ socket: ListenerSocket, logger: Logger) {
+        let verb = switch event {
+        case .listenerOpened: "listening on"
+        case .listenerKept: "kept on"
+        default: "closed on"
+        }
+        logger.info("listener \(socket.name) \(verb) \(socket.boundAddress)",
+                    metadata: ["event": .event(event), "name": "\(socket.name)", "address": "\(socket.boundAddress)",
+                               "fd": "\(socket.descriptor.rawValue)"])
+    }
+
+    private static func logFromSystemd(_ name: String, _ passed: Listeners.Listener, _ declared: ListenerConfiguration, logger: Logger) {
+        logger.info("listener \(name): using the socket systemd passed (fd \(passed.descriptor)) instead of opening \(declared.address)",
+                    metadata: ["event": .event(.listenerFromSystemd), "name": "\(name)", "fd": "\(passed.descriptor)",
+                               "address": "\(declared.address)"])
+    }
+}
+
+extension Listeners {
+    /// The sockets named in `names`, or every socket when `names` is `nil`: what the
+    /// workers of a service whose ``ServiceConfiguration/listeners`` is `names` keep.
+    func only(_ names: [String]?) -> Listeners {
+        guard let names else { return self }
+        return Listeners(all: all.filter { names.contains($0.name) })
+    }
+}

@@ -5,35 +5,54 @@ import Glibc
 #endif
 
 extension DaemonSuite.ExampleTests {
-    @Test("http-daemon under keep-alive load, socket-activated: a rolling restart, scaling down and up, a reload and a SIGTERM during slow requests lose no request",
-          .timeLimit(.minutes(5)))
-    func httpDaemonOperationsUnderKeepAliveLoad() throws {
-        try Self.operateUnderLoad(mode: .keepAlive)
+    /// Where http-daemon's workers get their listening socket.
+    enum Listening: String, CustomStringConvertible {
+        /// The master opens it (the default).
+        case master
+        /// The test opens it and passes it as socket activation does.
+        case socketActivation = "socket activation"
+
+        var description: String { rawValue }
     }
 
-    @Test("http-daemon under one-connection-per-request load, socket-activated: a rolling restart, scaling down and up, a reload and a SIGTERM during slow requests lose no request",
-          .timeLimit(.minutes(5)))
-    func httpDaemonOperationsUnderConnectionPerRequestLoad() throws {
-        try Self.operateUnderLoad(mode: .connectionPerRequest)
+    @Test("http-daemon under keep-alive load: a rolling restart, scaling down and up, a reload and a SIGTERM during slow requests lose no request",
+          .timeLimit(.minutes(5)), arguments: [Listening.master, .socketActivation])
+    func httpDaemonOperationsUnderKeepAliveLoad(listening: Listening) throws {
+        try Self.operateUnderLoad(mode: .keepAlive, listening: listening)
+    }
+
+    @Test("http-daemon under one-connection-per-request load: a rolling restart, scaling down and up, a reload and a SIGTERM during slow requests lose no request",
+          .timeLimit(.minutes(5)), arguments: [Listening.master, .socketActivation])
+    func httpDaemonOperationsUnderConnectionPerRequestLoad(listening: Listening) throws {
+        try Self.operateUnderLoad(mode: .connectionPerRequest, listening: listening)
     }
 
     /// The operations of a daemon's life, each while 8 clients keep a request in flight.
     /// Every phase must see requests succeed, and none may fail.
-    private static func operateUnderLoad(mode: LoadClient.Mode) throws {
-        let listener = try ListeningSocket()
-        defer { listener.close() }
+    private static func operateUnderLoad(mode: LoadClient.Mode, listening: Listening) throws {
         let driver = try Driver()
         defer { driver.close() }
         let controlSocket = driver.runtimeDirectory + "/http-control.sock"
-        let daemon = try spawnSocketActivatedHTTPDaemon(
-            driver: driver, listener: listener,
-            arguments: ["--workers", "4", "--control-socket", controlSocket, "--graceful-timeout", "30"])
+        let arguments = ["--workers", "4", "--control-socket", controlSocket, "--graceful-timeout", "30"]
+        let daemon: DaemonProcess
+        let port: Int
+        switch listening {
+        case .socketActivation:
+            let listener = try ListeningSocket()
+            defer { listener.close() } // the daemon holds its own copy
+            daemon = try spawnSocketActivatedHTTPDaemon(driver: driver, listener: listener, arguments: arguments)
+            port = listener.port
+        case .master:
+            daemon = try driver.spawn(path: try ExampleProducts.path(of: "http-daemon"),
+                                      argv: ["http-daemon", "--port", "0"] + arguments)
+            port = try listeningPort(of: daemon)
+        }
         let serving = try daemon.waitForEvents("http-serving", count: 4, timeout: .seconds(30))
         _ = try daemon.waitForEvent("all-ready", timeout: .seconds(30))
         #expect(Set(serving.map(\.pid)).count == 4)
         #expect(serving.allSatisfy { $0.fields["listener"] == "inherited" }, "every worker serves the passed socket: \(serving.map(\.text))")
 
-        let load = LoadClient(port: listener.port, threads: 8, mode: mode)
+        let load = LoadClient(port: port, threads: 8, mode: mode)
         load.start()
         defer { _ = try? load.stop() }
         var phases: [(name: String, successes: Int)] = []
@@ -90,7 +109,7 @@ extension DaemonSuite.ExampleTests {
         try finishPhase("the reload")
 
         let steady = try load.stop()
-        #expect(steady.failures.isEmpty, "\(mode.rawValue) load: \(steady)")
+        #expect(steady.failures.isEmpty, "\(listening), \(mode.rawValue) load: \(steady)")
         if mode == .keepAlive {
             // Only a drain ends a keep-alive connection with Connection: close.
             #expect(steady.closedByServer > 0, "draining workers ended keep-alive connections after an answer: \(steady)")
@@ -99,7 +118,7 @@ extension DaemonSuite.ExampleTests {
 
         // SIGTERM while slow requests are in flight: each is answered during the drain.
         mark = daemon.cursor
-        let slow = LoadClient(port: listener.port, path: "/slow?ms=1500", threads: 8, mode: mode)
+        let slow = LoadClient(port: port, path: "/slow?ms=1500", threads: 8, mode: mode)
         slow.start()
         defer { _ = try? slow.stop() }
         _ = try daemon.waitForEvents("slow-request", count: 8, from: mark, timeout: .seconds(30))
@@ -110,7 +129,7 @@ extension DaemonSuite.ExampleTests {
         _ = try daemon.waitForEvents("slow-request", count: begun, from: mark, timeout: .seconds(30))
         try daemon.stopAndExpectCleanExit(timeout: .seconds(40))
         let final = try slow.stop()
-        #expect(final.failures.isEmpty, "\(mode.rawValue) slow requests at SIGTERM: \(final)\n\(daemon.tail)")
+        #expect(final.failures.isEmpty, "\(listening), \(mode.rawValue) slow requests at SIGTERM: \(final)\n\(daemon.tail)")
         #expect(final.successes == begun && begun >= 8, "\(final)")
 
         let drained = daemon.events("http-drained")
@@ -120,7 +139,16 @@ extension DaemonSuite.ExampleTests {
         let exits = daemon.events("worker-exited")
         #expect(exits.allSatisfy { $0.fields["status"] == "exited:0" }, "\(exits)")
         try driver.expectCleanEnd()
-        print("http-daemon \(mode.rawValue) load: \(steady); phases: \(phases); slow requests at SIGTERM: \(final)")
+        print("http-daemon (\(listening)) \(mode.rawValue) load: \(steady); phases: \(phases); slow requests at SIGTERM: \(final)")
+    }
+
+    /// The port of the `http` listener the master of `daemon` opened, from its
+    /// `listener-opened` event (`address=127.0.0.1:PORT`).
+    static func listeningPort(of daemon: DaemonProcess) throws -> Int {
+        let opened = try daemon.waitForEvent("listener-opened", timeout: .seconds(30)) { $0.fields["name"] == "http" }
+        let port = opened.fields["address"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
+        try #require(port != nil && port != 0, "listener-opened names a port: \(opened.text)")
+        return port!
     }
 
     /// Starts `http-daemon arguments` with `listener` as the socket systemd would pass

@@ -9,7 +9,7 @@ extension DaemonSuite {
     /// user's package would), built by `swift build --package-path Examples`.
     @Suite
     struct ExampleTests {
-        @Test("http-daemon: 4 workers share one port and all serve 2000 one-connection requests; SIGHUP: the master re-reads the settings and the workers take them in place, a broken file changes nothing; SIGTERM drains a request in flight",
+        @Test("http-daemon --reuse-port: 4 workers each bind the port with SO_REUSEPORT and all serve 2000 one-connection requests; SIGHUP: the master re-reads the settings and the workers take them in place, a broken file changes nothing; SIGTERM drains a request in flight",
               .timeLimit(.minutes(3)))
         func httpDaemon() throws {
             let binary = try ExampleProducts.path(of: "http-daemon")
@@ -21,7 +21,7 @@ extension DaemonSuite {
             defer { driver.close() }
             let daemon = try driver.spawn(
                 path: binary,
-                argv: ["http-daemon", "--port", "\(port.number)", "--workers", "4", "--settings", settings])
+                argv: ["http-daemon", "--reuse-port", "--port", "\(port.number)", "--workers", "4", "--settings", settings])
             let serving = try daemon.waitForEvents("http-serving", count: 4, timeout: .seconds(30))
             _ = try daemon.waitForEvents("all-ready", count: 1)
             port.release()

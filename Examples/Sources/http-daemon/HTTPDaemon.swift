@@ -11,9 +11,13 @@ struct HTTPDaemon: ParsableCommand {
         commandName: "http-daemon",
         abstract: "A pre-forking HTTP server: worker processes serving one port with SwiftNIO.",
         discussion: """
-        Each worker serves the socket systemd passes with FileDescriptorName=http (socket \
-        activation), else binds --host:--port itself with SO_REUSEPORT, so the kernel spreads \
-        connections across the workers. GET / answers with a greeting and the worker's pid \
+        The workers serve one listening socket: the one systemd passes with \
+        FileDescriptorName=http (socket activation), else the one the master opens on \
+        --host:--port before it forks. All workers accept from its one queue, so a worker that \
+        stops or dies leaves the connections waiting there to the others. With --reuse-port \
+        each worker binds its own socket with SO_REUSEPORT instead: the kernel spreads \
+        connections across per-worker queues, and the connections waiting in a worker's \
+        queue are reset when it stops. GET / answers with a greeting and the worker's pid \
         (also in the X-Worker-Pid header); GET /slow answers the same after 2 seconds \
         (/slow?ms=N: after N milliseconds, at most 60000). \
         Signals to the master: SIGTERM drains and exits 0: each worker stops accepting, \
@@ -27,11 +31,17 @@ struct HTTPDaemon: ParsableCommand {
         cotyledonctl --socket PATH scale http N.
         """)
 
-    @Option(help: "Port each worker binds (SO_REUSEPORT) when systemd passed no socket named \"http\".")
+    @Option(help: "Port to listen on when systemd passed no socket named \"http\" (0: one the kernel picks, logged with event=listener-opened; not with --reuse-port).")
     var port = 8080
 
-    @Option(help: "Address each worker binds when systemd passed no socket.")
+    @Option(help: "IP address to listen on when systemd passed no socket (an IPv4 or IPv6 literal).")
     var host = "127.0.0.1"
+
+    @Option(help: "Connections the listening socket queues until a worker accepts them (the master's socket only).")
+    var backlog = ListenerConfiguration.defaultBacklog
+
+    @Flag(help: "Each worker binds its own socket with SO_REUSEPORT instead of sharing the master's: connections waiting in a stopping worker's queue are lost.")
+    var reusePort = false
 
     @Option(help: "Worker processes (1...\(ServiceManager.maximumWorkers)).")
     var workers = 2
@@ -56,8 +66,8 @@ struct HTTPDaemon: ParsableCommand {
     var controlSocket: String?
 
     func validate() throws {
-        guard (1...65_535).contains(port) else {
-            throw ValidationError("--port must be a TCP port in 1...65535, got \(port).")
+        guard ((reusePort ? 1 : 0)...65_535).contains(port) else {
+            throw ValidationError("--port must be a TCP port in \(reusePort ? 1 : 0)...65535, got \(port).")
         }
         guard (1...ServiceManager.maximumWorkers).contains(workers) else {
             throw ValidationError("--workers must be between 1 and \(ServiceManager.maximumWorkers), got \(workers).")
@@ -93,6 +103,11 @@ struct HTTPDaemon: ParsableCommand {
         let restartPolicy = RestartPolicy(maximumRestarts: maxRestarts, restartWindow: .seconds(restartWindow))
         let manager = try ServiceManager(settings: initial, reload: { try HTTPSettings.load(from: settingsPath, manager: supervisor) },
                                          restartPolicy: restartPolicy, controlSocket: controlSocket)
+        if !reusePort {
+            // The master opens it before forking; every worker finds it as listeners["http"],
+            // as it finds the socket systemd passes under that name, which takes its place.
+            try manager.addListener("http", ListenerConfiguration(address: .tcp(host: host, port: port), backlog: backlog))
+        }
         try manager.add(HTTPService.self, workers: workers) { workerID in
             HTTPService(workerID: workerID, endpoint: endpoint)
         }

@@ -68,20 +68,21 @@ final class ListenerTable {
         Set(declaredInCode.keys).union(declared.keys)
     }
 
-    /// Opens the listeners `declared` adds or moves and applies a new backlog or mode to
+    /// Opens the listeners `declared` adds or moves, then applies a new backlog or mode to
     /// the ones it keeps at their address.
     ///
-    /// - Throws: ``ListenerError`` for the first that cannot be opened or updated; what was
-    ///   opened is closed again and the running listeners are untouched.
+    /// - Throws: ``ListenerError`` for the first that cannot be opened or updated: what was
+    ///   opened is closed again and the updates already applied are undone, so the running
+    ///   listeners are as they were.
     func prepare(_ declared: [String: ListenerConfiguration], logger: Logger) throws(ListenerError) -> Reload {
         let all = declaredInCode.merging(declared) { $1 }
         var reload = Reload(sockets: [:], opened: [], closing: [])
+        var kept: [(socket: ListenerSocket, configuration: ListenerConfiguration)] = []
         do throws(ListenerError) {
             for name in all.keys.sorted() where systemd[name].isEmpty {
                 let configuration = all[name]!
-                if var kept = sockets[name], kept.configuration.address == configuration.address {
-                    try kept.update(to: configuration)
-                    reload.sockets[name] = kept
+                if let socket = sockets[name], socket.configuration.address == configuration.address {
+                    kept.append((socket, configuration))
                     continue
                 }
                 let socket = try ListenerSocket.open(name, configuration)
@@ -91,6 +92,23 @@ final class ListenerTable {
         } catch {
             reload.abandon()
             throw error
+        }
+        // Updates last: every open that could fail has succeeded, and an update that fails
+        // undoes the ones before it.
+        var updated: [ListenerSocket] = []
+        for (socket, configuration) in kept {
+            var socket = socket
+            do {
+                try socket.update(to: configuration)
+            } catch {
+                for var done in updated {
+                    try? done.update(to: sockets[done.name]!.configuration)
+                }
+                reload.abandon()
+                throw error
+            }
+            updated.append(socket)
+            reload.sockets[socket.name] = socket
         }
         reload.closing = sockets.compactMap { name, socket in
             reload.sockets[name]?.descriptor == socket.descriptor ? nil : socket

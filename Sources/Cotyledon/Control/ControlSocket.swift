@@ -93,44 +93,24 @@ struct ControlSocket {
 
     /// Removes a stale socket at `path`; refuses a live socket or anything else.
     private static func clearStaleSocket(at path: String) throws(ControlSocketError) {
-        let status: stat
+        let found: UnixSocketPath
         do {
-            status = try Syscall.linkStatus(path)
-        } catch .noSuchFileOrDirectory {
-            return
+            found = try UnixSocketPath.probe(path)
         } catch {
-            throw .system("lstat \(path)", error)
+            throw .system(error.call, error.cause)
         }
-        guard FileKind(mode: status.st_mode) == .socket else { throw .notASocket(path) }
-        guard try nobodyListens(at: path) else { throw .alreadyServed(path) }
+        switch found {
+        case .absent: return
+        case .live: throw .alreadyServed(path)
+        case .notASocket: throw .notASocket(path)
+        case .stale: break
+        }
         do {
             try Syscall.removeFile(path)
         } catch .noSuchFileOrDirectory {
             return // removed meanwhile
         } catch {
             throw .system("unlink \(path)", error)
-        }
-    }
-
-    /// Connects to the socket at `path` without waiting: `true` when the connection is
-    /// refused (nobody listens), `false` when a process accepts or queues it.
-    private static func nobodyListens(at path: String) throws(ControlSocketError) -> Bool {
-        let fd: FileDescriptor
-        do {
-            fd = try Syscall.unixStreamSocket()
-        } catch {
-            throw .system("socket", error)
-        }
-        defer { Syscall.close(fd) }
-        do {
-            try Syscall.connect(fd, to: address(path))
-            return false
-        } catch .connectionRefused {
-            return true
-        } catch .wouldBlock, .nowInProgress {
-            return false // a listener with a full queue is alive
-        } catch {
-            throw .system("connect \(path) (to see whether a daemon serves it)", error)
         }
     }
 

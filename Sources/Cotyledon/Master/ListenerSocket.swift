@@ -97,30 +97,22 @@ struct ListenerSocket {
 
     /// Refuses a path that holds anything but a socket, or a socket a process listens on.
     private static func refuseLiveOrNonSocket(at path: String, name: String, address: ListenerConfiguration.Address) throws(ListenerError) {
-        let status: stat
+        let found: UnixSocketPath
         do {
-            status = try Syscall.linkStatus(path)
-        } catch .noSuchFileOrDirectory {
-            return
+            found = try UnixSocketPath.probe(path)
         } catch {
-            throw .systemCall("lstat \(path)", error, name: name, address: address)
+            throw .systemCall(error.call, error.cause, name: name, address: address)
         }
-        let kind = FileKind(mode: status.st_mode)
-        guard kind == .socket else {
+        switch found {
+        case .absent, .stale:
+            return
+        case .notASocket(let kind):
             throw ListenerError(name: name, address: address, problem: "\(path) is a \(kind.fieldValue), not a socket",
                                 fix: "remove that file or choose another path")
+        case .live:
+            throw ListenerError(name: name, address: address, problem: "a process already listens on \(path)",
+                                fix: "stop the other daemon or choose another path")
         }
-        guard let probe = try? Syscall.unixStreamSocket() else { return }
-        defer { Syscall.close(probe) }
-        do {
-            try Syscall.connect(probe, to: ControlSocket.address(path))
-        } catch .connectionRefused {
-            return // stale: the process that listened is gone
-        } catch {
-            guard error == .wouldBlock || error == .nowInProgress else { return }
-        }
-        throw ListenerError(name: name, address: address, problem: "a process already listens on \(path)",
-                            fix: "stop the other daemon or choose another path")
     }
 
     /// Applies a new backlog (`listen` again) and, for a unix socket, a new mode.

@@ -99,4 +99,17 @@ import Testing
             #expect(connected == 0, "the moved listener takes connections on its new port")
         }
     }
+
+    @Test("an IPv6 listener binds [::1] only (IPV6_V6ONLY) and logs its real port",
+          .enabled(if: FileManager.default.fileExists(atPath: "/proc/net/if_inet6"), "this kernel has no IPv6"))
+    func ipv6Listener() throws {
+        let socket = try ListenerSocket.open("v6", ListenerConfiguration(address: .tcp(host: "::1", port: 0)))
+        defer { socket.close(removingFile: false) }
+        #expect(socket.boundAddress.hasPrefix("[::1]:"))
+        #expect(!socket.boundAddress.hasSuffix(":0"), "the port the kernel chose: \(socket.boundAddress)")
+        var only: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        #expect(getsockopt(socket.descriptor.rawValue, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &only, &length) == 0)
+        #expect(only == 1)
+    }
 }

@@ -114,6 +114,22 @@ open class Service {
         runtime?.restartForReload()
     }
 
+    /// When the stop in progress must be over: the service's graceful shutdown timeout
+    /// (``ServiceConfiguration/gracefulShutdownTimeout``, the class's or the manager's),
+    /// counted from when this worker began to stop, less the moment the worker keeps to exit
+    /// before the master's `SIGKILL` is due; `nil` until a stop begins.
+    ///
+    /// A ``terminate()`` that waits for clients (a drain) bounds its wait with it, a little
+    /// before it, and closes what is left then, so that the worker exits by itself (status 0)
+    /// rather than being given up on:
+    ///
+    /// ```swift
+    /// let deadline = (stopDeadline ?? .now) - .milliseconds(500)
+    /// ```
+    public var stopDeadline: ContinuousClock.Instant? {
+        runtime?.stopDeadline
+    }
+
     /// The listening sockets of this service, by name: the declared listeners the master
     /// opened (``ManagerConfiguration/listeners``, ``ServiceManager/addListener(_:_:)``)
     /// and the sockets systemd passed (by `FileDescriptorName=`), limited to the names in

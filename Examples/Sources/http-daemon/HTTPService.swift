@@ -63,31 +63,28 @@ final class HTTPService: SettingsService<HTTPSettings> {
 
     /// Drains: stops accepting, answers the requests in flight and those already on their way
     /// (``DrainConnectionEvent``), each with `Connection: close`, and closes every connection.
-    /// The drain ends before the graceful shutdown timeout (``drainDeadline(after:)``): what is
-    /// still open then is closed. `run()` returns once the drain is over.
+    /// The drain ends a moment before the worker's ``Service/stopDeadline`` (``drainMargin``):
+    /// what is still open then is closed. `run()` returns once the drain is over.
     override func terminate() async {
         guard let server else { return } // run() drains as soon as it has a server
         guard !isDraining else { return await server.waitUntilDrained() }
         isDraining = true
-        let timeout = settings.manager.gracefulShutdownTimeout
+        let deadline = (stopDeadline ?? .now) - Self.drainMargin
         logger.info("http worker(\(workerID)) draining", metadata: ["event": "http-draining"])
         let outcome = await server.drain(idleGrace: DrainConnectionEvent.defaultIdleGrace,
-                                         deadline: .now + Self.drainDeadline(after: timeout))
+                                         deadline: deadline)
         let metadata: Logger.Metadata = ["connections": "\(outcome.connections)", "forced": "\(outcome.forced)"]
         if outcome.forced > 0 {
-            logger.warning("http worker(\(workerID)) closed \(outcome.forced) connections still busy near the graceful shutdown timeout (\(timeout))",
+            logger.warning("http worker(\(workerID)) closed \(outcome.forced) connections still busy near the graceful shutdown timeout",
                            metadata: metadata.merging(["event": "http-drain-timeout"]) { $1 })
         }
         logger.info("http worker(\(workerID)) drained \(outcome.connections) connections",
                     metadata: metadata.merging(["event": "http-drained"]) { $1 })
     }
 
-    /// How long a drain may take: the graceful shutdown timeout less a fifth of it (at most
-    /// a second), so that the worker closes what is left and exits by itself before the
-    /// library gives up on `terminate()` and the master kills it.
-    static func drainDeadline(after timeout: Duration) -> Duration {
-        timeout - min(timeout / 5, .seconds(1))
-    }
+    /// How long before the stop deadline the drain closes what is left: time for the closes
+    /// to complete and `run()` to return, so that the worker exits by itself.
+    static let drainMargin: Duration = .milliseconds(500)
 
     /// Hands the reload's settings, already in ``SettingsService/settings``, to the event
     /// loop. The master validated them; a bad file never gets this far.

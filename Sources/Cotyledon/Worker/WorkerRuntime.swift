@@ -26,6 +26,9 @@ final class WorkerRuntime {
     private var isTerminating = false
     /// When `beginTermination()` ran; the give-up is counted from it.
     private var terminationStart: MonotonicInstant?
+    /// When the stop that began then must be over (``Service/stopDeadline``): the moment of
+    /// the give-up, on the clock services use.
+    private(set) var stopDeadline: ContinuousClock.Instant?
     private var hasRunEnded = false
     private var isTerminatePending = false
     private var isWaitingForTerminate = false
@@ -143,6 +146,7 @@ final class WorkerRuntime {
         isTerminating = true
         guard let service else { finish(status: 0) }
         terminationStart = .now
+        stopDeadline = .now + Self.giveUpDelay(after: launch.service.gracefulShutdownTimeout)
         service.stopToken.requestStop()
         logger.info("\(label) terminating", metadata: ["event": .event(.workerTerminate)])
         isTerminatePending = true

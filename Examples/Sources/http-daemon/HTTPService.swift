@@ -8,7 +8,7 @@ import NIOPosix
 /// One HTTP worker: its own event loop serving the shared port, drained on `terminate()`,
 /// the master's new settings handed to the event loop on `reload()`.
 final class HTTPService: SettingsService<HTTPSettings> {
-    /// Where a worker listens when systemd passed no socket.
+    /// Where a worker binds its own `SO_REUSEPORT` socket when it has no `http` listener (`--reuse-port`).
     struct Endpoint: Sendable {
         let host: String
         let port: Int
@@ -29,7 +29,7 @@ final class HTTPService: SettingsService<HTTPSettings> {
     private var isDraining = false
     private let logger: Logger
 
-    /// A worker that binds `endpoint` (unless systemd passed a socket), with the settings
+    /// A worker that serves its `http` listener (the master's, or the socket systemd passed), else binds `endpoint` itself, with the settings
     /// the worker was forked with.
     init(workerID: Int, endpoint: Endpoint) {
         self.endpoint = endpoint

@@ -211,6 +211,27 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("a start that fails after the listeners opened (the control socket's path is a regular file): exit 70, the unix listener's socket file is removed",
+              .timeLimit(.minutes(1)))
+        func failedStartRemovesUnixListenerFile() throws {
+            let directory = NSTemporaryDirectory() + "cotyledon-unix-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/answer.sock"
+            let notASocket = directory + "/control.txt"
+            try "not a socket\n".write(toFile: notASocket, atomically: false, encoding: .utf8)
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--listen", "admin=unix:\(path)", "--control-socket", notASocket])
+            #expect(try daemon.waitForExit(timeout: .seconds(20)).status == .exited(70), "log:\n\(daemon.tail)")
+            #expect(daemon.text(of: "stderr").contains("\(notASocket) exists and is not a socket"), "\(daemon.tail)")
+            let opened = try daemon.waitForEvent("listener-opened")
+            #expect(opened.fields["address"] == "unix:\(path)", "the listener was opened before the failure: \(opened)")
+            #expect(!FileManager.default.fileExists(atPath: path), "the listener's socket file is removed")
+            #expect(daemon.events("worker-started").isEmpty)
+            try driver.expectCleanEnd()
+        }
+
         @Test("addListener misuse: an invalid name and a duplicate name exit 70 with the fix, nothing opened or forked",
               .timeLimit(.minutes(1)))
         func addListenerMisuse() throws {

@@ -391,24 +391,31 @@ public final class ServiceManager {
         master.run()
     }
 
-    /// Checks the declared listeners' rules and that each service names only declared ones.
+    /// Checks the declared listeners' rules and that each service names only declared ones
+    /// (``ManagerConfiguration/checkListenerRules(listeners:services:declared:key:servicesKey:)``).
     private func checkListeners() throws(CotyledonError) {
-        for (name, listener) in configuration.listeners {
-            guard ListenerConfiguration.isValidName(name) else { throw .invalidListenerName(name) }
-            do {
-                try listener.checkRules()
-            } catch {
-                throw .invalidListener(name: name, problem: "\(error)")
-            }
+        let settings = Dictionary(services.map { ($0.name, $0.configuration) }) { first, _ in first }
+        do {
+            try ManagerConfiguration.checkListenerRules(listeners: configuration.listeners, services: settings,
+                                                        declared: Set(configuration.listeners.keys))
+        } catch {
+            throw Self.error(for: error)
         }
-        let declared = configuration.listeners.keys.sorted()
-        for service in services {
-            for name in service.configuration.listeners ?? [] where configuration.listeners[name] == nil {
-                throw .invalidConfiguration(
-                    service: service.name,
-                    problem: "listeners: unknown listener \"\(name)\" (declared: \(declared.isEmpty ? "none" : declared.joined(separator: ", "))); declare it with addListener(_:_:) or in the configuration's listeners")
-            }
+    }
+
+    /// The error of ``run()`` for a broken listener rule: about the listener or the service
+    /// its key path names.
+    private static func error(for violation: ConfigurationRuleViolation) -> CotyledonError {
+        let keyPath = violation.keyPath
+        guard keyPath.count >= 2 else { return .invalidListener(name: keyPath.first ?? "", problem: "\(violation)") }
+        var detail = violation
+        detail.keyPath = Array(keyPath.dropFirst(2))
+        if keyPath[0] == "services" {
+            detail.fix = "declare it with addListener(_:_:) or in the configuration's listeners, or remove it from the service"
+            return .invalidConfiguration(service: keyPath[1], problem: "\(detail)")
         }
+        guard ListenerConfiguration.isValidName(keyPath[1]) else { return .invalidListenerName(keyPath[1]) }
+        return .invalidListener(name: keyPath[1], problem: "\(detail)")
     }
 
     /// Refuses a ``SettingsService`` reading another settings type than the manager's.

@@ -55,7 +55,21 @@ import Testing
                                                  listeners: ["http": ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))])
         #expect(throws: ConfigurationRuleViolation.invalidValue(["services", "web", "listeners"], "unknown listener 'admin': the listeners are http",
                                                                 fix: "declare it under listeners or remove it from the service")) {
-            try configuration.checkListenerRules(key: "listeners", servicesKey: "services")
+            try ManagerConfiguration.checkListenerRules(listeners: configuration.listeners, services: configuration.services, declared: [])
+        }
+    }
+
+    @Test("the first unknown listener reported is that of the first service by name, and a listener declared elsewhere (in code) is known")
+    func listenerRulesAreInNameOrder() {
+        let http = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+        let services = Dictionary(uniqueKeysWithValues: (0..<20).map { ("s\($0)", ServiceConfiguration(workers: 1, listeners: ["x\($0)"])) })
+        #expect(throws: ConfigurationRuleViolation.invalidValue(["services", "s0", "listeners"], "unknown listener 'x0': the listeners are http",
+                                                                fix: "declare it under listeners or remove it from the service")) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["http": http], services: services, declared: [])
+        }
+        #expect(throws: Never.self) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["http": http], services: ["web": ServiceConfiguration(workers: 1, listeners: ["admin"])],
+                                                        declared: ["admin"])
         }
     }
 

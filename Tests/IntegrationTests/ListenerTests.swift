@@ -232,6 +232,26 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("a configuration file whose service names a listener added in code (validate's knownListeners) starts, serves it and reloads",
+              .timeLimit(.minutes(1)))
+        func fileNamesAListenerAddedInCode() throws {
+            let file = try ConfigurationFixture()
+            try file.write("services:\n  answerer:\n    workers: 1\n    listeners: [admin]\n")
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--config", file.path, "--listen", "admin=127.0.0.1:0"])
+            let opened = try daemon.waitForEvent("listener-opened")
+            #expect(opened.fields["name"] == "admin", "\(opened)")
+            _ = try daemon.waitForEvent("all-ready")
+            #expect(try Self.ask(port: try #require(Self.port(of: opened))).listener == "admin")
+            let cursor = daemon.cursor
+            try driver.signal(daemon.pid, SIGHUP)
+            _ = try daemon.waitForEvent("reload-complete", from: cursor)
+            #expect(daemon.events("reload-failed").isEmpty, "\(daemon.tail)")
+            try daemon.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
         @Test("addListener misuse: an invalid name and a duplicate name exit 70 with the fix, nothing opened or forked",
               .timeLimit(.minutes(1)))
         func addListenerMisuse() throws {

@@ -115,22 +115,26 @@ struct ListenerSocket {
         }
     }
 
-    /// Applies a new backlog (`listen` again) and, for a unix socket, a new mode.
+    /// Applies, for a unix socket, a new mode, then a new backlog (`listen` again).
     ///
-    /// - Throws: ``ListenerError`` naming the call that failed.
+    /// - Throws: ``ListenerError`` naming the call that failed; the socket is then as it
+    ///   was (a mode applied before a failed `listen` is undone).
     mutating func update(to new: ListenerConfiguration) throws(ListenerError) {
-        if new.backlog != configuration.backlog {
-            do {
-                try Syscall.listen(descriptor, backlog: Int32(clamping: new.backlog))
-            } catch {
-                throw .systemCall("listen", error, name: name, address: new.address)
-            }
-        }
+        var modeChanged: (path: String, old: UInt32)?
         if case .unix(let path) = new.address, new.effectiveMode != configuration.effectiveMode {
             do {
                 try Syscall.changeMode(path, to: mode_t(new.effectiveMode))
             } catch {
                 throw .systemCall("chmod \(path)", error, name: name, address: new.address)
+            }
+            modeChanged = (path, configuration.effectiveMode)
+        }
+        if new.backlog != configuration.backlog {
+            do {
+                try Syscall.listen(descriptor, backlog: Int32(clamping: new.backlog))
+            } catch {
+                if let modeChanged { try? Syscall.changeMode(modeChanged.path, to: mode_t(modeChanged.old)) }
+                throw .systemCall("listen", error, name: name, address: new.address)
             }
         }
         configuration = new

@@ -95,19 +95,21 @@ final class ListenerTable {
         }
         // Updates last: every open that could fail has succeeded, and an update that fails
         // undoes the ones before it.
-        var updated: [ListenerSocket] = []
+        var updated: [(socket: ListenerSocket, old: ListenerConfiguration)] = []
         for (socket, configuration) in kept {
             var socket = socket
             do {
                 try socket.update(to: configuration)
             } catch {
-                for var done in updated {
-                    try? done.update(to: sockets[done.name]!.configuration)
+                // The failed update left its socket as it was; the earlier ones are undone.
+                for (done, old) in updated.reversed() {
+                    var done = done
+                    try? done.update(to: old)
                 }
                 reload.abandon()
                 throw error
             }
-            updated.append(socket)
+            updated.append((socket, sockets[socket.name]!.configuration))
             reload.sockets[socket.name] = socket
         }
         reload.closing = sockets.compactMap { name, socket in

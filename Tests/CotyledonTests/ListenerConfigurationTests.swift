@@ -73,6 +73,27 @@ import Testing
         }
     }
 
+    @Test("two listeners at the same address are refused, but several on port 0")
+    func twoListenersAtOneAddressAreRefused() throws {
+        let services: [String: ServiceConfiguration] = [:]
+        #expect(throws: ConfigurationRuleViolation.invalidValue(["listeners", "web", "address"], "127.0.0.1:8080 is also the address of listener 'http'",
+                                                                fix: "give each listener its own address; one listener can serve several services")) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["http": try ListenerConfiguration(parsing: "127.0.0.1:8080"),
+                                                                    "web": try ListenerConfiguration(parsing: "127.0.0.1:8080")],
+                                                        services: services, declared: nil)
+        }
+        #expect(throws: ConfigurationRuleViolation.self) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["a": try ListenerConfiguration(parsing: "unix:/run/x.sock"),
+                                                                    "b": try ListenerConfiguration(parsing: "unix:/run/x.sock")],
+                                                        services: services, declared: nil)
+        }
+        try ManagerConfiguration.checkListenerRules(listeners: ["a": try ListenerConfiguration(parsing: "127.0.0.1:0"),
+                                                                "b": try ListenerConfiguration(parsing: "127.0.0.1:0"),
+                                                                "c": try ListenerConfiguration(parsing: "127.0.0.2:8080"),
+                                                                "d": try ListenerConfiguration(parsing: "127.0.0.1:8080")],
+                                                    services: services, declared: nil)
+    }
+
     @Test func aWorkerKeepsOnlyItsServicesListeners() {
         let all = Listeners(all: [.init(name: "http", descriptor: 3), .init(name: "admin", descriptor: 4), .init(name: "metrics", descriptor: 5)])
         #expect(all.only(nil).all == all.all)

@@ -103,6 +103,31 @@ import Testing
         }
     }
 
+    @Test("a listener renamed at the same address keeps its socket under the new name; a reload onto a port of the daemon's own explains why it cannot open")
+    func renamedListenerKeepsItsSocket() throws {
+        try withDirectory { directory in
+            let path = directory + "/admin.sock"
+            let http = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+            let table = try ListenerTable(systemd: .none, declared: ["admin": ListenerConfiguration(address: .unix(path: path)), "http": http],
+                                          declaredInCode: [:], logger: logger)
+            defer { table.closeAll() }
+            let admin = try #require(table.listeners["admin"].first)
+            let reload = try table.prepare(["control": ListenerConfiguration(address: .unix(path: path)), "http": http], logger: logger)
+            table.commit(reload, logger: logger)
+            #expect(table.listeners["control"].first?.descriptor == admin.descriptor, "kept, not reopened: \(table.listeners.all)")
+            #expect(table.listeners["admin"].isEmpty)
+            #expect(FileManager.default.fileExists(atPath: path), "the renamed listener's file stays")
+
+            let port = try Syscall.boundPort(of: FileDescriptor(rawValue: try #require(table.listeners["http"].first).descriptor))
+            let error = try #require(throws: ListenerError.self) {
+                _ = try table.prepare(["control": ListenerConfiguration(address: .unix(path: path)),
+                                       "http": ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: port))], logger: logger)
+            }
+            #expect(error.fix.contains("this daemon's listener \"http\" listens on 127.0.0.1:\(port)")
+                        && error.fix.contains("in two reloads through another port, or restart"), "\(error)")
+        }
+    }
+
     @Test("a moved listener is opened at a new descriptor before the old one closes; a removed one closes; its unix file is removed")
     func movedAndRemovedListeners() throws {
         try withDirectory { directory in

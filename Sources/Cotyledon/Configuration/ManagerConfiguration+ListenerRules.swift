@@ -1,8 +1,9 @@
 extension ManagerConfiguration {
     /// The rules of a daemon's listeners as a whole, the one check of a configuration file
     /// (`validate(knownServices:knownListeners:)` of `CotyledonConfiguration`), of
-    /// ``ServiceManager/run()`` and of a reload: each listener's name and settings, and that
-    /// every service names only declared listeners.
+    /// ``ServiceManager/run()`` and of a reload: each listener's name and settings, no two
+    /// listeners at the same address (but port 0), and that every service names only
+    /// declared listeners.
     ///
     /// - Parameters:
     ///   - listeners: the listeners whose settings are checked, by name.
@@ -28,6 +29,17 @@ extension ManagerConfiguration {
             } catch {
                 throw error.nested(under: [key, name])
             }
+        }
+        var addresses: [(address: ListenerConfiguration.Address, name: String)] = []
+        for name in listeners.keys.sorted() {
+            let address = listeners[name]!.address
+            if case .tcp(_, 0) = address { continue }
+            if let first = addresses.first(where: { $0.address == address })?.name {
+                throw .invalidValue([key, name, ListenerConfiguration.CodingKeys.address.rawValue],
+                                    "\(address) is also the address of listener '\(first)'",
+                                    fix: "give each listener its own address; one listener can serve several services")
+            }
+            addresses.append((address, name))
         }
         guard let declared else { return }
         let names = declared.union(listeners.keys).sorted()

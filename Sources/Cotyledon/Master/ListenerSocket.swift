@@ -6,14 +6,14 @@ import SystemPackage
 /// at a temporary name in its directory, given its mode, then renamed over its path, so
 /// the path never lacks a socket while a stale one is replaced.
 struct ListenerSocket {
-    /// The listener's name.
-    let name: String
+    /// The listener's name (a reload that renames a listener keeps its socket).
+    var name: String
     /// Its settings.
     var configuration: ListenerConfiguration
     /// The listening descriptor.
     let descriptor: FileDescriptor
-    /// The address it is bound to, as logged: the real port for a port 0.
-    let boundAddress: String
+    /// The address it is bound to: the real port for a port 0.
+    let bound: ListenerConfiguration.Address
     /// The device and inode of a unix socket's file, to remove it at exit only if the
     /// file at the path is still this socket.
     private let fileIdentity: (device: dev_t, inode: ino_t)?
@@ -44,8 +44,7 @@ struct ListenerSocket {
                 try Syscall.listen(fd, backlog: backlog)
                 call = "getsockname"
                 let bound = ListenerConfiguration.Address.tcp(host: host, port: try Syscall.boundPort(of: fd))
-                return ListenerSocket(name: name, configuration: configuration, descriptor: fd,
-                                      boundAddress: bound.description, fileIdentity: nil)
+                return ListenerSocket(name: name, configuration: configuration, descriptor: fd, bound: bound, fileIdentity: nil)
             } catch {
                 Syscall.close(fd)
                 throw .systemCall(call, error, name: name, address: address)
@@ -86,7 +85,7 @@ struct ListenerSocket {
             let status = try Syscall.linkStatus(temporary)
             call = "rename \(temporary) to \(path)"
             try Syscall.rename(temporary, to: path)
-            return ListenerSocket(name: name, configuration: configuration, descriptor: fd, boundAddress: address.description,
+            return ListenerSocket(name: name, configuration: configuration, descriptor: fd, bound: address,
                                   fileIdentity: (status.st_dev, status.st_ino))
         } catch {
             try? Syscall.removeFile(temporary)
@@ -113,6 +112,11 @@ struct ListenerSocket {
             throw ListenerError(name: name, address: address, problem: "a process already listens on \(path)",
                                 fix: "stop the other daemon or choose another path")
         }
+    }
+
+    /// The address it is bound to, as logged.
+    var boundAddress: String {
+        bound.description
     }
 
     /// Applies, for a unix socket, a new mode, then a new backlog (`listen` again).

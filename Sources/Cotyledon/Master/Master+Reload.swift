@@ -76,8 +76,8 @@ extension Master {
     private func checkListeners(of new: ManagerConfiguration) throws {
         let settings = Dictionary(pools.map { ($0.service.name, new.services[$0.service.name] ?? $0.service.configuration) }) { first, _ in first }
         do {
-            try ManagerConfiguration.checkListenerRules(listeners: new.listeners, services: settings,
-                                                        declared: listenerTable.names(afterReloadDeclaring: new.listeners))
+            try ManagerConfiguration.checkListenerRules(listeners: listenerTable.declared(afterReloadDeclaring: new.listeners),
+                                                        services: settings, declared: [])
         } catch {
             throw ReloadError(description: "\(error)")
         }

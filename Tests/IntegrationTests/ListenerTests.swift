@@ -252,6 +252,27 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("a listener of the configuration file wins over the one added in code with its name, at start and on reload",
+              .timeLimit(.minutes(1)))
+        func configurationListenerWinsOverCode() throws {
+            let file = try ConfigurationFixture()
+            try file.write(Self.configuration(address: "127.0.0.2:0"))
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--workers", "1", "--config", file.path, "--listen", "http=127.0.0.1:0"])
+            let opened = try daemon.waitForEvent("listener-opened")
+            #expect(opened.fields["name"] == "http" && opened.fields["address"]?.hasPrefix("127.0.0.2:") == true, "the file's address: \(opened)")
+            _ = try daemon.waitForEvent("all-ready")
+            let cursor = daemon.cursor
+            try driver.signal(daemon.pid, SIGHUP)
+            let kept = try daemon.waitForEvent("listener-kept", from: cursor)
+            #expect(kept.fields["address"] == opened.fields["address"] && kept.fields["fd"] == opened.fields["fd"], "\(kept)")
+            _ = try daemon.waitForEvent("reload-complete", from: cursor)
+            #expect(daemon.events("listener-opened").count == 1 && daemon.events("reload-failed").isEmpty, "\(daemon.tail)")
+            try daemon.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
         @Test("addListener misuse: an invalid name and a duplicate name exit 70 with the fix, nothing opened or forked",
               .timeLimit(.minutes(1)))
         func addListenerMisuse() throws {

@@ -39,7 +39,8 @@ final class ListenerTable {
     /// - Parameters:
     ///   - systemd: the sockets systemd passed.
     ///   - declared: the listeners of the configuration.
-    ///   - declaredInCode: those of `declared` added in code, kept across reloads.
+    ///   - declaredInCode: the listeners added in code, kept across reloads unless a
+    ///     reloaded configuration declares the same name.
     /// - Throws: ``ListenerError`` for the first that cannot be opened; the ones opened
     ///   before it are closed.
     init(systemd: Listeners, declared: [String: ListenerConfiguration], declaredInCode: [String: ListenerConfiguration],

@@ -403,7 +403,7 @@ public final class ServiceManager {
         let settings = Dictionary(services.map { ($0.name, $0.configuration) }) { first, _ in first }
         do {
             try ManagerConfiguration.checkListenerRules(listeners: configuration.listeners, services: settings,
-                                                        declared: Set(configuration.listeners.keys))
+                                                        declared: [])
         } catch {
             throw Self.error(for: error)
         }

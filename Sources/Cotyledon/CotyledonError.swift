@@ -33,7 +33,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     case settingsTypeMismatch(service: String, serviceSettings: String, managerSettings: String?)
     /// A listener name that is not only `a-z`, `0-9`, `_` and `-`.
     case invalidListenerName(String)
-    /// A second listener with a name already declared (in code or in the configuration).
+    /// A second ``ServiceManager/addListener(_:_:)`` with a name already added (a
+    /// listener of the configuration with that name is not an error: it wins).
     case duplicateListenerName(String)
     /// A listener's settings break a rule of ``ListenerConfiguration`` (a backlog out of
     /// range, a mode for a TCP socket…).
@@ -78,7 +79,7 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
         case .invalidListenerName(let name):
             return "listener name \"\(name)\" is not valid: use only a-z, 0-9, '_' and '-', as in the configuration file"
         case .duplicateListenerName(let name):
-            return "a listener named \"\(name)\" is already declared (in code or in the configuration); give each listener its own name"
+            return "a listener named \"\(name)\" is already declared with addListener(_:_:); give each listener its own name"
         case .invalidListener(let name, let problem):
             return "listener \"\(name)\": invalid settings: \(problem)"
         case .addListenerAfterRun(let name):

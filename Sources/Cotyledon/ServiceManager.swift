@@ -33,7 +33,8 @@ public final class ServiceManager {
     private let restartPolicy: RestartPolicy
     private let logger: Logger
     private var services: [ServiceRegistration] = []
-    /// The listeners added with ``addListener(_:_:)``, which a reload keeps.
+    /// The listeners added with ``addListener(_:_:)``, which a reload keeps; the
+    /// configuration's listener of the same name wins.
     private var listenersFromCode: [String: ListenerConfiguration] = [:]
     private var hooks = Hooks()
     private var loadConfiguration: (() throws -> ManagerConfiguration)?
@@ -253,8 +254,12 @@ public final class ServiceManager {
     /// ```
     ///
     /// A socket systemd passes with the same name is used instead. A listener that cannot
-    /// be opened stops ``run()`` before any fork, with exit status 78. A reload keeps it
-    /// unless the reloaded configuration declares the same name.
+    /// be opened stops ``run()`` before any fork, with exit status 78.
+    ///
+    /// When the manager's configuration declares a listener of the same name, the
+    /// configuration's settings win, at start and at every reload, as a configuration entry
+    /// supplies the settings of a service added in code; a reloaded configuration that no
+    /// longer declares it brings back these settings.
     ///
     /// - Parameters:
     ///   - name: its name, with the rule of service names: only `a-z`, `0-9`, `_` and `-`.
@@ -266,13 +271,12 @@ public final class ServiceManager {
     public func addListener(_ name: String, _ listener: ListenerConfiguration) throws(CotyledonError) {
         guard !runStarted else { throw .addListenerAfterRun(name) }
         guard ListenerConfiguration.isValidName(name) else { throw .invalidListenerName(name) }
-        guard configuration.listeners[name] == nil else { throw .duplicateListenerName(name) }
+        guard listenersFromCode[name] == nil else { throw .duplicateListenerName(name) }
         do {
             try listener.checkRules()
         } catch {
             throw .invalidListener(name: name, problem: "\(error)")
         }
-        configuration.listeners[name] = listener
         listenersFromCode[name] = listener
     }
 
@@ -383,6 +387,8 @@ public final class ServiceManager {
         let threads = ThreadCount.current() ?? 1
         guard threads == 1 else { throw .multiThreaded(threads: threads) }
         runStarted = true
+        // The configuration's listener wins over the one added in code with its name.
+        configuration.listeners = listenersFromCode.merging(configuration.listeners) { $1 }
         try checkListeners()
         let master = try Master(services: services, hooks: hooks, configuration: configuration,
                                 listenersFromCode: listenersFromCode, loadConfiguration: loadConfiguration,
@@ -391,24 +397,31 @@ public final class ServiceManager {
         master.run()
     }
 
-    /// Checks the declared listeners' rules and that each service names only declared ones.
+    /// Checks the declared listeners' rules and that each service names only declared ones
+    /// (``ManagerConfiguration/checkListenerRules(listeners:services:declared:key:servicesKey:)``).
     private func checkListeners() throws(CotyledonError) {
-        for (name, listener) in configuration.listeners {
-            guard ListenerConfiguration.isValidName(name) else { throw .invalidListenerName(name) }
-            do {
-                try listener.checkRules()
-            } catch {
-                throw .invalidListener(name: name, problem: "\(error)")
-            }
+        let settings = Dictionary(services.map { ($0.name, $0.configuration) }) { first, _ in first }
+        do {
+            try ManagerConfiguration.checkListenerRules(listeners: configuration.listeners, services: settings,
+                                                        declared: [])
+        } catch {
+            throw Self.error(for: error)
         }
-        let declared = configuration.listeners.keys.sorted()
-        for service in services {
-            for name in service.configuration.listeners ?? [] where configuration.listeners[name] == nil {
-                throw .invalidConfiguration(
-                    service: service.name,
-                    problem: "listeners: unknown listener \"\(name)\" (declared: \(declared.isEmpty ? "none" : declared.joined(separator: ", "))); declare it with addListener(_:_:) or in the configuration's listeners")
-            }
+    }
+
+    /// The error of ``run()`` for a broken listener rule: about the listener or the service
+    /// its key path names.
+    private static func error(for violation: ConfigurationRuleViolation) -> CotyledonError {
+        let keyPath = violation.keyPath
+        guard keyPath.count >= 2 else { return .invalidListener(name: keyPath.first ?? "", problem: "\(violation)") }
+        var detail = violation
+        detail.keyPath = Array(keyPath.dropFirst(2))
+        if keyPath[0] == "services" {
+            detail.fix = "declare it with addListener(_:_:) or in the configuration's listeners, or remove it from the service"
+            return .invalidConfiguration(service: keyPath[1], problem: "\(detail)")
         }
+        guard ListenerConfiguration.isValidName(keyPath[1]) else { return .invalidListenerName(keyPath[1]) }
+        return .invalidListener(name: keyPath[1], problem: "\(detail)")
     }
 
     /// Refuses a ``SettingsService`` reading another settings type than the manager's.

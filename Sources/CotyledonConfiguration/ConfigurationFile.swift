@@ -56,7 +56,7 @@ public enum ConfigurationFile {
     ///   - maximumSize: the largest file accepted, in bytes; a larger one is refused with
     ///     its size and the limit, without being parsed.
     ///   - validate: extra checks that need information the model lacks, such as the
-    ///     services the daemon runs (``Cotyledon/ManagerConfiguration/validate(knownServices:)``).
+    ///     services the daemon runs (``Cotyledon/ManagerConfiguration/validate(knownServices:knownListeners:)``).
     ///     It runs before the model's own ``ValidatableConfiguration/validate()``, so an
     ///     unknown service is reported before a bad setting inside it.
     /// - Returns: the decoded, validated model.

@@ -53,21 +53,29 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
     }
 
     /// Checks the timeouts (more than 0 and at most one day), the service and listener
-    /// names (non-empty, only `a-z`, `0-9`, `_` and `-`), each service's and listener's
-    /// settings, and that services name only declared listeners.
+    /// names (non-empty, only `a-z`, `0-9`, `_` and `-`), and each service's and listener's
+    /// settings. Which services and listeners exist is known to the daemon only:
+    /// ``validate(knownServices:knownListeners:)`` checks them too.
     ///
     /// - Throws: ``ConfigurationError`` with the key path from the top of this model
     ///   (`services.printer.workers`); services are checked in name order.
     public func validate() throws(ConfigurationError) {
+        try validate(knownListeners: nil)
+    }
+
+    /// ``validate()``, and with `knownListeners` that services name only the file's
+    /// listeners and those.
+    private func validate(knownListeners: [String]?) throws(ConfigurationError) {
         do {
-            try checkRules()
+            try checkRules(knownListeners: knownListeners)
         } catch {
             throw ConfigurationError(error)
         }
     }
 
-    /// The rules ``validate()`` checks, with key paths from the top of this model.
-    private func checkRules() throws(ConfigurationRuleViolation) {
+    /// The rules ``validate()`` checks, with key paths from the top of this model; with
+    /// `knownListeners`, that services name only the file's listeners and those.
+    private func checkRules(knownListeners: [String]?) throws(ConfigurationRuleViolation) {
         try ServiceConfiguration.validateTimeout(gracefulShutdownTimeout, key: CodingKeys.gracefulShutdownTimeout.rawValue)
         if let controlSocket, !controlSocket.hasPrefix("/") || controlSocket.utf8.count > 107 {
             throw .invalidValue([CodingKeys.controlSocket.rawValue], "must be an absolute path of at most 107 bytes, got \"\(controlSocket)\"",
@@ -89,22 +97,31 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
                 throw error.nested(under: keyPath)
             }
         }
-        try checkListenerRules(key: CodingKeys.listeners.rawValue, servicesKey: CodingKeys.services.rawValue)
+        try ManagerConfiguration.checkListenerRules(listeners: listeners, services: services, declared: knownListeners.map(Set.init),
+                                                    key: CodingKeys.listeners.rawValue, servicesKey: CodingKeys.services.rawValue)
     }
 
-    /// Checks that every service in the file is one the daemon runs, then ``validate()``.
+    /// Checks that every service in the file is one the daemon runs and names only
+    /// listeners the file or the daemon's code declares, then ``validate()``.
     ///
-    /// - Parameter knownServices: the names of the daemon's services, in the order
-    ///   messages should list them.
+    /// ```swift
+    /// try loaded.validate(knownServices: ["web"], knownListeners: ["admin"])  // addListener("admin", …)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - knownServices: the names of the daemon's services, in the order messages should
+    ///     list them.
+    ///   - knownListeners: the names of the listeners the daemon adds in code with
+    ///     `ServiceManager.addListener(_:_:)`, which the file's services may name; default none.
     /// - Throws: ``ConfigurationError``; an unknown service reads
     ///   `services.foo: unknown service 'foo': this daemon runs printer, echo — …`.
-    public func validate(knownServices: some Sequence<String>) throws(ConfigurationError) {
+    public func validate(knownServices: some Sequence<String>, knownListeners: some Sequence<String> = [String]()) throws(ConfigurationError) {
         let known = Array(knownServices)
         for name in services.keys.sorted() where !known.contains(name) {
             var problem = "unknown service '\(ConfigurationError.excerpt(name))': this daemon runs \(known.isEmpty ? "no services" : known.joined(separator: ", "))"
             if let suggestion = KeySuggestion.closest(to: name, among: known) { problem += " (did you mean '\(suggestion)'?)" }
             throw ConfigurationError.invalidValue([CodingKeys.services.rawValue, name], problem, fix: "remove it or correct its name")
         }
-        try validate()
+        try validate(knownListeners: Array(knownListeners))
     }
 }

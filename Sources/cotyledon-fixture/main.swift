@@ -7,7 +7,7 @@ import Logging
 // `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS] [--startup-timeout SECONDS]
 //  [--min-uptime SECONDS] [--max-restarts N] [--restart-window SECONDS]`: small daemons
 // for the integration tests (hooks, failures, API misuse).
-// `cotyledon-fixture listeners [--config PATH] [--listen NAME=ADDRESS]…`: the answerer service on
+// `cotyledon-fixture listeners [--config PATH] [--listen NAME=ADDRESS]… [--control-socket PATH]`: the answerer service on
 // master-owned listeners. Misuse exits 70 with the
 // library's error message on stderr.
 
@@ -69,17 +69,20 @@ do {
     }
     if scenario == "listeners" {
         // `--config PATH` (listeners and services from the file, read again on reload) and
-        // any number of `--listen NAME=ADDRESS` (ServiceManager.addListener).
+        // any number of `--listen NAME=ADDRESS` (ServiceManager.addListener); `--control-socket PATH`.
         let path = arguments.firstIndex(of: "--config").map { arguments[$0 + 1] }
+        let inCode = arguments.indices.filter { arguments[$0] == "--listen" && $0 + 1 < arguments.count }.map {
+            arguments[$0 + 1].split(separator: "=", maxSplits: 1).map(String.init)
+        }
         let load = { () throws -> ManagerConfiguration in
             guard let path else { return ManagerConfiguration() }
             return try ConfigurationFile.load(ManagerConfiguration.self, from: path) { loaded throws(ConfigurationError) in
-                try loaded.validate(knownServices: [AnsweringService.name])
+                try loaded.validate(knownServices: [AnsweringService.name], knownListeners: inCode.map { $0[0] })
             }
         }
-        let manager = try ServiceManager(configuration: try load(), restartPolicy: restartPolicy)
-        for (index, argument) in arguments.enumerated() where argument == "--listen" && index + 1 < arguments.count {
-            let parts = arguments[index + 1].split(separator: "=", maxSplits: 1).map(String.init)
+        let controlSocket = arguments.firstIndex(of: "--control-socket").map { arguments[$0 + 1] }
+        let manager = try ServiceManager(configuration: try load(), restartPolicy: restartPolicy, controlSocket: controlSocket)
+        for parts in inCode {
             try manager.addListener(parts[0], try ListenerConfiguration(parsing: parts.count > 1 ? parts[1] : ""))
         }
         try manager.add(AnsweringService.self, workers: workers)

@@ -68,6 +68,17 @@ import Testing
         #expect(error.problem == "unknown listener 'htp': the listeners are http", "\(error)")
     }
 
+    @Test("a service may name a listener the daemon adds in code when validate is told its name")
+    func aServiceMayNameAListenerDeclaredInCode() throws {
+        let yaml = "listeners:\n  http: {address: \"127.0.0.1:80\"}\nservices:\n  web:\n    workers: 1\n    listeners: [http, admin]\n"
+        let loaded = try ConfigurationFile.load(ManagerConfiguration.self, yaml: yaml, name: "demo.yaml") { (configuration: ManagerConfiguration) throws(ConfigurationError) in
+            try configuration.validate(knownServices: ["web"], knownListeners: ["admin"])
+        }
+        #expect(loaded.services["web"]?.listeners == ["http", "admin"])
+        let error = try #require(failure(yaml))
+        #expect(error.problem == "unknown listener 'admin': the listeners are http", "\(error)")
+    }
+
     @Test("rules: backlog range, mode only for unix, listener names", arguments: [
         ("listeners: {http: {address: \"127.0.0.1:80\", backlog: 0}}\n", ["listeners", "http", "backlog"]),
         ("listeners: {http: {address: \"127.0.0.1:80\", mode: \"0600\"}}\n", ["listeners", "http", "mode"]),

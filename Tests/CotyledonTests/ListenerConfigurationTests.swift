@@ -55,8 +55,43 @@ import Testing
                                                  listeners: ["http": ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))])
         #expect(throws: ConfigurationRuleViolation.invalidValue(["services", "web", "listeners"], "unknown listener 'admin': the listeners are http",
                                                                 fix: "declare it under listeners or remove it from the service")) {
-            try configuration.checkListenerRules(key: "listeners", servicesKey: "services")
+            try ManagerConfiguration.checkListenerRules(listeners: configuration.listeners, services: configuration.services, declared: [])
         }
+    }
+
+    @Test("the first unknown listener reported is that of the first service by name, and a listener declared elsewhere (in code) is known")
+    func listenerRulesAreInNameOrder() {
+        let http = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+        let services = Dictionary(uniqueKeysWithValues: (0..<20).map { ("s\($0)", ServiceConfiguration(workers: 1, listeners: ["x\($0)"])) })
+        #expect(throws: ConfigurationRuleViolation.invalidValue(["services", "s0", "listeners"], "unknown listener 'x0': the listeners are http",
+                                                                fix: "declare it under listeners or remove it from the service")) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["http": http], services: services, declared: [])
+        }
+        #expect(throws: Never.self) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["http": http], services: ["web": ServiceConfiguration(workers: 1, listeners: ["admin"])],
+                                                        declared: ["admin"])
+        }
+    }
+
+    @Test("two listeners at the same address are refused, but several on port 0")
+    func twoListenersAtOneAddressAreRefused() throws {
+        let services: [String: ServiceConfiguration] = [:]
+        #expect(throws: ConfigurationRuleViolation.invalidValue(["listeners", "web", "address"], "127.0.0.1:8080 is also the address of listener 'http'",
+                                                                fix: "give each listener its own address; one listener can serve several services")) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["http": try ListenerConfiguration(parsing: "127.0.0.1:8080"),
+                                                                    "web": try ListenerConfiguration(parsing: "127.0.0.1:8080")],
+                                                        services: services, declared: nil)
+        }
+        #expect(throws: ConfigurationRuleViolation.self) {
+            try ManagerConfiguration.checkListenerRules(listeners: ["a": try ListenerConfiguration(parsing: "unix:/run/x.sock"),
+                                                                    "b": try ListenerConfiguration(parsing: "unix:/run/x.sock")],
+                                                        services: services, declared: nil)
+        }
+        try ManagerConfiguration.checkListenerRules(listeners: ["a": try ListenerConfiguration(parsing: "127.0.0.1:0"),
+                                                                "b": try ListenerConfiguration(parsing: "127.0.0.1:0"),
+                                                                "c": try ListenerConfiguration(parsing: "127.0.0.2:8080"),
+                                                                "d": try ListenerConfiguration(parsing: "127.0.0.1:8080")],
+                                                    services: services, declared: nil)
     }
 
     @Test func aWorkerKeepsOnlyItsServicesListeners() {

@@ -47,7 +47,7 @@ import Testing
             reloaded["http"]?.mode = 0o600
             reloaded["taken"] = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: busy.port))
             #expect(throws: ListenerError.self) { _ = try table.prepare(reloaded, logger: logger) }
-            #expect(try Self.mode(of: path) == 0o660, "the mode applied to the kept socket was undone")
+            #expect(try Self.mode(of: path) == 0o660, "the kept socket's mode is unchanged: the failed open came before any update")
             #expect(table.listeners.all == before.all)
 
             // The same change without the busy port goes through: the socket is kept, its mode changed.
@@ -56,6 +56,75 @@ import Testing
             table.commit(reload, logger: logger)
             #expect(try Self.mode(of: path) == 0o600)
             #expect(table.listeners.all == before.all, "kept at the same descriptors")
+        }
+    }
+
+    /// How many connections a unix listener at `path` queues before a non-blocking
+    /// `connect` fails with `EAGAIN` (its backlog + 1); each is closed afterwards.
+    private static func queuedConnections(at path: String) throws -> Int {
+        var clients: [Int32] = []
+        defer { for client in clients { Glibc.close(client) } }
+        while clients.count < 64 {
+            let client = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+                for (index, byte) in path.utf8.enumerated() { bytes[index] = byte }
+            }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            let error = errno
+            clients.append(client)
+            guard connected == 0 else {
+                try #require(error == EAGAIN, "connect: \(String(cString: strerror(error)))")
+                return clients.count - 1
+            }
+        }
+        return clients.count
+    }
+
+    @Test("a kept listener whose chmod fails leaves its backlog unchanged, and the mode applied to the kept listener before it is undone")
+    func failedUpdateIsUndone() throws {
+        try withDirectory { directory in
+            let a = directory + "/a.sock", b = directory + "/b.sock", moved = directory + "/b-moved.sock"
+            let declared = ["a": ListenerConfiguration(address: .unix(path: a), backlog: 1, mode: 0o660),
+                            "b": ListenerConfiguration(address: .unix(path: b), backlog: 1, mode: 0o660)]
+            let table = try ListenerTable(systemd: .none, declared: declared, declaredInCode: [:], logger: logger)
+            defer { table.closeAll() }
+            #expect(try Self.queuedConnections(at: a) == 2, "backlog 1 queues 2")
+            // b's socket stays reachable at another name, but chmod of its path fails.
+            #expect(rename(b, moved) == 0)
+            let reloaded = ["a": ListenerConfiguration(address: .unix(path: a), backlog: 1, mode: 0o600),
+                            "b": ListenerConfiguration(address: .unix(path: b), backlog: 4, mode: 0o600)]
+            #expect(throws: ListenerError.self) { _ = try table.prepare(reloaded, logger: logger) }
+            #expect(try Self.mode(of: a) == 0o660, "a's mode applied before b failed is undone")
+            #expect(try Self.queuedConnections(at: moved) == 2, "b's backlog is unchanged")
+        }
+    }
+
+    @Test("a listener renamed at the same address keeps its socket under the new name; a reload onto a port of the daemon's own explains why it cannot open")
+    func renamedListenerKeepsItsSocket() throws {
+        try withDirectory { directory in
+            let path = directory + "/admin.sock"
+            let http = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+            let table = try ListenerTable(systemd: .none, declared: ["admin": ListenerConfiguration(address: .unix(path: path)), "http": http],
+                                          declaredInCode: [:], logger: logger)
+            defer { table.closeAll() }
+            let admin = try #require(table.listeners["admin"].first)
+            let reload = try table.prepare(["control": ListenerConfiguration(address: .unix(path: path)), "http": http], logger: logger)
+            table.commit(reload, logger: logger)
+            #expect(table.listeners["control"].first?.descriptor == admin.descriptor, "kept, not reopened: \(table.listeners.all)")
+            #expect(table.listeners["admin"].isEmpty)
+            #expect(FileManager.default.fileExists(atPath: path), "the renamed listener's file stays")
+
+            let port = try Syscall.boundPort(of: FileDescriptor(rawValue: try #require(table.listeners["http"].first).descriptor))
+            let error = try #require(throws: ListenerError.self) {
+                _ = try table.prepare(["control": ListenerConfiguration(address: .unix(path: path)),
+                                       "http": ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: port))], logger: logger)
+            }
+            #expect(error.fix.contains("this daemon's listener \"http\" listens on 127.0.0.1:\(port)")
+                        && error.fix.contains("in two reloads through another port, or restart"), "\(error)")
         }
     }
 

@@ -45,7 +45,7 @@ extension DaemonSuite.ExampleTests {
         case .master:
             daemon = try driver.spawn(path: try ExampleProducts.path(of: "http-daemon"),
                                       argv: ["http-daemon", "--port", "0"] + arguments)
-            port = try listeningPort(of: daemon)
+            port = try daemon.listenerPort(named: "http")
         }
         let serving = try daemon.waitForEvents("http-serving", count: 4, timeout: .seconds(30))
         _ = try daemon.waitForEvent("all-ready", timeout: .seconds(30))
@@ -140,15 +140,6 @@ extension DaemonSuite.ExampleTests {
         #expect(exits.allSatisfy { $0.fields["status"] == "exited:0" }, "\(exits)")
         try driver.expectCleanEnd()
         print("http-daemon (\(listening)) \(mode.rawValue) load: \(steady); phases: \(phases); slow requests at SIGTERM: \(final)")
-    }
-
-    /// The port of the `http` listener the master of `daemon` opened, from its
-    /// `listener-opened` event (`address=127.0.0.1:PORT`).
-    static func listeningPort(of daemon: DaemonProcess) throws -> Int {
-        let opened = try daemon.waitForEvent("listener-opened", timeout: .seconds(30)) { $0.fields["name"] == "http" }
-        let port = opened.fields["address"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
-        try #require(port != nil && port != 0, "listener-opened names a port: \(opened.text)")
-        return port!
     }
 
     /// Starts `http-daemon arguments` with `listener` as the socket systemd would pass

@@ -17,7 +17,7 @@ extension DaemonSuite {
             let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--workers", "2", "--listen", "http=127.0.0.1:0"])
             let opened = try daemon.waitForEvent("listener-opened")
             #expect(opened.fields["name"] == "http" && opened.fields["address"]?.hasPrefix("127.0.0.1:") == true, "\(opened)")
-            let port = try #require(Self.port(of: opened))
+            let port = try #require(opened.listenerPort)
             #expect(port != 0, "the kernel's port is logged, not 0: \(opened)")
             let fd = try #require(opened.fields["fd"].flatMap(Int32.init))
             let workers = Set(try daemon.waitForEvents("worker-ready", count: 2).compactMap(\.subjectPid))
@@ -48,7 +48,7 @@ extension DaemonSuite {
             let driver = try Driver()
             defer { driver.close() }
             let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--workers", "2", "--listen", "http=127.0.0.1:0"])
-            let port = try #require(Self.port(of: try daemon.waitForEvent("listener-opened")))
+            let port = try daemon.listenerPort(named: "http")
             let workers = try daemon.waitForEvents("worker-ready", count: 2).compactMap(\.subjectPid)
             _ = try daemon.waitForEvent("all-ready")
             for worker in workers { try Self.pause(worker, driver: driver) }
@@ -75,31 +75,30 @@ extension DaemonSuite {
             let driver = try Driver()
             defer { driver.close() }
             let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--workers", "2", "--config", file.path])
-            let oldPort = try #require(Self.port(of: try daemon.waitForEvent("listener-opened")))
+            let oldPort = try daemon.listenerPort(named: "http")
             let oldWorkers = Set(try daemon.waitForEvents("worker-ready", count: 2).compactMap(\.subjectPid))
             _ = try daemon.waitForEvent("all-ready")
 
-            let reserved = try ReservedPort()
-            let newPort = reserved.number
-            reserved.release()
-            try file.write(Self.configuration(address: "127.0.0.1:\(newPort)"))
+            // Another loopback address, port 0: the kernel's port is read from the event.
+            try file.write(Self.configuration(address: "127.0.0.2:0"))
             var cursor = daemon.cursor
             try driver.signal(daemon.pid, SIGHUP)
             let opened = try daemon.waitForEvent("listener-opened", from: cursor)
-            #expect(opened.fields["address"] == "127.0.0.1:\(newPort)", "\(opened)")
+            #expect(opened.fields["address"]?.hasPrefix("127.0.0.2:") == true, "\(opened)")
+            let newPort = try #require(opened.listenerPort)
             let closed = try daemon.waitForEvent("listener-closed", from: cursor)
             #expect(closed.fields["address"] == "127.0.0.1:\(oldPort)", "\(closed)")
             #expect(opened.index < closed.index, "opened before the old one closed")
             _ = try daemon.waitForEvent("roll-started", from: cursor) { $0.fields["service"] == "answerer" }
             _ = try daemon.waitForEvent("reload-complete", from: cursor)
             #expect(!daemon.lines.contains { $0.text.hasPrefix("service-reload ") }, "rolled, not reloaded in place")
-            let answer = try Self.ask(port: newPort)
+            let answer = try Self.ask(host: "127.0.0.2", port: newPort)
             #expect(!oldWorkers.contains(answer.pid), "a new worker answers on the new port: \(answer)")
             _ = try daemon.waitForEvents("worker-exited", count: oldWorkers.count, from: cursor) { oldWorkers.contains($0.subjectPid ?? 0) }
             #expect(throws: (any Error).self, "the old port is closed") { try LoopbackHTTPClient.connect(port: oldPort) }
 
-            let busy = try Self.listeningSocket()
-            defer { close(busy.fd) }
+            let busy = try ListeningSocket()
+            defer { busy.close() }
             try file.write(Self.configuration(address: "127.0.0.1:\(busy.port)"))
             cursor = daemon.cursor
             try driver.signal(daemon.pid, SIGHUP)
@@ -107,7 +106,7 @@ extension DaemonSuite {
             let error = failed.fields["error"] ?? ""
             #expect(error.contains("listener \"http\"") && error.contains("127.0.0.1:\(busy.port)")
                         && error.contains("another process listens on this port"), "\(failed)")
-            let again = try Self.ask(port: newPort)
+            let again = try Self.ask(host: "127.0.0.2", port: newPort)
             #expect(again.pid == answer.pid || daemon.events("worker-ready").contains { $0.subjectPid == again.pid },
                     "still served on the port in force: \(again)")
             let after = daemon.logLines.filter { $0.index >= cursor }.compactMap(\.event)
@@ -161,30 +160,26 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
-        static let socketActivate = "/usr/bin/systemd-socket-activate"
-
         @Test("a socket systemd passes with the listener's name wins: listener-from-systemd, nothing opened, the worker answers on systemd's socket",
-              .enabled(if: FileManager.default.isExecutableFile(atPath: socketActivate), "needs systemd-socket-activate"),
               .timeLimit(.minutes(1)))
         func systemdSocketOfTheSameNameWins() throws {
-            let reserved = try ReservedPort()
-            let port = reserved.number
-            reserved.release()
+            // Passed as systemd does: descriptor 3, LISTEN_FDNAMES, LISTEN_PID set by the shell that becomes the daemon.
+            let passed = try ListeningSocket()
+            defer { passed.close() }
             let driver = try Driver()
             defer { driver.close() }
             let daemon = try driver.spawn(
-                path: Self.socketActivate,
-                argv: ["systemd-socket-activate", "--listen=127.0.0.1:\(port)", "--fdname=http",
-                       try BuildProducts.path(of: "cotyledon-fixture"), "listeners", "--workers", "1",
-                       "--listen", "http=127.0.0.1:0"])
-            _ = try daemon.waitForLine("systemd-socket-activate listening") { $0.text.hasPrefix("Listening on") }
-            let client = try LoopbackHTTPClient.connect(port: port)
-            defer { close(client) }
-            let passed = try daemon.waitForEvent("listener-from-systemd")
-            #expect(passed.fields["name"] == "http" && passed.fields["fd"] == "3" && passed.fields["address"] == "127.0.0.1:0", "\(passed)")
-            let line = try DaemonSuite.FaultInjectionTests.ListenDescriptors.readLine(from: client)
+                path: "/bin/sh",
+                argv: ["sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh", try BuildProducts.path(of: "cotyledon-fixture"),
+                       "listeners", "--workers", "1", "--listen", "http=127.0.0.1:0"],
+                environment: ["LISTEN_FDS=1", "LISTEN_FDNAMES=http"],
+                descriptors: [passed.descriptor])
+            let fromSystemd = try daemon.waitForEvent("listener-from-systemd")
+            #expect(fromSystemd.fields["name"] == "http" && fromSystemd.fields["fd"] == "3" && fromSystemd.fields["address"] == "127.0.0.1:0",
+                    "\(fromSystemd)")
             let worker = try #require(try daemon.waitForEvent("worker-ready").subjectPid)
-            #expect(line == "pid \(worker) listener http", "answered on systemd's socket")
+            let answer = try Self.ask(port: passed.port)
+            #expect(answer.pid == worker && answer.listener == "http", "answered on systemd's socket: \(answer)")
             #expect(daemon.events("listener-opened").isEmpty, "the declared listener was not opened")
             try daemon.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
@@ -193,8 +188,8 @@ extension DaemonSuite {
         @Test("start with a port in use or a missing directory: exit 78 before any fork, naming the listener, the address and the fix",
               .timeLimit(.minutes(1)))
         func unusableAddressExits78() throws {
-            let busy = try Self.listeningSocket()
-            defer { close(busy.fd) }
+            let busy = try ListeningSocket()
+            defer { busy.close() }
             let driver = try Driver()
             defer { driver.close() }
             let inUse = try driver.spawn("cotyledon-fixture", ["listeners", "--listen", "http=127.0.0.1:\(busy.port)"])
@@ -208,6 +203,68 @@ extension DaemonSuite {
             #expect(try missing.waitForExit(timeout: .seconds(20)).status == .exited(78), "log:\n\(missing.tail)")
             #expect(missing.text(of: "stderr").contains("cannot open listener \"admin\" on unix:\(path)")
                         && missing.text(of: "stderr").contains("does not exist: create it"), "\(missing.text(of: "stderr"))")
+            try driver.expectCleanEnd()
+        }
+
+        @Test("a start that fails after the listeners opened (the control socket's path is a regular file): exit 70, the unix listener's socket file is removed",
+              .timeLimit(.minutes(1)))
+        func failedStartRemovesUnixListenerFile() throws {
+            let directory = NSTemporaryDirectory() + "cotyledon-unix-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/answer.sock"
+            let notASocket = directory + "/control.txt"
+            try "not a socket\n".write(toFile: notASocket, atomically: false, encoding: .utf8)
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--listen", "admin=unix:\(path)", "--control-socket", notASocket])
+            #expect(try daemon.waitForExit(timeout: .seconds(20)).status == .exited(70), "log:\n\(daemon.tail)")
+            #expect(daemon.text(of: "stderr").contains("\(notASocket) exists and is not a socket"), "\(daemon.tail)")
+            let opened = try daemon.waitForEvent("listener-opened")
+            #expect(opened.fields["address"] == "unix:\(path)", "the listener was opened before the failure: \(opened)")
+            #expect(!FileManager.default.fileExists(atPath: path), "the listener's socket file is removed")
+            #expect(daemon.events("worker-started").isEmpty)
+            try driver.expectCleanEnd()
+        }
+
+        @Test("a configuration file whose service names a listener added in code (validate's knownListeners) starts, serves it and reloads",
+              .timeLimit(.minutes(1)))
+        func fileNamesAListenerAddedInCode() throws {
+            let file = try ConfigurationFixture()
+            try file.write("services:\n  answerer:\n    workers: 1\n    listeners: [admin]\n")
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--config", file.path, "--listen", "admin=127.0.0.1:0"])
+            let opened = try daemon.waitForEvent("listener-opened")
+            #expect(opened.fields["name"] == "admin", "\(opened)")
+            _ = try daemon.waitForEvent("all-ready")
+            #expect(try Self.ask(port: try #require(opened.listenerPort)).listener == "admin")
+            let cursor = daemon.cursor
+            try driver.signal(daemon.pid, SIGHUP)
+            _ = try daemon.waitForEvent("reload-complete", from: cursor)
+            #expect(daemon.events("reload-failed").isEmpty, "\(daemon.tail)")
+            try daemon.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("a listener of the configuration file wins over the one added in code with its name, at start and on reload",
+              .timeLimit(.minutes(1)))
+        func configurationListenerWinsOverCode() throws {
+            let file = try ConfigurationFixture()
+            try file.write(Self.configuration(address: "127.0.0.2:0"))
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--workers", "1", "--config", file.path, "--listen", "http=127.0.0.1:0"])
+            let opened = try daemon.waitForEvent("listener-opened")
+            #expect(opened.fields["name"] == "http" && opened.fields["address"]?.hasPrefix("127.0.0.2:") == true, "the file's address: \(opened)")
+            _ = try daemon.waitForEvent("all-ready")
+            let cursor = daemon.cursor
+            try driver.signal(daemon.pid, SIGHUP)
+            let kept = try daemon.waitForEvent("listener-kept", from: cursor)
+            #expect(kept.fields["address"] == opened.fields["address"] && kept.fields["fd"] == opened.fields["fd"], "\(kept)")
+            _ = try daemon.waitForEvent("reload-complete", from: cursor)
+            #expect(daemon.events("listener-opened").count == 1 && daemon.events("reload-failed").isEmpty, "\(daemon.tail)")
+            try daemon.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }
 
@@ -243,35 +300,14 @@ extension DaemonSuite {
             }
         }
 
-        /// The port of a `listener-opened` line's address.
-        static func port(of line: LogLine) -> Int? {
-            line.fields["address"]?.split(separator: ":").last.flatMap { Int($0) }
-        }
-
-        /// Connects to 127.0.0.1:`port` and reads the answer `pid PID listener NAME`.
-        static func ask(port: Int) throws -> (pid: Int32, listener: String) {
-            let client = try LoopbackHTTPClient.connect(port: port)
+        /// Connects to `host`:`port` and reads the answer `pid PID listener NAME`.
+        static func ask(host: String = "127.0.0.1", port: Int) throws -> (pid: Int32, listener: String) {
+            let client = try LoopbackHTTPClient.connect(host: host, port: port)
             defer { close(client) }
             let line = try DaemonSuite.FaultInjectionTests.ListenDescriptors.readLine(from: client)
             let words = line.split(separator: " ")
             guard words.count == 4, let pid = Int32(words[1]) else { throw DriverError("unexpected answer: \(line)") }
             return (pid, String(words[3]))
-        }
-
-        /// A socket of the test process listening on a port of 127.0.0.1 the kernel picks.
-        static func listeningSocket() throws -> (fd: Int32, port: Int) {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let ok = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
-                }
-            }
-            guard fd >= 0, ok else { throw DriverError("cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))") }
-            return (fd, Int(UInt16(bigEndian: address.sin_port)))
         }
 
         /// Binds `fd` to the unix socket `path`.

@@ -70,34 +70,4 @@ public struct ManagerConfiguration: Equatable, Sendable {
     public static func isValidServiceName(_ name: String) -> Bool {
         ServiceName.isValid(name)
     }
-
-    /// Checks the listeners' names and rules, and that every service names only declared
-    /// listeners.
-    ///
-    /// - Parameters:
-    ///   - key: the key of the listeners in the file (`listeners`).
-    ///   - servicesKey: the key of the services in the file (`services`).
-    /// - Throws: the first rule broken, with its key path (`listeners.http.backlog`,
-    ///   `services.web.listeners`).
-    package func checkListenerRules(key: String, servicesKey: String) throws(ConfigurationRuleViolation) {
-        for name in listeners.keys.sorted() {
-            guard ListenerConfiguration.isValidName(name) else {
-                throw .invalidValue([key, name], "'\(name.prefix(40))' is not a valid listener name: use only a-z, 0-9, '_' and '-'",
-                                    fix: "rename the listener")
-            }
-            do {
-                try listeners[name]!.checkRules()
-            } catch {
-                throw error.nested(under: [key, name])
-            }
-        }
-        let declared = listeners.keys.sorted()
-        for (service, settings) in services.sorted(by: { $0.key < $1.key }) {
-            for name in settings.listeners ?? [] where listeners[name] == nil {
-                throw .invalidValue([servicesKey, service, ServiceConfiguration.CodingKeys.listeners.rawValue],
-                                    "unknown listener '\(name.prefix(40))': \(declared.isEmpty ? "no listener is declared" : "the listeners are " + declared.joined(separator: ", "))",
-                                    fix: "declare it under \(key) or remove it from the service")
-            }
-        }
-    }
 }

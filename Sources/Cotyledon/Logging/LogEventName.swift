@@ -144,7 +144,8 @@ enum LogEventName: String, CaseIterable {
     case listeners = "listeners"
     /// The master opened a declared listener (`name`, `address` as bound, `fd`).
     case listenerOpened = "listener-opened"
-    /// A reload kept a listener at its address (a new backlog or mode applied).
+    /// A reload kept a listener's socket (its address unchanged, or a new name at the same
+    /// address), logged for every kept listener; a new mode or backlog is applied to it.
     case listenerKept = "listener-kept"
     /// The master closed a listener a reload replaced or removed.
     case listenerClosed = "listener-closed"

@@ -10,6 +10,8 @@ struct ListenerError: Error, Equatable, CustomStringConvertible {
     let problem: String
     /// What to do about it.
     let fix: String
+    /// The error of the system call that failed, if one did.
+    var cause: Errno? = nil
 
     /// `listener "http" (127.0.0.1:80): bind: Permission denied — fix`.
     var description: String {
@@ -19,7 +21,7 @@ struct ListenerError: Error, Equatable, CustomStringConvertible {
     /// The error for `call` failing with `failure` while opening `name` at `address`, with
     /// the fix for the usual causes.
     static func systemCall(_ call: String, _ failure: Errno, name: String, address: ListenerConfiguration.Address) -> ListenerError {
-        ListenerError(name: name, address: address, problem: "\(call): \(failure)", fix: fix(for: failure, address: address))
+        ListenerError(name: name, address: address, problem: "\(call): \(failure)", fix: fix(for: failure, address: address), cause: failure)
     }
 
     private static func fix(for failure: Errno, address: ListenerConfiguration.Address) -> String {

@@ -6,14 +6,14 @@ import SystemPackage
 /// at a temporary name in its directory, given its mode, then renamed over its path, so
 /// the path never lacks a socket while a stale one is replaced.
 struct ListenerSocket {
-    /// The listener's name.
-    let name: String
+    /// The listener's name (a reload that renames a listener keeps its socket).
+    var name: String
     /// Its settings.
     var configuration: ListenerConfiguration
     /// The listening descriptor.
     let descriptor: FileDescriptor
-    /// The address it is bound to, as logged: the real port for a port 0.
-    let boundAddress: String
+    /// The address it is bound to: the real port for a port 0.
+    let bound: ListenerConfiguration.Address
     /// The device and inode of a unix socket's file, to remove it at exit only if the
     /// file at the path is still this socket.
     private let fileIdentity: (device: dev_t, inode: ino_t)?
@@ -44,8 +44,7 @@ struct ListenerSocket {
                 try Syscall.listen(fd, backlog: backlog)
                 call = "getsockname"
                 let bound = ListenerConfiguration.Address.tcp(host: host, port: try Syscall.boundPort(of: fd))
-                return ListenerSocket(name: name, configuration: configuration, descriptor: fd,
-                                      boundAddress: bound.description, fileIdentity: nil)
+                return ListenerSocket(name: name, configuration: configuration, descriptor: fd, bound: bound, fileIdentity: nil)
             } catch {
                 Syscall.close(fd)
                 throw .systemCall(call, error, name: name, address: address)
@@ -86,7 +85,7 @@ struct ListenerSocket {
             let status = try Syscall.linkStatus(temporary)
             call = "rename \(temporary) to \(path)"
             try Syscall.rename(temporary, to: path)
-            return ListenerSocket(name: name, configuration: configuration, descriptor: fd, boundAddress: address.description,
+            return ListenerSocket(name: name, configuration: configuration, descriptor: fd, bound: address,
                                   fileIdentity: (status.st_dev, status.st_ino))
         } catch {
             try? Syscall.removeFile(temporary)
@@ -115,22 +114,31 @@ struct ListenerSocket {
         }
     }
 
-    /// Applies a new backlog (`listen` again) and, for a unix socket, a new mode.
+    /// The address it is bound to, as logged.
+    var boundAddress: String {
+        bound.description
+    }
+
+    /// Applies, for a unix socket, a new mode, then a new backlog (`listen` again).
     ///
-    /// - Throws: ``ListenerError`` naming the call that failed.
+    /// - Throws: ``ListenerError`` naming the call that failed; the socket is then as it
+    ///   was (a mode applied before a failed `listen` is undone).
     mutating func update(to new: ListenerConfiguration) throws(ListenerError) {
-        if new.backlog != configuration.backlog {
-            do {
-                try Syscall.listen(descriptor, backlog: Int32(clamping: new.backlog))
-            } catch {
-                throw .systemCall("listen", error, name: name, address: new.address)
-            }
-        }
+        var modeChanged: (path: String, old: UInt32)?
         if case .unix(let path) = new.address, new.effectiveMode != configuration.effectiveMode {
             do {
                 try Syscall.changeMode(path, to: mode_t(new.effectiveMode))
             } catch {
                 throw .systemCall("chmod \(path)", error, name: name, address: new.address)
+            }
+            modeChanged = (path, configuration.effectiveMode)
+        }
+        if new.backlog != configuration.backlog {
+            do {
+                try Syscall.listen(descriptor, backlog: Int32(clamping: new.backlog))
+            } catch {
+                if let modeChanged { try? Syscall.changeMode(modeChanged.path, to: mode_t(modeChanged.old)) }
+                throw .systemCall("listen", error, name: name, address: new.address)
             }
         }
         configuration = new

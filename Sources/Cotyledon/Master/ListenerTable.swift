@@ -39,7 +39,8 @@ final class ListenerTable {
     /// - Parameters:
     ///   - systemd: the sockets systemd passed.
     ///   - declared: the listeners of the configuration.
-    ///   - declaredInCode: those of `declared` added in code, kept across reloads.
+    ///   - declaredInCode: the listeners added in code, kept across reloads unless a
+    ///     reloaded configuration declares the same name.
     /// - Throws: ``ListenerError`` for the first that cannot be opened; the ones opened
     ///   before it are closed.
     init(systemd: Listeners, declared: [String: ListenerConfiguration], declaredInCode: [String: ListenerConfiguration],
@@ -63,29 +64,50 @@ final class ListenerTable {
         listeners = merged()
     }
 
-    /// The names a reloaded configuration declaring `declared` has.
-    func names(afterReloadDeclaring declared: [String: ListenerConfiguration]) -> Set<String> {
-        Set(declaredInCode.keys).union(declared.keys)
+    /// The listeners after a reload whose configuration declares `declared`: those added
+    /// in code, and the configuration's, which win for the same name.
+    func declared(afterReloadDeclaring declared: [String: ListenerConfiguration]) -> [String: ListenerConfiguration] {
+        declaredInCode.merging(declared) { $1 }
     }
 
-    /// Opens the listeners `declared` adds or moves, then applies a new backlog or mode to
-    /// the ones it keeps at their address.
+    /// Opens the listeners `declared` adds or moves, then applies a new mode or backlog to
+    /// the ones it keeps at their address. A listener renamed at the same address keeps its
+    /// socket under the new name.
     ///
     /// - Throws: ``ListenerError`` for the first that cannot be opened or updated: what was
     ///   opened is closed again and the updates already applied are undone, so the running
     ///   listeners are as they were.
     func prepare(_ declared: [String: ListenerConfiguration], logger: Logger) throws(ListenerError) -> Reload {
-        let all = declaredInCode.merging(declared) { $1 }
+        let all = self.declared(afterReloadDeclaring: declared)
+        let names = all.keys.sorted().filter { systemd[$0].isEmpty }
         var reload = Reload(sockets: [:], opened: [], closing: [])
         var kept: [(socket: ListenerSocket, configuration: ListenerConfiguration)] = []
+        // Kept under its own name first, then renamed: a socket whose address a listener
+        // of another name now has.
+        var reused: Set<Int32> = []
+        for name in names {
+            if let socket = sockets[name], socket.configuration.address == all[name]!.address {
+                kept.append((socket, all[name]!))
+                reused.insert(socket.descriptor.rawValue)
+            }
+        }
         do throws(ListenerError) {
-            for name in all.keys.sorted() where systemd[name].isEmpty {
+            for name in names where !kept.contains(where: { $0.socket.name == name }) {
                 let configuration = all[name]!
-                if let socket = sockets[name], socket.configuration.address == configuration.address {
+                if var socket = sockets.values.sorted(by: { $0.name < $1.name }).first(where: {
+                    $0.configuration.address == configuration.address && !reused.contains($0.descriptor.rawValue)
+                }) {
+                    reused.insert(socket.descriptor.rawValue)
+                    socket.name = name
                     kept.append((socket, configuration))
                     continue
                 }
-                let socket = try ListenerSocket.open(name, configuration)
+                let socket: ListenerSocket
+                do {
+                    socket = try ListenerSocket.open(name, configuration)
+                } catch {
+                    throw explainingOwnPort(error)
+                }
                 reload.opened.append(socket)
                 reload.sockets[name] = socket
             }
@@ -95,25 +117,42 @@ final class ListenerTable {
         }
         // Updates last: every open that could fail has succeeded, and an update that fails
         // undoes the ones before it.
-        var updated: [ListenerSocket] = []
+        var updated: [(socket: ListenerSocket, old: ListenerConfiguration)] = []
         for (socket, configuration) in kept {
             var socket = socket
+            let old = socket.configuration
             do {
                 try socket.update(to: configuration)
             } catch {
-                for var done in updated {
-                    try? done.update(to: sockets[done.name]!.configuration)
+                // The failed update left its socket as it was; the earlier ones are undone.
+                for (done, old) in updated.reversed() {
+                    var done = done
+                    try? done.update(to: old)
                 }
                 reload.abandon()
                 throw error
             }
-            updated.append(socket)
+            updated.append((socket, old))
             reload.sockets[socket.name] = socket
         }
-        reload.closing = sockets.compactMap { name, socket in
-            reload.sockets[name]?.descriptor == socket.descriptor ? nil : socket
-        }
+        let remaining = Set(reload.sockets.values.map(\.descriptor.rawValue))
+        reload.closing = sockets.values.filter { !remaining.contains($0.descriptor.rawValue) }
         return reload
+    }
+
+    /// `error`, with a fix that explains it when the port in use is one of this daemon's
+    /// own listeners: a reload opens the new socket before it closes the old one, so moving
+    /// a listener to another host on the same port cannot work in one reload.
+    private func explainingOwnPort(_ error: ListenerError) -> ListenerError {
+        guard error.cause == .addressInUse, case .tcp(_, let port) = error.address, port != 0,
+              let own = sockets.values.sorted(by: { $0.name < $1.name }).first(where: {
+                  if case .tcp(_, port) = $0.bound { true } else { false }
+              })
+        else { return error }
+        return ListenerError(
+            name: error.name, address: error.address, problem: error.problem,
+            fix: "this daemon's listener \"\(own.name)\" listens on \(own.boundAddress), and a reload opens a new socket before it closes the old one: move the listener in two reloads through another port, or restart the daemon",
+            cause: error.cause)
     }
 
     /// Puts a prepared reload in force: logs what is opened and kept, closes what is

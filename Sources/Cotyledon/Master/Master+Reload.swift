@@ -74,22 +74,12 @@ extension Master {
     /// Checks the listeners `new` declares and that every service names only declared ones
     /// (a service `new` leaves out keeps its settings, and its listeners).
     private func checkListeners(of new: ManagerConfiguration) throws {
-        for (name, listener) in new.listeners.sorted(by: { $0.key < $1.key }) {
-            guard ListenerConfiguration.isValidName(name) else {
-                throw ReloadError(description: "listener name \"\(name)\" is not valid: use only a-z, 0-9, '_' and '-'")
-            }
-            do {
-                try listener.checkRules()
-            } catch {
-                throw ReloadError(description: "listeners.\(name).\(error)")
-            }
-        }
-        let declared = listenerTable.names(afterReloadDeclaring: new.listeners)
-        for pool in pools {
-            let settings = new.services[pool.service.name] ?? pool.service.configuration
-            if let name = (settings.listeners ?? []).first(where: { !declared.contains($0) }) {
-                throw ReloadError(description: "service \"\(pool.service.name)\" names listener \"\(name)\", which is not declared; declare it under listeners or remove it from the service")
-            }
+        let settings = Dictionary(pools.map { ($0.service.name, new.services[$0.service.name] ?? $0.service.configuration) }) { first, _ in first }
+        do {
+            try ManagerConfiguration.checkListenerRules(listeners: listenerTable.declared(afterReloadDeclaring: new.listeners),
+                                                        services: settings, declared: [])
+        } catch {
+            throw ReloadError(description: "\(error)")
         }
     }
 

@@ -72,12 +72,18 @@ final class Master {
         let published = try settings.map { source throws(CotyledonError) in try PublishedSettings(source) }
         self.logger = logger
         // First, so that they get the lowest free numbers: workers number their pipes after them.
+        let table: ListenerTable
         do {
-            listenerTable = try ListenerTable(systemd: Listeners.fromEnvironment(logger: logger), declared: configuration.listeners,
-                                              declaredInCode: listenersFromCode, logger: logger)
+            table = try ListenerTable(systemd: Listeners.fromEnvironment(logger: logger), declared: configuration.listeners,
+                                      declaredInCode: listenersFromCode, logger: logger)
         } catch {
             throw .listenerUnavailable(name: error.name, address: "\(error.address)", reason: "\(error.problem) — \(error.fix)")
         }
+        listenerTable = table
+        // A start that fails from here on closes the listeners and removes their unix
+        // sockets' files, as an exit does.
+        var started = false
+        defer { if !started { table.closeAll() } }
         DaemonLogLevel.install(configuration.logLevel)
         self.notifier = SystemdNotifier(logger: logger)
         lifecycle = .start(deadline: configuration.startupTimeout.map { .now + $0 })
@@ -123,6 +129,7 @@ final class Master {
         _ = ccotyledon_set_child_subreaper(1)
         let invocation = ProgramName.invocation
         ProcessTitle.set("\(invocation.name): master process [\(invocation.commandLine)]")
+        started = true
     }
 
     /// The services, in registration order.

@@ -15,25 +15,7 @@ final class ListeningSocket {
 
     /// Binds 127.0.0.1:0 and listens with `backlog`.
     init(backlog: Int32 = 1024) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw DriverError("socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && listen(descriptor, backlog) == 0
-                    && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard listening else {
-            let error = errno
-            Glibc.close(descriptor)
-            throw DriverError("cannot listen on 127.0.0.1: \(String(cString: strerror(error)))")
-        }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (descriptor, port) = try LoopbackSocket.bind(backlog: backlog)
     }
 
     deinit {

@@ -17,10 +17,10 @@ enum LoopbackHTTPClient {
         let receivedAt: Double
     }
 
-    /// A blocking TCP connection to `127.0.0.1:port` whose reads and writes give up after
-    /// `timeout`; the caller closes it.
+    /// A blocking TCP connection to `host:port` (an IPv4 literal, by default 127.0.0.1) whose
+    /// reads and writes give up after `timeout`; the caller closes it.
     /// - Throws: ``DriverError`` when the socket cannot be made or the connection fails.
-    static func connect(port: Int, timeout: Duration = .seconds(10)) throws -> Int32 {
+    static func connect(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(10)) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw DriverError("socket: \(String(cString: strerror(errno)))") }
         var limit = timeval(tv_sec: Int(timeout.components.seconds),
@@ -30,7 +30,10 @@ enum LoopbackHTTPClient {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close(fd)
+            throw DriverError("not an IPv4 address: \(host)")
+        }
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -39,7 +42,7 @@ enum LoopbackHTTPClient {
         guard connected == 0 else {
             let error = String(cString: strerror(errno))
             close(fd)
-            throw DriverError("connect 127.0.0.1:\(port): \(error)")
+            throw DriverError("connect \(host):\(port): \(error)")
         }
         return fd
     }

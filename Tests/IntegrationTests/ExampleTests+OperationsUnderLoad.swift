@@ -143,16 +143,11 @@ extension DaemonSuite.ExampleTests {
     }
 
     /// Starts `http-daemon arguments` with `listener` as the socket systemd would pass
-    /// (descriptor 3, `LISTEN_FDNAMES=http`): a shell names itself in `LISTEN_PID` and becomes
-    /// the daemon.
+    /// (descriptor 3, `LISTEN_FDNAMES=http`).
     static func spawnSocketActivatedHTTPDaemon(driver: Driver, listener: ListeningSocket, arguments: [String]) throws
         -> DaemonProcess
     {
-        try driver.spawn(
-            path: "/bin/sh",
-            argv: ["sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh", try ExampleProducts.path(of: "http-daemon")]
-                + arguments,
-            environment: ["LISTEN_FDS=1", "LISTEN_FDNAMES=http"],
-            descriptors: [listener.descriptor])
+        try driver.spawnSocketActivated(path: try ExampleProducts.path(of: "http-daemon"), arguments,
+                                        sockets: [("http", listener.descriptor)])
     }
 }

@@ -168,12 +168,9 @@ extension DaemonSuite {
             defer { passed.close() }
             let driver = try Driver()
             defer { driver.close() }
-            let daemon = try driver.spawn(
-                path: "/bin/sh",
-                argv: ["sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh", try BuildProducts.path(of: "cotyledon-fixture"),
-                       "listeners", "--workers", "1", "--listen", "http=127.0.0.1:0"],
-                environment: ["LISTEN_FDS=1", "LISTEN_FDNAMES=http"],
-                descriptors: [passed.descriptor])
+            let daemon = try driver.spawnSocketActivated(
+                path: try BuildProducts.path(of: "cotyledon-fixture"), ["listeners", "--workers", "1", "--listen", "http=127.0.0.1:0"],
+                sockets: [("http", passed.descriptor)])
             let fromSystemd = try daemon.waitForEvent("listener-from-systemd")
             #expect(fromSystemd.fields["name"] == "http" && fromSystemd.fields["fd"] == "3" && fromSystemd.fields["address"] == "127.0.0.1:0",
                     "\(fromSystemd)")

@@ -88,6 +88,18 @@ final class Driver: @unchecked Sendable {
                   stdin: stdin, trigger: trigger)
     }
 
+    /// Spawns the executable at `path` with `arguments` as systemd socket activation starts a
+    /// service: `sockets` are its descriptors 3, 4, … named by `LISTEN_FDNAMES`, and a shell
+    /// that becomes the program names its own pid in `LISTEN_PID`.
+    func spawnSocketActivated(path: String, _ arguments: [String], sockets: [(name: String, descriptor: Int32)])
+        throws -> DaemonProcess
+    {
+        try spawn(
+            path: "/bin/sh", argv: ["sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh", path] + arguments,
+            environment: ["LISTEN_FDS=\(sockets.count)", "LISTEN_FDNAMES=\(sockets.map(\.name).joined(separator: ":"))"],
+            descriptors: sockets.map(\.descriptor))
+    }
+
     /// Spawns the executable at `path` with the argument vector `argv`.
     /// - Parameter descriptors: descriptors of the test process the process gets as 3, 4, …
     ///   (as systemd passes sockets; the caller keeps its own and sets `LISTEN_*` itself).

@@ -21,7 +21,7 @@ extension Master: ControlCommandPerformer {
 
     /// Answers the clients waiting for a reload (`reload --wait`).
     func answerReloadWaiters(failure: String?) {
-        controlServer?.answerReloadWaiters(failure: failure)
+        controlServer?.answerWaiters(for: .reload, failure: failure)
     }
 
     private func performOrRefuse(_ command: ControlCommand) throws(ControlError) -> ControlOutcome {
@@ -44,6 +44,13 @@ extension Master: ControlCommandPerformer {
         case .reload(let wait):
             reload()
             return wait ? .replyWhenReloadEnds : .reply(.ok)
+        case .upgrade(let wait):
+            switch requestUpgrade(via: "control") {
+            case .refused(let reason):
+                throw ControlError(.upgradeFailed, reason)
+            case .checking:
+                return wait ? .replyWhenUpgradeEnds : .reply(.ok)
+            }
         case .restart(let name, let workerID):
             let service = try namedService(name)
             if let workerID {

@@ -44,6 +44,8 @@ extension Master: ControlCommandPerformer {
         case .reload(let wait):
             reload()
             return wait ? .replyWhenReloadEnds : .reply(.ok)
+        case .upgrade:
+            throw ControlError(.upgradeFailed, "this daemon cannot upgrade in place yet")
         case .restart(let name, let workerID):
             let service = try namedService(name)
             if let workerID {

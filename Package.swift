@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Cotyledon", targets: ["Cotyledon"]),
         .library(name: "CotyledonConfiguration", targets: ["CotyledonConfiguration"]),
         .executable(name: "cotyledon-demo", targets: ["cotyledon-demo"]),
+        .executable(name: "cotyledon-demo-next", targets: ["cotyledon-demo-next"]),
         .executable(name: "cotyledonctl", targets: ["cotyledonctl"]),
         .library(name: "CotyledonServiceLifecycle", targets: ["CotyledonServiceLifecycle"]),
     ],
@@ -81,6 +82,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The demo's next version: the same source (its folder is a symbolic link to the demo's)
+        // built with NEXT_BUILD, so it reports another version and build-id. The upgrade tests
+        // and the systemd suite put it in place of the demo's file and upgrade to it.
+        .executableTarget(
+            name: "cotyledon-demo-next",
+            dependencies: [
+                "Cotyledon",
+                "CotyledonConfiguration",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.define("NEXT_BUILD")]
         ),
         // The control socket's client: small, it shares the protocol module and nothing else of Cotyledon.
         .executableTarget(

@@ -36,6 +36,23 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The same daemon as its next version would build it: the folder is a symbolic link to
+        // http-daemon's, built with NEXT_BUILD, so it reports another version and build-id. The
+        // upgrade tests rename it over http-daemon's file and upgrade to it under load.
+        .executableTarget(
+            name: "http-daemon-next",
+            dependencies: [
+                .product(name: "Cotyledon", package: "swift-cotyledon"),
+                .product(name: "CotyledonConfiguration", package: "swift-cotyledon"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: [.define("NEXT_BUILD")]
+        ),
         // Workers that each run a swift-service-lifecycle ServiceGroup.
         .executableTarget(
             name: "lifecycle-daemon",

@@ -52,6 +52,18 @@ public final class ServiceManager {
     /// that path, or the link it is, is what runs. Set it before ``run()``.
     public var upgradeExecutable: String?
 
+    /// The application's version (`1.4.0`), reported with the executable's build-id by
+    /// `status` for the master and each worker, and checked by an in-place upgrade; set it
+    /// before ``run()``. `nil`: the build-id alone identifies the build.
+    public var version: String?
+
+    /// How `status` names the build of this executable with `version`: `1.4.0 (build
+    /// 3f2a9c1b7d4e)`, the build-id being the first 12 hexadecimal digits of the GNU build-id
+    /// the linker wrote into the executable. For a `--version` option.
+    public static func buildIdentity(version: String?) -> String {
+        BuildIdentity.ofThisExecutable(version: version).description
+    }
+
     /// Creates the process's only manager.
     ///
     /// - Parameters:

@@ -11,6 +11,10 @@ public enum ControlCommand: Equatable, Sendable {
     case scale(service: String, workers: Int)
     /// Read the configuration again and apply it; with `wait`, answer once the reload is over.
     case reload(wait: Bool)
+    /// Re-execute the master from the executable now on disk, keeping its pid, listeners
+    /// and workers, then replace the workers with ones of the new build; with `wait`,
+    /// answer once the new workers are ready (or the upgrade failed).
+    case upgrade(wait: Bool)
     /// Replace the workers of `service` one by one, or only the one with id `worker`.
     case restart(service: String, worker: Int?)
     /// Log at this level until the next reload.
@@ -46,6 +50,8 @@ public enum ControlCommand: Equatable, Sendable {
             self = .scale(service: service, workers: workers)
         case "reload":
             self = .reload(wait: request.wait == true)
+        case "upgrade":
+            self = .upgrade(wait: request.wait == true)
         case "restart":
             self = .restart(service: try Self.service(of: request), worker: request.worker)
         case "log-level":
@@ -54,7 +60,7 @@ public enum ControlCommand: Equatable, Sendable {
             }
             self = .logLevel(level)
         default:
-            throw ControlError(.unknownCommand, "unknown command \"\(request.command)\": use status, metrics, scale, reload, stop, restart or log-level")
+            throw ControlError(.unknownCommand, "unknown command \"\(request.command)\": use status, metrics, scale, reload, upgrade, stop, restart or log-level")
         }
     }
 
@@ -66,6 +72,7 @@ public enum ControlCommand: Equatable, Sendable {
         case .stop: "stop"
         case .scale: "scale"
         case .reload: "reload"
+        case .upgrade: "upgrade"
         case .restart: "restart"
         case .logLevel: "log-level"
         }

@@ -26,6 +26,8 @@ public struct ControlError: Error, Equatable, Sendable, CustomStringConvertible 
         public static let invalidWorkers = Code(rawValue: "invalid-workers")
         /// The reload failed (`reload` with `wait`).
         public static let reloadFailed = Code(rawValue: "reload-failed")
+        /// The upgrade was refused or failed (`upgrade`); the running build keeps serving.
+        public static let upgradeFailed = Code(rawValue: "upgrade-failed")
         /// The daemon is stopping and takes no more commands but `status`, `metrics` and `stop`.
         public static let stopping = Code(rawValue: "stopping")
         /// The client's user may not use the socket.

@@ -9,7 +9,7 @@ public struct ControlRequest: Equatable, Sendable {
 
     /// The protocol version of the request.
     public var v: Int
-    /// `status`, `metrics`, `scale`, `reload`, `stop`, `restart` or `log-level`.
+    /// `status`, `metrics`, `scale`, `reload`, `upgrade`, `stop`, `restart` or `log-level`.
     public var command: String
     /// The service a command is about (`scale`, `restart`).
     public var service: String?
@@ -17,7 +17,7 @@ public struct ControlRequest: Equatable, Sendable {
     public var workers: Int?
     /// One worker's id (`restart`).
     public var worker: Int?
-    /// Whether to answer only once the reload is over (`reload`).
+    /// Whether to answer only once the reload or the upgrade is over (`reload`, `upgrade`).
     public var wait: Bool?
     /// Whether to stop fast, without the graceful timeout (`stop`).
     public var fast: Bool?
@@ -42,7 +42,7 @@ public struct ControlRequest: Equatable, Sendable {
         case .scale(let service, let workers):
             self.service = service
             self.workers = workers
-        case .reload(let wait):
+        case .reload(let wait), .upgrade(let wait):
             self.wait = wait
         case .restart(let service, let worker):
             self.service = service

@@ -13,15 +13,20 @@ public struct ControlStatus: Equatable, Sendable {
         public var restarts: Int
         /// How the slot's previous worker ended (`exited:1`, `killed:SIGKILL`); `nil` before any exit.
         public var lastExit: String?
+        /// The build the worker runs (`1.4.0 (build 3f2a9c1b7d4e)`): after an in-place upgrade,
+        /// workers started before it run the previous build until they are replaced; `nil`
+        /// from a daemon that does not report builds.
+        public var build: String?
 
         /// A worker row.
-        public init(id: Int, pid: Int32, state: String, uptime: Double, restarts: Int, lastExit: String?) {
+        public init(id: Int, pid: Int32, state: String, uptime: Double, restarts: Int, lastExit: String?, build: String? = nil) {
             self.id = id
             self.pid = pid
             self.state = state
             self.uptime = uptime
             self.restarts = restarts
             self.lastExit = lastExit
+            self.build = build
         }
     }
 
@@ -53,12 +58,16 @@ public struct ControlStatus: Equatable, Sendable {
     public var pid: Int32
     /// `running` or `stopping`.
     public var phase: String
+    /// The build the master runs (`1.4.0 (build 3f2a9c1b7d4e)`); `nil` from a daemon that
+    /// does not report builds.
+    public var build: String?
     public var services: [Service]
 
     /// A status answer.
-    public init(pid: Int32, phase: String, services: [Service]) {
+    public init(pid: Int32, phase: String, build: String? = nil, services: [Service]) {
         self.pid = pid
         self.phase = phase
+        self.build = build
         self.services = services
     }
 
@@ -73,6 +82,7 @@ public struct ControlStatus: Equatable, Sendable {
         }
         pid = Int32(try member(json["pid"], \.integerValue, "pid"))
         phase = try member(json["phase"], \.stringValue, "phase")
+        build = json["build"]?.stringValue
         var services: [Service] = []
         for (index, entry) in try member(json["services"], \.arrayValue, "services").enumerated() {
             let place = "services[\(index)]"
@@ -85,7 +95,8 @@ public struct ControlStatus: Equatable, Sendable {
                     state: try member(worker["state"], \.stringValue, "\(at).state"),
                     uptime: try member(worker["uptime"], \.numberValue, "\(at).uptime"),
                     restarts: try member(worker["restarts"], \.integerValue, "\(at).restarts"),
-                    lastExit: worker["lastExit"]?.stringValue))
+                    lastExit: worker["lastExit"]?.stringValue,
+                    build: worker["build"]?.stringValue))
             }
             services.append(Service(
                 name: try member(entry["name"], \.stringValue, "\(place).name"),
@@ -98,10 +109,12 @@ public struct ControlStatus: Equatable, Sendable {
         self.services = services
     }
 
-    /// The answer object; every member is present, `lastExit` is `null` before any exit.
+    /// The answer object; every member is present, `lastExit` is `null` before any exit and
+    /// `build` is `null` when unknown.
     public var json: JSONValue {
         .object([
             "v": .integer(ControlRequest.protocolVersion), "ok": .bool(true), "pid": .integer(pid), "phase": .string(phase),
+            "build": build.map(JSONValue.string) ?? .null,
             "services": .array(services.map { service in
                 .object([
                     "name": .string(service.name), "configured": .integer(service.configured),
@@ -112,6 +125,7 @@ public struct ControlStatus: Equatable, Sendable {
                             "id": .integer(worker.id), "pid": .integer(worker.pid), "state": .string(worker.state),
                             "uptime": .number(worker.uptime), "restarts": .integer(worker.restarts),
                             "lastExit": worker.lastExit.map(JSONValue.string) ?? .null,
+                            "build": worker.build.map(JSONValue.string) ?? .null,
                         ])
                     }),
                 ])

@@ -5,6 +5,14 @@ import Logging
 
 /// `cotyledon-demo`: the printer daemon, supervised by a ``ServiceManager``.
 struct CotyledonDemo: ParsableCommand {
+    /// The demo's version. `cotyledon-demo-next` is the same source built as the next
+    /// version, for trying an in-place upgrade (`cotyledonctl upgrade`) and for its tests.
+    #if NEXT_BUILD
+    static let version = "1.1.0-next"
+    #else
+    static let version = "1.0.0"
+    #endif
+
     static let configuration = CommandConfiguration(
         commandName: "cotyledon-demo",
         abstract: "A pre-forking daemon whose printer workers print \"Doing stuff\" until stopped.",
@@ -14,8 +22,10 @@ struct CotyledonDemo: ParsableCommand {
         Command-line options override the configuration file, at start and at every \
         reload (SIGHUP re-reads the file, then applies the options again). \
         Exit status: 0 after a requested stop, 64 usage error, 69 workers not ready in \
-        time, 70 internal error, 78 configuration error.
-        """)
+        time, 70 internal error, 78 configuration error. SIGUSR2 (or cotyledonctl upgrade) \
+        hands the daemon over to the executable now on disk, keeping its pid and listeners.
+        """,
+        version: ServiceManager.buildIdentity(version: version))
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
         "YAML configuration file (see config/cotyledon-demo.yaml); read at start and at every SIGHUP.",
@@ -106,6 +116,7 @@ struct CotyledonDemo: ParsableCommand {
             let path = controlSocket ?? configuration.controlSocket ?? ServiceManager.defaultControlSocketPath()
             let socket = path == "none" ? nil : path
             let manager = try ServiceManager(configuration: configuration, controlSocket: socket)
+            manager.version = Self.version
             try manager.add(PrinterService.self) { workerID in
                 PrinterService(workerID: workerID, interval: interval)
             }

@@ -46,12 +46,12 @@ struct ControlResponse {
         }
     }
 
-    /// The failure an `ok: false` answer means: `reload-failed` exits 2, `permission-denied` 77,
+    /// The failure an `ok: false` answer means: `reload-failed` and `upgrade-failed` exit 2, `permission-denied` 77,
     /// every other code 1.
     var failure: ControlFailure {
         let message = "\(error ?? "the daemon refused the request") [\(code ?? "no code")]"
         switch code.map(ControlError.Code.init(rawValue:)) {
-        case .reloadFailed?: return ControlFailure(.reloadFailed, message)
+        case .reloadFailed?, .upgradeFailed?: return ControlFailure(.operationFailed, message)
         case .permissionDenied?: return ControlFailure(.permissionDenied, message)
         default: return ControlFailure(.refused, message)
         }

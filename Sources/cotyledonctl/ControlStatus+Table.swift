@@ -6,22 +6,26 @@ extension ControlStatus {
     /// of them can break a row or add one.
     ///
     /// ```
-    /// master 4242 running
+    /// master 4242 running, build 1.4.0 (build 3f2a9c1b7d4e)
     /// printer: 4 configured, 4 running, 4 ready, 1 restart
-    ///   ID  PID   STATE  UPTIME  RESTARTS  LAST EXIT
-    ///   0   4250  ready  2m05s   0         -
-    ///   1   4311  ready  12.5s   1         killed:SIGKILL
+    ///   ID  PID   STATE  UPTIME  RESTARTS  LAST EXIT       BUILD
+    ///   0   4250  ready  2m05s   0         -               1.4.0 (build 3f2a9c1b7d4e)
+    ///   1   4311  ready  12.5s   1         killed:SIGKILL  1.4.0 (build 3f2a9c1b7d4e)
     /// ```
+    ///
+    /// The build column appears when the daemon reports builds.
     var table: String {
-        var lines = ["master \(pid) \(EscapedText.controls(in: phase))"]
+        var lines = ["master \(pid) \(EscapedText.controls(in: phase))" + (build.map { ", build \(EscapedText.controls(in: $0))" } ?? "")]
+        let showsBuilds = services.contains { $0.workers.contains { $0.build != nil } }
         for service in services {
             let restartWord = service.restarts == 1 ? "restart" : "restarts"
             lines.append("\(EscapedText.controls(in: service.name)): \(service.configured) configured, \(service.running) running, "
                          + "\(service.ready) ready, \(service.restarts) \(restartWord)")
-            var rows = [["ID", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"]]
+            var rows = [["ID", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"] + (showsBuilds ? ["BUILD"] : [])]
             for worker in service.workers.sorted(by: { $0.id < $1.id }) {
                 rows.append(["\(worker.id)", "\(worker.pid)", EscapedText.controls(in: worker.state), Self.format(uptime: worker.uptime),
-                             "\(worker.restarts)", worker.lastExit.map { EscapedText.controls(in: $0) } ?? "-"])
+                             "\(worker.restarts)", worker.lastExit.map { EscapedText.controls(in: $0) } ?? "-"]
+                            + (showsBuilds ? [worker.build.map { EscapedText.controls(in: $0) } ?? "-"] : []))
             }
             lines += Self.align(rows).map { "  " + $0 }
         }

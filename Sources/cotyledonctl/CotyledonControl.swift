@@ -12,7 +12,7 @@ struct CotyledonControl: ParsableCommand {
         \(ControlExitCode.helpText)
         """,
         subcommands: [
-            StatusCommand.self, ScaleCommand.self, ReloadCommand.self, StopCommand.self,
+            StatusCommand.self, ScaleCommand.self, ReloadCommand.self, UpgradeCommand.self, StopCommand.self,
             RestartCommand.self, LogLevelCommand.self, MetricsCommand.self,
         ])
 

@@ -7,7 +7,7 @@ import Testing
     static let commands: [ControlCommand] = [
         .status, .metrics, .stop(fast: false), .stop(fast: true), .scale(service: "printer", workers: 4),
         .reload(wait: false), .reload(wait: true), .restart(service: "printer", worker: nil),
-        .restart(service: "printer", worker: 2), .logLevel(.debug),
+        .restart(service: "printer", worker: 2), .logLevel(.debug), .upgrade(wait: false), .upgrade(wait: true),
     ]
 
     /// The command `line` asks for, or the refusal.
@@ -26,6 +26,7 @@ import Testing
         (.stop(fast: false), #"{"command":"stop","fast":false,"v":1}"#),
         (.scale(service: "printer", workers: 3), #"{"command":"scale","service":"printer","v":1,"workers":3}"#),
         (.reload(wait: false), #"{"command":"reload","v":1,"wait":false}"#),
+        (.upgrade(wait: true), #"{"command":"upgrade","v":1,"wait":true}"#),
         (.restart(service: "printer", worker: nil), #"{"command":"restart","service":"printer","v":1}"#),
         (.restart(service: "printer", worker: 1), #"{"command":"restart","service":"printer","v":1,"worker":1}"#),
         (.logLevel(.warning), #"{"command":"log-level","level":"warning","v":1}"#),
@@ -38,13 +39,14 @@ import Testing
         #expect(try Self.command(#"{"v":1,"command":"stop"}"#) == .stop(fast: false))
         #expect(try Self.command(#"{"v":1,"command":"reload"}"#) == .reload(wait: false))
         #expect(try Self.command(#"{"v":1,"command":"reload","wait":true}"#) == .reload(wait: true))
+        #expect(try Self.command(#"{"v":1,"command":"upgrade"}"#) == .upgrade(wait: false))
     }
 
     @Test("a refusal carries the code and the message the daemon always sent", arguments: [
         (#"{"v":2,"command":"status"}"#, ControlError.Code.unsupportedVersion,
          "protocol version 2 is not supported; this daemon speaks version 1"),
         (#"{"v":1,"command":"dance"}"#, .unknownCommand,
-         #"unknown command "dance": use status, metrics, scale, reload, stop, restart or log-level"#),
+         #"unknown command "dance": use status, metrics, scale, reload, upgrade, stop, restart or log-level"#),
         (#"{"v":1,"command":"scale","workers":2}"#, .badRequest, #"this command needs "service""#),
         (#"{"v":1,"command":"restart"}"#, .badRequest, #"this command needs "service""#),
         (#"{"v":1,"command":"scale","service":"printer"}"#, .badRequest, #"scale needs "workers""#),
@@ -67,7 +69,7 @@ import Testing
     }
 
     @Test("a stopping daemon refuses anything else first, even a request it could not read", arguments: [
-        #"{"v":1,"command":"reload"}"#, #"{"v":1,"command":"scale"}"#, #"{"v":1,"command":"restart","service":"printer"}"#,
+        #"{"v":1,"command":"reload"}"#, #"{"v":1,"command":"upgrade"}"#, #"{"v":1,"command":"scale"}"#, #"{"v":1,"command":"restart","service":"printer"}"#,
         #"{"v":1,"command":"log-level","level":"chatty"}"#, #"{"v":1,"command":"dance"}"#,
     ])
     func aStoppingDaemonRefusesChanges(_ line: String) {

@@ -52,10 +52,25 @@ import Testing
         ])
         let text = status.json.text
         #expect(text.contains(#""lastExit":null"#))
+        #expect(text.contains(#""build":null"#), "an unknown build is written as null: \(text)")
         #expect(try ControlStatus(json: JSONParser.parse(Array(text.utf8))) == status)
         let broken = try JSONParser.parse(Array(text.replacingOccurrences(of: #""pid":43"#, with: #""pid":"43""#).utf8))
         let error = #expect(throws: ControlError.self) { try ControlStatus(json: broken) }
         #expect(error?.message.contains("services[0].workers[0].pid") == true, "\(String(describing: error))")
+    }
+
+    @Test func buildsReadBackAndAreOptional() throws {
+        let status = ControlStatus(pid: 42, phase: "running", build: "1.1.0 (build 6fc6ad6288d7)", services: [
+            ControlStatus.Service(name: "http", configured: 2, running: 2, ready: 2, restarts: 0, workers: [
+                ControlStatus.Worker(id: 0, pid: 43, state: "ready", uptime: 1, restarts: 0, lastExit: nil, build: "1.0.0 (build a4a52586dffa)"),
+                ControlStatus.Worker(id: 1, pid: 44, state: "ready", uptime: 1, restarts: 0, lastExit: nil, build: "1.1.0 (build 6fc6ad6288d7)"),
+            ]),
+        ])
+        #expect(try ControlStatus(json: JSONParser.parse(Array(status.json.text.utf8))) == status)
+        // A daemon from before builds were reported leaves the members out.
+        let older = try ControlStatus(json: JSONParser.parse(Array(#"{"v":1,"ok":true,"pid":7,"phase":"running","services":[{"name":"a","configured":1,"running":1,"ready":1,"restarts":0,"workers":[{"id":0,"pid":8,"state":"ready","uptime":1,"restarts":0}]}]}"#.utf8)))
+        #expect(older.build == nil)
+        #expect(older.services[0].workers[0].build == nil)
     }
 
     @Test func aRefusalIsOneLineWithItsCode() throws {

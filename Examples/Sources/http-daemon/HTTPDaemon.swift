@@ -7,6 +7,14 @@ import Logging
 /// serves the same port with its own SwiftNIO event loop.
 @main
 struct HTTPDaemon: ParsableCommand {
+    /// The daemon's version. `http-daemon-next` is the same source built as the next
+    /// version, for trying an in-place upgrade (`cotyledonctl upgrade`) and for its tests.
+    #if NEXT_BUILD
+    static let version = "1.1.0-next"
+    #else
+    static let version = "1.0.0"
+    #endif
+
     static let configuration = CommandConfiguration(
         commandName: "http-daemon",
         abstract: "A pre-forking HTTP server: worker processes serving one port with SwiftNIO.",
@@ -28,8 +36,12 @@ struct HTTPDaemon: ParsableCommand {
         drains the same way. SIGHUP makes the master re-read --settings, and every worker \
         takes the new greeting in place; SIGTTIN / SIGTTOU add / remove a worker. With \
         --control-socket PATH: cotyledonctl --socket PATH restart http (rolling), \
-        cotyledonctl --socket PATH scale http N.
-        """)
+        cotyledonctl --socket PATH scale http N. SIGUSR2 (or cotyledonctl --socket PATH upgrade \
+        --wait) hands the daemon over to the executable now at its path, with the same pid and \
+        listening socket, then replaces the workers one by one: deploy a new build by renaming \
+        it over the old file, then upgrade.
+        """,
+        version: ServiceManager.buildIdentity(version: version))
 
     @Option(help: "Port to listen on when systemd passed no socket named \"http\" (0: one the kernel picks, logged with event=listener-opened; not with --reuse-port).")
     var port = 8080
@@ -103,6 +115,7 @@ struct HTTPDaemon: ParsableCommand {
         let restartPolicy = RestartPolicy(maximumRestarts: maxRestarts, restartWindow: .seconds(restartWindow))
         let manager = try ServiceManager(settings: initial, reload: { try HTTPSettings.load(from: settingsPath, manager: supervisor) },
                                          restartPolicy: restartPolicy, controlSocket: controlSocket)
+        manager.version = Self.version
         if !reusePort {
             // The master opens it before forking; every worker finds it as listeners["http"],
             // as it finds the socket systemd passes under that name, which takes its place.

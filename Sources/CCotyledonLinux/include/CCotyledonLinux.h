@@ -37,6 +37,10 @@ static inline int ccotyledon_is_child_subreaper(void) {
 
 int ccotyledon_pipe_cloexec(int fds[2]);
 
+/// Copies at most `capacity` bytes of the main program's GNU build-id (the ELF note the
+/// linker writes, `NT_GNU_BUILD_ID`) into `buffer`; returns how many, 0 without one.
+int ccotyledon_build_id(unsigned char *buffer, size_t capacity);
+
 /// Makes stdout line-buffered (it is fully buffered on a pipe or the journal).
 void ccotyledon_line_buffer_stdout(void);
 

@@ -90,6 +90,7 @@ extension Master: ControlCommandPerformer {
         let now = MonotonicInstant.now
         return ControlStatus(
             pid: forkContext.masterPID, phase: lifecycle.isSupervising ? "running" : "stopping",
+            build: "\(upgradeContext.build)",
             services: pools.map { pool in
                 let service = pool.service
                 let members = children.workers.values.filter { $0.service === service }.sorted { ($0.workerID, $0.pid) < ($1.workerID, $1.pid) }
@@ -103,7 +104,7 @@ extension Master: ControlCommandPerformer {
                             state: worker.stopRequest != nil ? "stopping" : worker.isReady ? "ready" : "starting",
                             uptime: (now - worker.startedAt).secondsValue,
                             restarts: pool[worker.workerID].restarts,
-                            lastExit: pool[worker.workerID].lastExit)
+                            lastExit: pool[worker.workerID].lastExit, build: worker.build)
                     })
             })
     }

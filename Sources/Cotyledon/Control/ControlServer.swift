@@ -257,7 +257,7 @@ final class ControlServer {
     /// Answers the clients waiting for `awaited` (`reload --wait`, `upgrade --wait`): `ok`,
     /// or `reload-failed` / `upgrade-failed` with `failure`.
     func answerWaiters(for awaited: ControlAwaited, failure: String?) {
-        let code: ControlErrorCode = awaited == .reload ? .reloadFailed : .upgradeFailed
+        let code: ControlError.Code = awaited == .reload ? .reloadFailed : .upgradeFailed
         let reply = failure.map { ControlReply.failure(ControlError(code, $0)) } ?? .ok
         for client in clients.values where client.awaiting == awaited {
             client.awaiting = nil

@@ -19,6 +19,10 @@ import Logging
 extension Master {
     /// Reloads now, or after the rolling restarts under way (see ``Lifecycle/reloadRequested(rollsInProgress:)``).
     func reload() {
+        if case .passed(let check, _) = upgrade {
+            check.reloadQueued = true
+            return
+        }
         if let check = upgrade.check, lifecycle.isSupervising {
             if !check.reloadQueued {
                 logger.info("reload queued: an upgrade is being checked", metadata: ["event": .event(.reloadQueued)])

@@ -20,6 +20,9 @@ extension Master {
     /// and during a reload or rolling restart; joins the check under way.
     @discardableResult
     func requestUpgrade(via trigger: String) -> UpgradeRequestOutcome {
+        if case .passed = upgrade {
+            return .checking
+        }
         if upgrade.check != nil {
             logger.info("upgrade already being checked: \(trigger) joins it", metadata: ["event": .event(.upgradeRequested), "via": "\(trigger)"])
             return .checking
@@ -33,8 +36,6 @@ extension Master {
             logRefusal(reason)
             return .refused(reason: reason)
         }
-        logger.info("upgrade requested: checking \(path)",
-                    metadata: ["event": .event(.upgradeRequested), "via": "\(trigger)", "path": "\(path)"])
         notifier.reloading(status: "upgrading")
         let pipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
         let pid: pid_t
@@ -55,6 +56,8 @@ extension Master {
             return .refused(reason: reason)
         }
         Syscall.close(pipe.writeEnd)
+        logger.info("upgrade requested: checking \(path) [pid \(pid)]",
+                    metadata: ["event": .event(.upgradeRequested), "via": "\(trigger)", "path": "\(path)", "pid": "\(pid)"])
         try? Syscall.setNonBlocking(pipe.readEnd)
         let check = UpgradeCheck(path: path, pid: pid, output: pipe.readEnd)
         try? events.add(pipe.readEnd, token: Self.upgradeCheckToken)
@@ -121,8 +124,13 @@ extension Master {
         Syscall.send(.kill, toGroup: check.pid)
     }
 
-    /// A stop began during the check: its group is killed, its waiters answered.
+    /// A stop began during the check (or after it passed): its group is killed, its
+    /// waiters answered.
     func abandonUpgradeCheck() {
+        if case .passed = upgrade {
+            upgrade = .idle
+            controlServer?.answerWaiters(for: .upgrade, failure: "the daemon is stopping")
+        }
         guard let check = upgrade.check else { return }
         upgrade = .idle
         deadlines.cancel(.upgradeCheck)
@@ -149,13 +157,22 @@ extension Master {
         case .refuse(let reason):
             refuseUpgrade(because: reason, reloadQueued: check.reloadQueued)
         case .pass(let build):
-            if pools.contains(where: { $0.roll != nil }) {
-                refuseUpgrade(because: "a rolling restart started during the check; upgrade when it completes",
-                              reloadQueued: check.reloadQueued)
-                return
-            }
-            execute(check, build: build)
+            deadlines.cancel(.upgradeCheck)
+            upgrade = .passed(check, build: build)
         }
+    }
+
+    /// Executes the new build once its check passed, at the end of a loop turn: the signals
+    /// read with the check's exit are handled (a stop among them abandons the upgrade), and
+    /// the ones that arrive from now on stay pending across the `execve`.
+    func executePassedUpgrade() {
+        guard case .passed(let check, let build) = upgrade else { return }
+        if pools.contains(where: { $0.roll != nil }) {
+            refuseUpgrade(because: "a rolling restart started during the check; upgrade when it completes",
+                          reloadQueued: check.reloadQueued)
+            return
+        }
+        execute(check, build: build)
     }
 
     // MARK: - Exec

@@ -217,6 +217,7 @@ final class Master {
             }
             waitAndHandleEvents()
             fireDueDeadlines()
+            executePassedUpgrade()
             spawnMissingWorkers()
         }
     }

@@ -57,7 +57,10 @@ final class UpgradeCheck {
         guard let ok = lines.last(where: { $0.hasPrefix(okPrefix) }) else {
             return .refuse(reason: "the check of \(path) printed no \"\(okPrefix)\" line\(last)")
         }
-        let build = ok.range(of: "build=").map { String(ok[$0.upperBound...]) } ?? "unknown"
+        let marker = " build="
+        let words = ok.split(separator: " ", maxSplits: 2)
+        let build = ok.count > okPrefix.count && words.count == 3 && words[2].hasPrefix(marker.dropFirst())
+            ? String(words[2].dropFirst(marker.count - 1)) : "unknown"
         return .pass(build: build)
     }
 }

@@ -17,9 +17,11 @@ enum UpgradeHandover {
     /// Writes `state` into a new sealed memory file (close-on-exec until the caller clears it).
     static func write(_ state: UpgradeState) throws(Errno) -> FileDescriptor {
         let memory = try Syscall.createMemoryFile("cotyledon-upgrade-state")
-        do {
-            let bytes = state.encoded()
-            try bytes.withUnsafeBytes { buffer throws(Errno) in try Syscall.writeAll(memory.rawValue, buffer) }
+        do throws(Errno) {
+            let written: Result<Void, Errno> = state.encoded().withUnsafeBytes { buffer in
+                Result { () throws(Errno) in try Syscall.writeAll(memory.rawValue, buffer) }
+            }
+            try written.get()
             try Syscall.sealMemoryFile(memory)
             return memory
         } catch {

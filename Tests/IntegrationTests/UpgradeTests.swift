@@ -81,8 +81,9 @@ extension DaemonSuite {
             }
             let answer = try ListenerTests.ask(port: port)
             #expect(answer.listener == "http" && Set(after.pids.values).contains(answer.pid), "\(answer) from \(after.pids)")
-            // The adopted listener is the one the old workers had: the port did not change.
-            #expect(try daemon.process.listenerPort(named: "http", from: mark) == port)
+            // The new image kept the adopted listener: same socket, same port.
+            let kept = try daemon.process.waitForEvent("listener-kept", from: mark)
+            #expect(kept.fields["address"] == "127.0.0.1:\(port)" && daemon.process.events("listener-opened").count == 1, "\(kept)")
             try daemon.process.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }

@@ -70,7 +70,7 @@ final class ListenerTable {
         self.systemd = systemd
         self.declaredInCode = declaredInCode
         for socket in sockets { self.sockets[socket.name] = socket }
-        listeners = systemd
+        listeners = systemd // every property set before merged() reads them
         listeners = merged()
     }
 

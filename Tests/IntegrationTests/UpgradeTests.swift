@@ -18,7 +18,7 @@ extension DaemonSuite {
             let control: ControlSocketFixture
             let process: DaemonProcess
 
-            init(driver: Driver, workers: Int = 2, configuration: String? = nil) throws {
+            init(driver: Driver, workers: Int = 2, configuration: String? = nil, environment: [String] = []) throws {
                 self.driver = driver
                 try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
                 executable = driver.runtimeDirectory + "/answerer-daemon"
@@ -27,7 +27,7 @@ extension DaemonSuite {
                 control = try ControlSocketFixture()
                 let arguments = ["listeners", "--workers", "\(workers)", "--listen", "http=127.0.0.1:0"]
                     + (configuration.map { ["--config", $0] } ?? []) + control.daemonArguments
-                process = try driver.spawn(path: executable, argv: [executable] + arguments)
+                process = try driver.spawn(path: executable, argv: [executable] + arguments, environment: environment)
                 _ = try process.waitForEvent("all-ready")
             }
 
@@ -91,9 +91,10 @@ extension DaemonSuite {
         @Test("a check that fails refuses the upgrade with its reason and changes nothing: missing file, not executable, exit 1, SIGSEGV",
               .timeLimit(.minutes(2)))
         func refusedChecksChangeNothing() throws {
+            let socket = try NotifySocket()
             let driver = try Driver()
             defer { driver.close() }
-            let daemon = try Daemon(driver: driver)
+            let daemon = try Daemon(driver: driver, environment: ["NOTIFY_SOCKET=\(socket.path)"])
             let before = try daemon.status().pids
             let cases: [(String, () throws -> Void, String)] = [
                 ("missing", { try FileManager.default.removeItem(atPath: daemon.executable) }, "No such file or directory"),
@@ -113,6 +114,10 @@ extension DaemonSuite {
                 let refused = try daemon.process.waitForEvent("upgrade-refused", from: mark)
                 #expect(refused.fields["error"]?.contains(reason) == true, "\(name): \(refused)")
                 #expect(try daemon.status().pids == before, "\(name): the workers are untouched")
+                let ready = try socket.waitFor("READY=1 after the refusal (\(name))") {
+                    $0.fields["READY"] == "1" && $0.fields["STATUS"]?.contains(reason) == true
+                }
+                #expect(ready.fields["STATUS"]?.hasPrefix("upgrade refused: ") == true, "\(name): \(ready)")
             }
             #expect(daemon.process.events("upgrade-exec").isEmpty && daemon.process.events("worker-exited").isEmpty)
             try daemon.process.stopAndExpectCleanExit()
@@ -121,9 +126,10 @@ extension DaemonSuite {
 
         @Test("the execve fails after a passing check: upgrade-exec-failed, the old image goes on", .timeLimit(.minutes(2)))
         func execFailureKeepsTheOldImage() throws {
+            let socket = try NotifySocket()
             let driver = try Driver()
             defer { driver.close() }
-            let daemon = try Daemon(driver: driver)
+            let daemon = try Daemon(driver: driver, environment: ["NOTIFY_SOCKET=\(socket.path)"])
             let before = try daemon.status().pids
             try daemon.replaceExecutable(withScript: "chmod -x \"$0\"\necho cotyledon-upgrade-check ok build=next\nexit 0")
             let mark = daemon.process.cursor
@@ -131,6 +137,9 @@ extension DaemonSuite {
             #expect(run.status != .exited(0) && run.stderr.contains("Permission denied"), "\(run)")
             let failed = try daemon.process.waitForEvent("upgrade-exec-failed", from: mark)
             #expect(failed.fields["error"]?.contains("exec \(daemon.executable)") == true, "\(failed)")
+            _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" && $0.fields["STATUS"] == "upgrading" }
+            let ready = try socket.waitFor("READY=1 after the failed exec") { $0.fields["READY"] == "1" && $0.fields["STATUS"] != "upgrading" }
+            #expect(ready.fields["STATUS"]?.hasPrefix("upgrade failed: exec \(daemon.executable): ") == true, "\(ready)")
             #expect(try daemon.status().pids == before, "the old image keeps its workers")
             // Still supervising: a killed worker is replaced.
             let mark2 = daemon.process.cursor

@@ -567,6 +567,8 @@ fd_store_answering_pids() { fd_store_client_log | awk '$1 == "ok" { print $NF }'
 # Whether one of the PIDS (a list, one per line) answered the client.
 fd_store_answered_by() { fd_store_answering_pids | grep -Fxf <(printf '%s\n' "$1") >/dev/null; }
 echo_worker_pids() { inside pgrep -f 'cotyledon-demo: echo worker' | sort; }
+# journal_has, for this boot only: the root's journal persists across runs, and pids repeat.
+fd_store_journal_has() { journal "$unit" -b | grep -- "$1" >/dev/null; }
 
 # fd_store: true with the echo listener declared: `systemctl restart` while a client keeps
 # connecting refuses no connection (they wait in the stored socket and the new daemon
@@ -576,17 +578,24 @@ test_fd_store_restart() {
     cp "$root/etc/cotyledon-demo.yaml" "$root/etc/cotyledon-demo.yaml.good"
     printf 'fd_store: true\nlisteners:\n  echo:\n    address: 127.0.0.1:%s\nservices:\n  printer:\n    workers: 4\n  echo:\n    workers: 2\n' \
         "$echo_port" > "$root/etc/cotyledon-demo.yaml"
-    rm -f "$root/var/tmp/fd-store-client.log" "$root/var/tmp/fd-store-client.stop"
+    rm -f "$root/var/tmp/fd-store-client.log" "$root/var/tmp/fd-store-client.stop" "$root/var/tmp/fd-store-pre.answer"
+    # A connection made for certain while no master runs: before each start, a client left
+    # in the background (outside the sandbox, "+") connects and waits for the greeting.
+    printf '%s\n' '[Service]' \
+        "ExecStartPre=+/bin/bash -c '{ timeout 30 head -1 <&3 > /var/tmp/fd-store-pre.answer; } 3<>/dev/tcp/127.0.0.1/$echo_port 2>/dev/null &'" \
+        > "$root/etc/systemd/system/cotyledon-demo.service.d/fd-store.conf"
+    inside systemctl daemon-reload
     if ! inside systemctl start "$unit"; then
-        fail "start with fd_store: true" "$(journal "$unit" | tail -20)"
-    elif ! wait_for "the master to store the echo listener" 10 journal_has 'event=fd-stored .*name=echo'; then
-        fail "the master stores its declared listener" "$(journal "$unit" | grep -E 'fd-st|listener|FileDescriptorStore' | tail -10)"
+        fail "start with fd_store: true" "$(journal "$unit" -b | tail -20)"
+    elif ! wait_for "the master to store the echo listener" 10 fd_store_journal_has 'event=fd-stored .*name=echo'; then
+        fail "the master stores its declared listener" "$(journal "$unit" -b | grep -E 'fd-st|listener|FileDescriptorStore' | tail -10)"
     else
         local main restarts old_workers client new_main new_workers log
         main=$(prop "$unit" MainPID)
         restarts=$(prop "$unit" NRestarts)
         old_workers=$(echo_worker_pids)
         log "fd store before the restart: NFileDescriptorStore=$(prop "$unit" NFileDescriptorStore 2>&1 | head -1), FileDescriptorStoreMax=$(prop "$unit" FileDescriptorStoreMax)"
+        rm -f "$root/var/tmp/fd-store-pre.answer"
         inside bash -c "$fd_store_client" &
         client=$!
         wait_for "the client's first answers from the running daemon" 20 fd_store_answered_by "$old_workers"
@@ -594,8 +603,11 @@ test_fd_store_restart() {
         new_main=$(prop "$unit" MainPID)
         new_workers=$(echo_worker_pids)
         wait_for "answers from the restarted daemon's workers" 20 fd_store_answered_by "$new_workers"
+        wait_for "the answer to the connection made before the new master started" 20 test -s "$root/var/tmp/fd-store-pre.answer"
         touch "$root/var/tmp/fd-store-client.stop"
         wait "$client"
+        local pre_answer
+        pre_answer=$(cat "$root/var/tmp/fd-store-pre.answer" 2>/dev/null)
         log=$(fd_store_client_log)
         local attempts refused unanswered
         attempts=$(echo "$log" | grep -c .)
@@ -604,24 +616,27 @@ test_fd_store_restart() {
         if [ "$new_main" != "$main" ] && [ "$(prop "$unit" NRestarts)" = "$restarts" ] \
             && [ "$refused" -eq 0 ] && [ "$unanswered" -eq 0 ] \
             && fd_store_answered_by "$old_workers" && fd_store_answered_by "$new_workers" \
-            && journal "$unit" | grep "cotyledon-demo\[$new_main\]" | grep 'event=fd-store-restored .*name=echo' >/dev/null; then
-            pass "fd_store: systemctl restart with a client connecting throughout: $attempts attempts, none refused or unanswered, answered before and after by the old and new workers; the new master took the stored socket back; NRestarts stays $restarts"
+            && printf '%s\n' "$new_workers" | grep -Fx "${pre_answer##* }" >/dev/null \
+            && journal "$unit" -b | grep "cotyledon-demo\[$new_main\]" | grep 'event=fd-store-restored .*name=echo' >/dev/null; then
+            pass "fd_store: systemctl restart with a client connecting throughout: $attempts attempts, none refused or unanswered, answered before and after by the old and new workers; a connection made in ExecStartPre (no master running) answered by a new worker ($pre_answer); the new master took the stored socket back; NRestarts stays $restarts"
         else
-            fail "fd_store: a restart refuses no connection" "MainPID $main -> $new_main, NRestarts $restarts -> $(prop "$unit" NRestarts), attempts $attempts, refused $refused, unanswered $unanswered; answering pids: $(fd_store_answering_pids | tr '\n' ' '); old workers: $(echo $old_workers); new workers: $(echo $new_workers)
-$(journal "$unit" | grep -E 'fd-st|listener-|FileDescriptorStore|Stopped|Started' | tail -20)"
+            fail "fd_store: a restart refuses no connection" "MainPID $main -> $new_main, NRestarts $restarts -> $(prop "$unit" NRestarts), attempts $attempts, refused $refused, unanswered $unanswered; ExecStartPre's connection: ${pre_answer:-no answer}; answering pids: $(fd_store_answering_pids | tr '\n' ' '); old workers: $(echo $old_workers); new workers: $(echo $new_workers)
+$(journal "$unit" -b | grep -E 'fd-st|listener-|FileDescriptorStore|Stopped|Started' | tail -20)"
         fi
         inside systemctl stop "$unit"
         inside systemctl start "$unit"
         local fresh
         fresh=$(prop "$unit" MainPID)
-        if journal "$unit" | grep "cotyledon-demo\[$fresh\]" | grep 'event=listener-opened .*name=echo' >/dev/null \
-            && ! journal "$unit" | grep "cotyledon-demo\[$fresh\]" | grep 'event=fd-store-restored' >/dev/null; then
+        if journal "$unit" -b | grep "cotyledon-demo\[$fresh\]" | grep 'event=listener-opened .*name=echo' >/dev/null \
+            && ! journal "$unit" -b | grep "cotyledon-demo\[$fresh\]" | grep 'event=fd-store-restored' >/dev/null; then
             pass "fd_store: systemctl stop empties the store: the next start opens the echo listener itself"
         else
-            fail "systemctl stop empties the store" "$(journal "$unit" | grep "cotyledon-demo\[$fresh\]" | grep -E 'fd-st|listener-' | tail -10)"
+            fail "systemctl stop empties the store" "$(journal "$unit" -b | grep "cotyledon-demo\[$fresh\]" | grep -E 'fd-st|listener-' | tail -10)"
         fi
     fi
     inside systemctl stop "$unit"
+    rm -f "$root/etc/systemd/system/cotyledon-demo.service.d/fd-store.conf" "$root/var/tmp/fd-store-pre.answer"
+    inside systemctl daemon-reload
     mv "$root/etc/cotyledon-demo.yaml.good" "$root/etc/cotyledon-demo.yaml"
     rm -f "$root/var/tmp/fd-store-client.log" "$root/var/tmp/fd-store-client.stop"
 }

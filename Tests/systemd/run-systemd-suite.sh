@@ -572,8 +572,9 @@ fd_store_journal_has() { journal "$unit" -b | grep -- "$1" >/dev/null; }
 
 # fd_store: true with the echo listener declared: `systemctl restart` while a client keeps
 # connecting refuses no connection (they wait in the stored socket and the new daemon
-# answers them), NRestarts stays (a manual restart is not counted), and `systemctl stop`
-# empties the store (the next start opens the listener itself).
+# answers them), NRestarts stays (a manual restart is not counted); a crash restarted by
+# Restart= counts in NRestarts and keeps the store; `systemctl stop` empties the store
+# (the next start opens the listener itself).
 test_fd_store_restart() {
     cp "$root/etc/cotyledon-demo.yaml" "$root/etc/cotyledon-demo.yaml.good"
     printf 'fd_store: true\nlisteners:\n  echo:\n    address: 127.0.0.1:%s\nservices:\n  printer:\n    workers: 4\n  echo:\n    workers: 2\n' \
@@ -617,11 +618,24 @@ test_fd_store_restart() {
             && [ "$refused" -eq 0 ] && [ "$unanswered" -eq 0 ] \
             && fd_store_answered_by "$old_workers" && fd_store_answered_by "$new_workers" \
             && printf '%s\n' "$new_workers" | grep -Fx "${pre_answer##* }" >/dev/null \
+            && [ "$(prop "$unit" NFileDescriptorStore)" = 1 ] \
             && journal "$unit" -b | grep "cotyledon-demo\[$new_main\]" | grep 'event=fd-store-restored .*name=echo' >/dev/null; then
-            pass "fd_store: systemctl restart with a client connecting throughout: $attempts attempts, none refused or unanswered, answered before and after by the old and new workers; a connection made in ExecStartPre (no master running) answered by a new worker ($pre_answer); the new master took the stored socket back; NRestarts stays $restarts"
+            pass "fd_store: systemctl restart with a client connecting throughout: $attempts attempts, none refused or unanswered, answered before and after by the old and new workers; a connection made in ExecStartPre (no master running) answered by a new worker ($pre_answer); the new master took the stored socket back and stored nothing twice (NFileDescriptorStore=1); NRestarts stays $restarts"
         else
-            fail "fd_store: a restart refuses no connection" "MainPID $main -> $new_main, NRestarts $restarts -> $(prop "$unit" NRestarts), attempts $attempts, refused $refused, unanswered $unanswered; ExecStartPre's connection: ${pre_answer:-no answer}; answering pids: $(fd_store_answering_pids | tr '\n' ' '); old workers: $(echo $old_workers); new workers: $(echo $new_workers)
+            fail "fd_store: a restart refuses no connection" "MainPID $main -> $new_main, NRestarts $restarts -> $(prop "$unit" NRestarts), attempts $attempts, refused $refused, unanswered $unanswered, NFileDescriptorStore $(prop "$unit" NFileDescriptorStore); ExecStartPre's connection: ${pre_answer:-no answer}; answering pids: $(fd_store_answering_pids | tr '\n' ' '); old workers: $(echo $old_workers); new workers: $(echo $new_workers)
 $(journal "$unit" -b | grep -E 'fd-st|listener-|FileDescriptorStore|Stopped|Started' | tail -20)"
+        fi
+        # A crash: Restart= restarts the unit, counted in NRestarts, and the store is kept.
+        inside kill -KILL "$new_main"
+        local crashed_at
+        if wait_for "Restart= to restart the unit after the master's SIGKILL" 30 restarted_since "$restarts" \
+            && crashed_at=$(prop "$unit" MainPID) \
+            && wait_for "the master after the crash to take the stored socket back" 20 fd_store_journal_has "cotyledon-demo\[$crashed_at\]: .*event=fd-store-restored .*name=echo" \
+            && [ "$(prop "$unit" NRestarts)" = $((restarts + 1)) ] && [ "$(prop "$unit" NFileDescriptorStore)" = 1 ]; then
+            pass "fd_store: a master killed with SIGKILL is restarted by Restart= (NRestarts $restarts -> $((restarts + 1))) and takes the stored socket back"
+        else
+            fail "fd_store: the store survives a crash and Restart=" "NRestarts $(prop "$unit" NRestarts), NFileDescriptorStore $(prop "$unit" NFileDescriptorStore)
+$(journal "$unit" -b | grep -E 'fd-st|listener-|Main process|Scheduled' | tail -10)"
         fi
         inside systemctl stop "$unit"
         inside systemctl start "$unit"

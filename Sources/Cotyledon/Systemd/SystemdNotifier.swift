@@ -18,8 +18,10 @@ import SystemPackage
 /// end. A notification that cannot be sent at all (no socket at the address, no permission)
 /// is dropped, as `sd_notify` drops it, and the first such failure logged; none is fatal.
 /// `STATUS=` updates are rate-limited to one per ``statusInterval`` so a crash storm cannot
-/// flood the manager; the latest text always goes out. libsystemd still reads the
-/// watchdog settings (`sd_watchdog_enabled`).
+/// flood the manager; the latest text always goes out. Sockets for the manager's file
+/// descriptor store travel the same way, as copies the queue owns
+/// (``store(_:name:)``; libsystemd's `sd_pid_notify_with_fds` would block too).
+/// libsystemd still reads the watchdog settings (`sd_watchdog_enabled`).
 final class SystemdNotifier {
     /// The shortest time between two `STATUS=` datagrams.
     static let statusInterval: Duration = .milliseconds(100)

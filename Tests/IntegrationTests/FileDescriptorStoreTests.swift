@@ -99,5 +99,42 @@ extension DaemonSuite {
             try daemon.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }
+
+        @Test("fd_store across reloads: a moved listener is removed from the store and its new socket stored; a reload turning fd_store off removes it",
+              .timeLimit(.minutes(2)))
+        func reloadsKeepTheStoreInLine() throws {
+            let file = try ConfigurationFixture()
+            try file.write(Self.configuration(fdStore: true))
+            let notify = try NotifySocket()
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try driver.spawn("cotyledon-fixture", ["listeners", "--config", file.path], environment: ["NOTIFY_SOCKET=\(notify.path)"])
+            let first = try notify.waitFor("FDSTORE=1") { $0.fields["FDSTORE"] == "1" }
+            #expect(Self.listeningPort(of: try #require(first.descriptors.first)) == (try daemon.listenerPort(named: "http")))
+            _ = try notify.waitFor("READY=1") { $0.fields["READY"] == "1" }
+
+            try file.write(Self.configuration(fdStore: true, address: "127.0.0.2:0"))
+            let cursor = daemon.cursor
+            try driver.signal(daemon.pid, SIGHUP)
+            let removal = try notify.waitFor("FDSTOREREMOVE=1 for the moved listener") { $0.fields["FDSTOREREMOVE"] == "1" }
+            #expect(removal.fields["FDNAME"] == "cotyledon.store.http" && removal.descriptors.isEmpty, "\(removal)")
+            let stored = try notify.waitFor("FDSTORE=1 of the new socket") { $0.fields["FDSTORE"] == "1" }
+            #expect(stored.fields["FDNAME"] == "cotyledon.store.http", "\(stored)")
+            let newPort = try daemon.listenerPort(named: "http", from: cursor)
+            #expect(Self.listeningPort(of: try #require(stored.descriptors.first)) == newPort, "the new socket is stored")
+            _ = try notify.waitFor("READY=1 after the reload") { $0.fields["READY"] == "1" }
+
+            try file.write(Self.configuration(fdStore: false, address: "127.0.0.2:0"))
+            let before = notify.received.count
+            try driver.signal(daemon.pid, SIGHUP)
+            let off = try notify.waitFor("FDSTOREREMOVE=1 when fd_store is turned off") { $0.fields["FDSTOREREMOVE"] == "1" }
+            #expect(off.fields["FDNAME"] == "cotyledon.store.http", "\(off)")
+            let event = try daemon.waitForEvent("fd-store-removed", from: cursor) { $0.fields["reason"] == "fd_store is off" }
+            #expect(event.fields["fdname"] == "cotyledon.store.http", "\(event)")
+            _ = try notify.waitFor("READY=1 after the second reload") { $0.fields["READY"] == "1" }
+            #expect(!notify.received.dropFirst(before).contains { $0.fields["FDSTORE"] != nil }, "nothing stored with fd_store off")
+            try daemon.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
     }
 }

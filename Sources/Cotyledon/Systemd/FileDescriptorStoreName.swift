@@ -1,8 +1,9 @@
 /// The names the master gives its listeners in systemd's file descriptor store
 /// (`FDNAME=`): `cotyledon.store.<listener>`. systemd hands them back at the next start
-/// under these names in `LISTEN_FDNAMES`, apart from the sockets of socket units
-/// (`FileDescriptorName=`), whose names follow the rule of listener names and so never
-/// contain a dot.
+/// under these names in `LISTEN_FDNAMES`, among the sockets of socket units
+/// (`FileDescriptorName=`): names with this prefix are reserved, and a socket unit's
+/// socket named so is taken for a stored one. A listener's name has no dot, so no
+/// declared listener's name can be mistaken for a store name.
 enum FileDescriptorStoreName {
     /// What every stored listener's name starts with.
     static let prefix = "cotyledon.store."

@@ -18,6 +18,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         case services
         case controlSocket = "control_socket"
         case listeners
+        case fileDescriptorStore = "fd_store"
     }
 
     /// Decodes the settings; every key is optional.
@@ -39,6 +40,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         if let value = try container.decodeIfPresent([String: ServiceConfiguration].self, forKey: .services) { services = value }
         controlSocket = try container.decodeIfPresent(String.self, forKey: .controlSocket)
         if let value = try container.decodeIfPresent([String: ListenerConfiguration].self, forKey: .listeners) { listeners = value }
+        if let value = try container.decodeIfPresent(Bool.self, forKey: .fileDescriptorStore) { fileDescriptorStore = value }
     }
 
     /// Encodes every setting, durations as seconds, a `nil` startup timeout as `0`.
@@ -50,6 +52,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         try container.encode(services, forKey: .services)
         try container.encodeIfPresent(controlSocket, forKey: .controlSocket)
         if !listeners.isEmpty { try container.encode(listeners, forKey: .listeners) }
+        if fileDescriptorStore { try container.encode(true, forKey: .fileDescriptorStore) }
     }
 
     /// Checks the timeouts (more than 0 and at most one day), the service and listener

@@ -6,6 +6,7 @@ import Logging
 /// log_level: info                   # trace, debug, info, notice, warning, error, critical
 /// graceful_shutdown_timeout: 60     # seconds
 /// startup_timeout: 90               # seconds; 0 = wait forever
+/// fd_store: false                  # keep the listeners in systemd's store across restarts
 /// listeners:
 ///   http:
 ///     address: 127.0.0.1:8080
@@ -34,6 +35,16 @@ public struct ManagerConfiguration: Equatable, Sendable {
     /// The listening sockets the master opens before it forks, by name (the rule of
     /// service names); workers get them as `listeners[name]`. Default none.
     public var listeners: [String: ListenerConfiguration]
+    /// Whether the master keeps its declared listeners in systemd's file descriptor store
+    /// (`FDSTORE=1`, the unit needs `FileDescriptorStoreMax=`), so that a restart of the
+    /// daemon gets the same sockets back and no connection is refused while it restarts.
+    /// Default `false`: systemd cannot tell a service whether its store is enabled.
+    ///
+    /// Sockets systemd hands back from the store are used whatever this says (they are
+    /// the daemon's own); with `false` they are then removed from the store, so the next
+    /// restart opens its listeners from the configuration. Followed at each reload; only
+    /// used under systemd (`NOTIFY_SOCKET`).
+    public var fileDescriptorStore: Bool
 
     /// The default ``gracefulShutdownTimeout``: 60 seconds.
     public static let defaultGracefulShutdownTimeout: Duration = .seconds(60)
@@ -49,14 +60,17 @@ public struct ManagerConfiguration: Equatable, Sendable {
     ///   - services: the settings of each service, by name.
     ///   - controlSocket: the path of the control socket; `nil`: the manager's own choice.
     ///   - listeners: the listening sockets the master opens, by name.
+    ///   - fileDescriptorStore: whether the master keeps its listeners in systemd's file descriptor store.
     public init(
         logLevel: Logger.Level = .info,
         gracefulShutdownTimeout: Duration = ManagerConfiguration.defaultGracefulShutdownTimeout,
         startupTimeout: Duration? = ManagerConfiguration.defaultStartupTimeout,
         services: [String: ServiceConfiguration] = [:],
         controlSocket: String? = nil,
-        listeners: [String: ListenerConfiguration] = [:]
+        listeners: [String: ListenerConfiguration] = [:],
+        fileDescriptorStore: Bool = false
     ) {
+        self.fileDescriptorStore = fileDescriptorStore
         self.controlSocket = controlSocket
         self.listeners = listeners
         self.logLevel = logLevel

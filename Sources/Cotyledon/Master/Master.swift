@@ -146,6 +146,7 @@ final class Master {
                            metadata: ["event": .event(.procForeign)])
         }
         notifier.send("MAINPID=\(forkContext.masterPID)", "STATUS=starting \(summary)")
+        updateFileDescriptorStore()
         if let control = controlServer?.socket {
             logger.info("control socket listening at \(control.path)", metadata: ["event": .event(.controlListening), "path": "\(control.path)"])
         }

@@ -23,7 +23,7 @@ extension DaemonSuite {
                 try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
                 executable = driver.runtimeDirectory + "/answerer-daemon"
                 try? FileManager.default.removeItem(atPath: executable)
-                try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-fixture"), toPath: executable)
+                try Self.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-fixture"))), at: executable)
                 control = try ControlSocketFixture()
                 let arguments = ["listeners", "--workers", "\(workers)", "--listen", "http=127.0.0.1:0"]
                     + (configuration.map { ["--config", $0] } ?? []) + control.daemonArguments
@@ -33,10 +33,21 @@ extension DaemonSuite {
 
             /// Replaces the executable with a shell script (atomically, as a deploy would).
             func replaceExecutable(withScript body: String) throws {
-                let temporary = executable + ".new"
-                try ("#!/bin/sh\n" + body + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
-                guard chmod(temporary, 0o755) == 0, rename(temporary, executable) == 0 else {
-                    throw DriverError("installing \(temporary): \(String(cString: strerror(errno)))")
+                try Self.install(Data(("#!/bin/sh\n" + body + "\n").utf8), at: executable)
+            }
+
+            /// Writes `bytes` to a new executable file renamed over `path`. The file is written
+            /// through a close-on-exec descriptor: a process the test runner forks meanwhile
+            /// must not keep it open for writing, which makes every execve of it fail with
+            /// ETXTBSY.
+            static func install(_ bytes: Data, at path: String) throws {
+                let temporary = path + ".new"
+                let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+                guard fd >= 0 else { throw DriverError("open \(temporary): \(String(cString: strerror(errno)))") }
+                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+                guard written == bytes.count, chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
+                    throw DriverError("installing \(path): \(String(cString: strerror(errno)))")
                 }
             }
 
@@ -226,7 +237,7 @@ extension DaemonSuite.UpgradeTests {
         defer { driver.close() }
         try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
         let executable = driver.runtimeDirectory + "/demo"
-        try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-demo"), toPath: executable)
+        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-demo"))), at: executable)
         let control = try ControlSocketFixture()
         let demo = try driver.spawn(path: executable, argv: [executable, "--workers", "2", "--control-socket", control.path],
                                     environment: ["NOTIFY_SOCKET=\(socket.path)"])
@@ -234,9 +245,7 @@ extension DaemonSuite.UpgradeTests {
         let before = try driver.control(socket: control.path, ["--json", "status"])
         #expect((before.json?["build"] as? String)?.hasPrefix("1.0.0 (build ") == true, "\(before)")
         // A deploy renames the new file over the old path.
-        let next = executable + ".next"
-        try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-demo-next"), toPath: next)
-        guard rename(next, executable) == 0 else { throw DriverError("rename: \(String(cString: strerror(errno)))") }
+        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-demo-next"))), at: executable)
         let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
         #expect(run.status == .exited(0), "\(run)")
         _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" && $0.fields["STATUS"] == "upgrading" }
@@ -304,7 +313,7 @@ extension DaemonSuite.UpgradeTests {
         // The check waits for the test on a FIFO, then becomes the real program; so does the
         // new image, at once.
         let real = driver.runtimeDirectory + "/answerer-real"
-        try FileManager.default.copyItem(atPath: daemon.executable, toPath: real)
+        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: daemon.executable)), at: real)
         let fifo = driver.runtimeDirectory + "/go.fifo"
         guard mkfifo(fifo, 0o600) == 0 else { throw DriverError("mkfifo: \(String(cString: strerror(errno)))") }
         try daemon.replaceExecutable(withScript: """

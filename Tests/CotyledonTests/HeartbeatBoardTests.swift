@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Cotyledon
 
@@ -22,6 +23,16 @@ import Testing
         #expect(reused == second, "the free slot below the highest used one is reused first")
         let next = try #require(adopted.allocate())
         #expect(![first, second, third].contains(next), "a used slot is never handed out again: \(next)")
+    }
+
+    @Test func anAdoptedMemoryFileIsCloseOnExecAgain() throws {
+        let memory = try SharedMemory.create(name: "crossing", size: 8)
+        defer { Syscall.close(memory.descriptor) }
+        try Syscall.setCloseOnExec(memory.descriptor.rawValue, false) // as before an upgrade's execve
+        let adopted = try SharedMemory.adopt(descriptor: memory.descriptor, size: 8)
+        #expect(fcntl(adopted.descriptor.rawValue, F_GETFD) & FD_CLOEXEC != 0)
+        adopted.base.storeBytes(of: 42, as: Int64.self)
+        #expect(memory.base.load(as: Int64.self) == 42, "the same pages")
     }
 
     @Test func aDescriptorThatIsNoBoardIsRefused() throws {

@@ -90,6 +90,10 @@ extension DaemonSuite {
                 let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
                 #expect(exe == daemon.executable, "worker \(pid) runs \(exe)")
             }
+            // What crossed the execve is the new image's own again; the state record is closed.
+            let descriptors = try FileDescriptorTable(pid: daemon.process.pid).targets.values
+            #expect(!descriptors.contains { $0.contains("cotyledon-upgrade-state") }, "\(descriptors)")
+            #expect(descriptors.filter { $0.contains("memfd:cotyledon-log-level") }.count == 1, "\(descriptors)")
             let answer = try ListenerTests.ask(port: port)
             #expect(answer.listener == "http" && Set(after.pids.values).contains(answer.pid), "\(answer) from \(after.pids)")
             // The new image kept the adopted listener: same socket, same port.

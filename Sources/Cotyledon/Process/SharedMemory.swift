@@ -24,8 +24,9 @@ struct SharedMemory {
     }
 
     /// Maps the memory file `descriptor` of at least `size` bytes, handed over by the
-    /// master's previous image.
+    /// master's previous image (close-on-exec again).
     static func adopt(descriptor: FileDescriptor, size: Int) throws(Errno) -> SharedMemory {
+        try Syscall.setCloseOnExec(descriptor.rawValue, true)
         let status = try Syscall.status(of: descriptor.rawValue)
         guard Int(status.st_size) >= size else { throw .invalidArgument }
         return SharedMemory(descriptor: descriptor, base: try Syscall.mapShared(descriptor, size: size), size: size)

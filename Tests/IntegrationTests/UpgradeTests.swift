@@ -82,6 +82,9 @@ extension DaemonSuite {
             let adopted = try daemon.process.waitForEvent("upgrade-adopted", from: mark)
             #expect(adopted.fields["workers"] == "2", "\(adopted)")
             #expect(daemon.process.events("master-started").count == 2, "the new image started in the same process")
+            // The replaced workers exit after the answer: wait for them, then look.
+            let old = Set(before.pids.values)
+            _ = try daemon.process.waitForEvents("worker-exited", count: 2, from: mark) { old.contains($0.subjectPid ?? 0) }
             let after = try daemon.status()
             #expect(before.master == Int(daemon.process.pid) && after.master == before.master, "same master pid: \(before) → \(after)")
             #expect(Set(after.pids.keys) == [0, 1] && after.states == ["ready", "ready"], "\(after)")
@@ -253,6 +256,8 @@ extension DaemonSuite.UpgradeTests {
         let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
         #expect(run.status == .exited(0), "\(run)")
         _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" && $0.fields["STATUS"] == "upgrading" }
+        let old = Set(before.workerPids(of: "printer").values)
+        _ = try demo.waitForEvents("worker-exited", count: 2) { old.contains($0.subjectPid ?? 0) }
         let ready = try socket.waitFor("READY=1 after the upgrade") { $0.fields["READY"] == "1" && $0.fields["STATUS"]?.hasPrefix("upgraded") == true }
         #expect(ready.fields["STATUS"]?.hasPrefix("upgraded to 1.1.0-next (build ") == true, "\(ready)")
         let after = try driver.control(socket: control.path, ["--json", "status"])

@@ -59,9 +59,11 @@ extension DaemonSuite.FailureModeTests {
         // The new image ran and started a replacement, which never became ready.
         let adopted = try daemon.waitForEvent("upgrade-adopted", from: mark, timeout: .seconds(10))
         #expect(adopted.pid == daemon.pid && adopted.fields["workers"] == "2", "\(adopted)")
-        _ = try daemon.waitForLine("the new build's worker", from: mark, timeout: .seconds(10)) {
+        let never = try daemon.waitForLine("the new build's worker", from: mark, timeout: .seconds(10)) {
             $0.stream == "stdout" && $0.text.hasPrefix("answerer never ready ")
         }
+        let replacement = try #require(never.text.split(separator: " ").last.flatMap { Int32($0.dropFirst("pid=".count)) },
+                                       "\(never.text)")
         let aborted = try daemon.waitForEvent("roll-aborted", from: mark, timeout: .seconds(10))
         #expect(aborted.fields["error"]?.contains("not ready within") == true, "\(aborted)")
         let failed = try daemon.waitForEvent("upgrade-failed", from: mark, timeout: .seconds(10))
@@ -72,6 +74,8 @@ extension DaemonSuite.FailureModeTests {
         #expect(status.fields["READY"] == "1" && status.fields["STATUS"]?.contains("not ready within") == true,
                 "\(status)")
         #expect(!daemon.events("worker-ready").contains { $0.index >= mark }, "no worker became ready after the upgrade")
+        let stopped = try daemon.waitForEvent("worker-exited", from: mark, timeout: .seconds(30)) { $0.subjectPid == replacement }
+        #expect(stopped.fields["status"] == "exited:0", "the replacement was stopped: \(stopped)")
 
         // The old workers are kept, and serve on.
         let kept = try driver.control(socket: controlSocket, ["--json", "status"])

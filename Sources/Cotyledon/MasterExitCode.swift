@@ -18,6 +18,11 @@ public enum MasterExitCode: Int32, Sendable {
     case startupTimedOut = 69
     /// API misuse (see ``CotyledonError``) or a start-up system call failed.
     case software = 70
+    /// The master's new image after an in-place upgrade could not take over (an unreadable
+    /// state record, a handed-over descriptor or configuration it cannot use): the workers
+    /// it was to adopt are killed. Not in `RestartPreventExitStatus=`, so systemd restarts
+    /// the unit.
+    case upgradeHandoverFailed = 71
     /// A service crashed more often than its restart intensity allows (only when
     /// ``RestartPolicy/maximumRestarts`` is set).
     case crashLoop = 75

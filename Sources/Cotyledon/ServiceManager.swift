@@ -43,6 +43,14 @@ public final class ServiceManager {
     private let controlSocketPath: String?
     private var master: Master?
     private var runStarted = false
+    /// The command line the process started with, captured before process titles overwrite it.
+    private let originalArguments = CommandLine.arguments
+
+    /// The executable an in-place upgrade (`SIGUSR2`, `cotyledonctl upgrade`) checks and
+    /// runs; `nil` (the default): the path the daemon was started from, resolved once at
+    /// start without following symbolic links, so that a deploy that replaces the file at
+    /// that path, or the link it is, is what runs. Set it before ``run()``.
+    public var upgradeExecutable: String?
 
     /// The application's version (`1.4.0`), reported with the executable's build-id by
     /// `status` for the master and each worker, and checked by an in-place upgrade; set it
@@ -402,11 +410,56 @@ public final class ServiceManager {
         // The configuration's listener wins over the one added in code with its name.
         configuration.listeners = listenersFromCode.merging(configuration.listeners) { $1 }
         try checkListeners()
-        let master = try Master(services: services, hooks: hooks, configuration: configuration,
+        let build = BuildIdentity.ofThisExecutable(version: version)
+        if getenv(UpgradeHandover.checkVariable).map({ String(cString: $0) }) == "1" {
+            Self.passUpgradeCheck(build: build)
+        }
+        let state = Self.handedOverState()
+        let arguments = state?.arguments ?? originalArguments
+        let upgrade = UpgradeContext(executable: upgradeExecutable ?? UpgradeExecutable.ofThisProcess(arguments: arguments),
+                                     arguments: arguments, build: build, checkTimeout: configuration.upgradeCheckTimeout)
+        let master: Master
+        do {
+            master = try Master(services: services, hooks: hooks, configuration: configuration,
                                 listenersFromCode: listenersFromCode, loadConfiguration: loadConfiguration,
-                                settings: settingsSource, controlSocketPath: controlSocketPath, logger: logger)
+                                settings: settingsSource, controlSocketPath: controlSocketPath, upgrade: upgrade,
+                                adopting: state, logger: logger)
+        } catch {
+            guard let state else { throw error }
+            Self.failHandover("cannot take over from build \(state.build): \(error)", killing: state)
+        }
         self.master = master
         master.run()
+    }
+
+    /// Check mode (`COTYLEDON_UPGRADE_CHECK=1`, an upgrade's check run): everything
+    /// ``run()`` checks passed, nothing was opened or forked; says so and exits 0.
+    private static func passUpgradeCheck(build: BuildIdentity) -> Never {
+        let line = Array("\(UpgradeCheck.okPrefix) build=\(build)\n".utf8)
+        line.withUnsafeBytes { bytes in _ = try? Syscall.writeAll(STDOUT_FILENO, bytes) }
+        exit(0)
+    }
+
+    /// The state the master's previous image handed over (`COTYLEDON_UPGRADE_STATE`), `nil`
+    /// for an ordinary start; an unreadable one ends the process with status 71.
+    private static func handedOverState() -> UpgradeState? {
+        guard let text = UpgradeHandover.handedOverDescriptor else { return nil }
+        do {
+            return try UpgradeHandover.read(descriptorText: text)
+        } catch {
+            failHandover("cannot read the upgrade state: \(error)", killing: nil)
+        }
+    }
+
+    /// Ends a new image that cannot take over: the workers it was to adopt are killed (they
+    /// would exit anyway once the master-alive pipe closes), and the exit status (71) lets
+    /// systemd restart the unit.
+    private static func failHandover(_ message: String, killing state: UpgradeState?) -> Never {
+        for worker in state?.workers ?? [] {
+            Syscall.send(.kill, toGroup: worker.pid)
+        }
+        ProgramName.reportFailure("in-place upgrade failed: \(message)")
+        exit(MasterExitCode.upgradeHandoverFailed.rawValue)
     }
 
     /// Checks the declared listeners' rules and that each service names only declared ones

@@ -18,6 +18,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         case services
         case controlSocket = "control_socket"
         case listeners
+        case upgradeCheckTimeout = "upgrade_check_timeout"
     }
 
     /// Decodes the settings; every key is optional.
@@ -39,6 +40,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         if let value = try container.decodeIfPresent([String: ServiceConfiguration].self, forKey: .services) { services = value }
         controlSocket = try container.decodeIfPresent(String.self, forKey: .controlSocket)
         if let value = try container.decodeIfPresent([String: ListenerConfiguration].self, forKey: .listeners) { listeners = value }
+        if let value = try container.decodeSecondsIfPresent(forKey: .upgradeCheckTimeout) { upgradeCheckTimeout = value }
     }
 
     /// Encodes every setting, durations as seconds, a `nil` startup timeout as `0`.
@@ -50,6 +52,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         try container.encode(services, forKey: .services)
         try container.encodeIfPresent(controlSocket, forKey: .controlSocket)
         if !listeners.isEmpty { try container.encode(listeners, forKey: .listeners) }
+        try container.encodeSeconds(upgradeCheckTimeout, forKey: .upgradeCheckTimeout)
     }
 
     /// Checks the timeouts (more than 0 and at most one day), the service and listener
@@ -84,6 +87,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         if let startupTimeout {
             try ServiceConfiguration.validateTimeout(startupTimeout, key: CodingKeys.startupTimeout.rawValue)
         }
+        try ServiceConfiguration.validateTimeout(upgradeCheckTimeout, key: CodingKeys.upgradeCheckTimeout.rawValue)
         for name in services.keys.sorted() {
             let keyPath = [CodingKeys.services.rawValue, name]
             guard ManagerConfiguration.isValidServiceName(name) else {

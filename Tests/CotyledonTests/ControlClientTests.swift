@@ -48,7 +48,7 @@ import Testing
         let client = Self.client(at: start)
         client.receive(Self.bytes("{\"v\":1,\"command\":\"reload\",\"wait\":true}\n"), now: start)
         _ = client.takeRequest(now: start)
-        client.waitsForReload = true
+        client.awaiting = .reload
         #expect(client.deadline == nil)
     }
 
@@ -65,7 +65,7 @@ import Testing
         #expect(!client.isFinished, "an answer to write")
         client.output.removeAll()
         #expect(client.isFinished)
-        client.waitsForReload = true
+        client.awaiting = .reload
         #expect(!client.isFinished, "a reload's outcome to come")
     }
 

@@ -117,7 +117,7 @@ import Testing
         harness.send(#"{"v":1,"command":"reload","wait":true}"#)
         #expect(try harness.answers().isEmpty)
         #expect(harness.server.nextDeadline == nil, "no idle deadline while the reload is awaited")
-        harness.server.answerReloadWaiters(failure: "a roll was aborted")
+        harness.server.answerWaiters(for: .reload, failure: "a roll was aborted")
         #expect(try harness.answers() == [#"{"code":"reload-failed","error":"a roll was aborted","ok":false,"v":1}"#])
     }
 
@@ -125,7 +125,7 @@ import Testing
     func reloadWaitEndedAtOnce() throws {
         let harness = try Harness()
         harness.performer.outcome = { [unowned server = harness.server] _ in
-            server.answerReloadWaiters(failure: nil)
+            server.answerWaiters(for: .reload, failure: nil)
             return .replyWhenReloadEnds
         }
         harness.send(#"{"v":1,"command":"reload","wait":true}"#)

@@ -72,6 +72,30 @@ static inline int ccotyledon_fcntl_set_nonblocking(int fd) {
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+/// `memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)`, through the raw syscall.
+static inline int ccotyledon_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, 0x0001U | 0x0002U);
+}
+
+/// Seals a memfd against any further change (`F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE`).
+static inline int ccotyledon_memfd_seal_all(int fd) {
+    return fcntl(fd, 1033 /* F_ADD_SEALS */, 0x0001 | 0x0002 | 0x0004 | 0x0008);
+}
+
+/// The seals of a memfd (`F_GET_SEALS`), -1 with errno for a descriptor that takes none.
+static inline int ccotyledon_memfd_seals(int fd) {
+    return fcntl(fd, 1034 /* F_GET_SEALS */);
+}
+
+/// Sets or clears `FD_CLOEXEC` on `fd`.
+static inline int ccotyledon_set_close_on_exec(int fd, int on) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) {
+        return -1;
+    }
+    return fcntl(fd, F_SETFD, on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC));
+}
+
 /// The pid of a child that has exited, left unreaped (`waitid(P_ALL, WEXITED | WNOHANG |
 /// WNOWAIT)`): 0 when none has, -1 with errno on failure (ECHILD: no children).
 static inline pid_t ccotyledon_peek_exited_child(void) {

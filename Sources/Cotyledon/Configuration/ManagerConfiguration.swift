@@ -34,7 +34,12 @@ public struct ManagerConfiguration: Equatable, Sendable {
     /// The listening sockets the master opens before it forks, by name (the rule of
     /// service names); workers get them as `listeners[name]`. Default none.
     public var listeners: [String: ListenerConfiguration]
+    /// How long the check run of an in-place upgrade (the new executable in check mode)
+    /// may take before it is killed and the upgrade refused; default 30 s.
+    public var upgradeCheckTimeout: Duration = ManagerConfiguration.defaultUpgradeCheckTimeout
 
+    /// The default ``upgradeCheckTimeout``: 30 seconds.
+    public static let defaultUpgradeCheckTimeout: Duration = .seconds(30)
     /// The default ``gracefulShutdownTimeout``: 60 seconds.
     public static let defaultGracefulShutdownTimeout: Duration = .seconds(60)
     /// The default ``startupTimeout``: 90 seconds.

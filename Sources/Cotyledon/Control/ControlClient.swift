@@ -42,8 +42,9 @@ final class ControlClient {
     private(set) var requestDeadline: MonotonicInstant?
     /// How many complete request lines ``input`` holds.
     private(set) var completeRequests = 0
-    /// Whether the client waits for the outcome of a reload (`reload --wait`).
-    var waitsForReload = false
+    /// What the client waits for the outcome of, if anything: the reload (`reload --wait`)
+    /// or the upgrade (`upgrade --wait`) it asked for.
+    var awaiting: ControlAwaited?
     /// Close once the output is written.
     var closeAfterWrite = false
     /// The peer shut down its sending side (end of file): input is no longer watched.
@@ -53,6 +54,13 @@ final class ControlClient {
     var peerGone = false
     /// Closed by the master: nothing more is done with it.
     var isClosed = false
+
+    /// A client connected to the master's previous image, waiting for the upgrade's answer.
+    convenience init(adopting descriptor: FileDescriptor, id: UInt64, now: MonotonicInstant) {
+        self.init(id: id, descriptor: descriptor, now: now)
+        awaiting = .upgrade
+        inputEnded = true
+    }
 
     init(id: UInt64, descriptor: FileDescriptor, now: MonotonicInstant) {
         self.id = id
@@ -121,13 +129,13 @@ final class ControlClient {
     var isFinished: Bool {
         if peerGone { return !hasCompleteRequest }
         guard output.isEmpty else { return false }
-        return closeAfterWrite || (inputEnded && !hasCompleteRequest && !waitsForReload)
+        return closeAfterWrite || (inputEnded && !hasCompleteRequest && awaiting == nil)
     }
 
     /// The earliest deadline: the incomplete request's (once no complete one is ahead of it),
-    /// and the idle one unless a reload is awaited.
+    /// and the idle one unless an outcome is awaited.
     var deadline: MonotonicInstant? {
-        let idle = waitsForReload ? nil : idleDeadline
+        let idle = awaiting != nil ? nil : idleDeadline
         guard let requestDeadline, !hasCompleteRequest else { return idle }
         return idle.map { min($0, requestDeadline) } ?? requestDeadline
     }

@@ -40,6 +40,36 @@ final class ControlServer {
         reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
     }
 
+    /// Serves the control socket the master's previous image listened on, and its clients
+    /// waiting for the upgrade's answer (`upgrade --wait`).
+    init(adopting socket: ControlSocket, waitingClients: [Int32], events: EventPoll, performer: any ControlCommandPerformer) {
+        self.socket = socket
+        self.events = events
+        self.performer = performer
+        try? events.add(socket.descriptor, token: Self.listenerToken)
+        reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
+        let now = MonotonicInstant.now
+        for descriptor in waitingClients {
+            clientsAccepted += 1
+            let client = ControlClient(adopting: FileDescriptor(rawValue: descriptor), id: Self.clientTokenBase + clientsAccepted, now: now)
+            clients[client.id] = client
+            try? Syscall.setCloseOnExec(descriptor, true)
+            do {
+                try events.add(client.descriptor, token: client.id)
+                events.modify(descriptor, token: client.id, readable: false, writable: false)
+            } catch {
+                disconnect(client)
+            }
+        }
+    }
+
+    /// The listening descriptor and the clients waiting for an upgrade's answer, which
+    /// cross the `execve` of an in-place upgrade.
+    var upgradeHandover: (listener: Int32, path: String, waitingClients: [Int32]) {
+        (socket.descriptor.rawValue, socket.path,
+         clients.values.filter { $0.awaiting == .upgrade && !$0.peerGone && !$0.isClosed }.map(\.descriptor.rawValue))
+    }
+
     /// Closes the socket and removes its file (at exit).
     func remove() {
         socket.remove()
@@ -170,13 +200,19 @@ final class ControlServer {
         } catch {
             return .failure(error)
         }
-        // Marked before the reload runs: one that completes or fails at once answers its
-        // waiters, this client among them, before `perform` returns.
-        if case .reload(wait: true) = command { client.waitsForReload = true }
+        // Marked before the reload or upgrade runs: one that completes or fails at once
+        // answers its waiters, this client among them, before `perform` returns.
+        switch command {
+        case .reload(wait: true): client.awaiting = .reload
+        case .upgrade(wait: true): client.awaiting = .upgrade
+        default: break
+        }
         switch performer.perform(command) {
         case .reply(let reply):
+            // Refused before it began: the client waits for nothing more.
+            client.awaiting = nil
             return reply
-        case .replyWhenReloadEnds:
+        case .replyWhenReloadEnds, .replyWhenUpgradeEnds:
             return nil
         }
     }
@@ -218,12 +254,13 @@ final class ControlServer {
         return clients.values.compactMap(\.deadline).min()
     }
 
-    /// Answers the clients waiting for a reload (`reload --wait`): `ok`, or `reload-failed`
-    /// with `failure`.
-    func answerReloadWaiters(failure: String?) {
-        let reply = failure.map { ControlReply.failure(ControlError(.reloadFailed, $0)) } ?? .ok
-        for client in clients.values where client.waitsForReload {
-            client.waitsForReload = false
+    /// Answers the clients waiting for `awaited` (`reload --wait`, `upgrade --wait`): `ok`,
+    /// or `reload-failed` / `upgrade-failed` with `failure`.
+    func answerWaiters(for awaited: ControlAwaited, failure: String?) {
+        let code: ControlError.Code = awaited == .reload ? .reloadFailed : .upgradeFailed
+        let reply = failure.map { ControlReply.failure(ControlError(code, $0)) } ?? .ok
+        for client in clients.values where client.awaiting == awaited {
+            client.awaiting = nil
             if !client.peerGone {
                 client.output += reply.line
             }

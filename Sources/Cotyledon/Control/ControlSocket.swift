@@ -48,6 +48,20 @@ struct ControlSocket {
         descriptor = fd
     }
 
+    /// The listening socket the master's previous image created at `path`, handed over
+    /// across an in-place upgrade; close-on-exec again.
+    init(adopting descriptor: FileDescriptor, path: String) throws(ControlSocketError) {
+        self.path = path
+        self.descriptor = descriptor
+        do {
+            try Syscall.setCloseOnExec(descriptor.rawValue, true)
+            let status = try Syscall.linkStatus(path)
+            identity = (status.st_dev, status.st_ino)
+        } catch {
+            throw .system("adopt \(path)", error)
+        }
+    }
+
     /// Binds `fd` at `path` under a umask that lets only the owner in, makes the file 0600
     /// and listens; returns the device and inode of the socket file.
     private static func bindAndListen(_ fd: FileDescriptor, at path: String) throws(Errno) -> (device: dev_t, inode: ino_t) {

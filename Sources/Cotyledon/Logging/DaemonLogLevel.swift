@@ -1,6 +1,7 @@
 import CCotyledonLinux
 import Glibc
 import Logging
+import SystemPackage
 
 /// The daemon's log level, in memory shared by the master and every worker.
 ///
@@ -13,20 +14,30 @@ final class DaemonLogLevel: @unchecked Sendable {
     /// The daemon's instance, once the master has mapped it; inherited by every fork.
     nonisolated(unsafe) private(set) static var shared: DaemonLogLevel?
 
+    /// The memory file holding the word, which an in-place upgrade hands the next image.
+    let memory: SharedMemory
     private let word: UnsafeMutablePointer<Int64>
 
     /// Maps a word, unset; `nil` if the kernel refuses the mapping.
     init?() {
-        guard let memory = mmap(nil, MemoryLayout<Int64>.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0),
-              memory != MAP_FAILED else { return nil }
-        word = memory.bindMemory(to: Int64.self, capacity: 1)
+        guard let memory = try? SharedMemory.create(name: "cotyledon-log-level", size: MemoryLayout<Int64>.size) else { return nil }
+        self.memory = memory
+        word = memory.base.bindMemory(to: Int64.self, capacity: 1)
         ccotyledon_atomic_store(word, -1)
     }
 
+    /// Maps the word of the master's previous image, which its workers still read.
+    private init?(adopting descriptor: Int32) {
+        guard let memory = try? SharedMemory.adopt(descriptor: FileDescriptor(rawValue: descriptor), size: MemoryLayout<Int64>.size) else { return nil }
+        self.memory = memory
+        word = memory.base.bindMemory(to: Int64.self, capacity: 1)
+    }
+
     /// Maps the daemon's level (once, in the master, while it is single-threaded, before it
-    /// forks) and sets it to `level`.
-    static func install(_ level: Logger.Level) {
-        if shared == nil { shared = DaemonLogLevel() }
+    /// forks) and sets it to `level`; after an upgrade, maps the previous image's word
+    /// (`adopting`) so that the adopted workers follow the level too.
+    static func install(_ level: Logger.Level, adopting descriptor: Int32? = nil) {
+        if shared == nil { shared = descriptor.flatMap { DaemonLogLevel(adopting: $0) } ?? DaemonLogLevel() }
         shared?.level = level
     }
 

@@ -88,6 +88,23 @@ enum LogEventName: String, CaseIterable {
     case reloadFailed = "reload-failed"
     /// A reload is over, successful or not.
     case reloadComplete = "reload-complete"
+
+    // MARK: In-place upgrade
+
+    /// An upgrade was asked for (SIGUSR2, `upgrade`): its check run starts, or it joins one.
+    case upgradeRequested = "upgrade-requested"
+    /// An upgrade was refused: asked for during a reload, or its check failed; nothing changed.
+    case upgradeRefused = "upgrade-refused"
+    /// The check passed: the master executes the new build in place.
+    case upgradeExec = "upgrade-exec"
+    /// The `execve` (or what prepares it) failed: the running build goes on.
+    case upgradeExecFailed = "upgrade-exec-failed"
+    /// The new image took over the previous image's workers.
+    case upgradeAdopted = "upgrade-adopted"
+    /// Every adopted worker was replaced by one of the new build.
+    case upgradeComplete = "upgrade-complete"
+    /// A roll of the upgrade was aborted: some workers of the previous build remain.
+    case upgradeFailed = "upgrade-failed"
     /// A rolling restart of a service began.
     case rollStarted = "roll-started"
     /// A rolling restart of a service completed.

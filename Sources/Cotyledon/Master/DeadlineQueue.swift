@@ -24,6 +24,9 @@ enum Deadline: Hashable {
     case killWorker(pid_t)
     /// What is still in the leftover process group with this id gets `SIGKILL`.
     case killLeftoverGroup(pid_t)
+    /// The check run of an upgrade must have ended by then, or its group gets `SIGKILL`
+    /// and the upgrade is refused.
+    case upgradeCheck
 }
 
 /// The master's timers: at most one instant per ``Deadline``, so the loop sleeps until the

@@ -59,6 +59,25 @@ enum Lifecycle: Equatable {
         var isQueued: Bool
         /// Why the applied reload failed in part (an aborted roll), for the answer and `STATUS=`.
         var failure: String?
+        /// A reload's rolls, or the rolls that replace the workers of the previous build after
+        /// an in-place upgrade.
+        var kind: Kind = .reload
+    }
+
+    /// What the rolls under way complete.
+    enum Kind: Equatable {
+        /// A reload (SIGHUP, `reload`).
+        case reload
+        /// An in-place upgrade, in the new image.
+        case upgrade
+    }
+
+    /// What to do with an upgrade request.
+    enum UpgradeStart: Equatable {
+        /// Check the new executable now.
+        case check
+        /// Refuse it, for `reason`.
+        case refuse(reason: String)
     }
 
     /// What to do with a reload request.
@@ -80,6 +99,9 @@ enum Lifecycle: Equatable {
         /// The applied reload is complete: answer its waiters and send `READY=1`, saying
         /// why it failed in part if it did.
         case reloadComplete(failure: String?)
+        /// The upgrade's rolls are over: answer its waiters and send `READY=1`, saying why a
+        /// roll failed if one did; then run the reload asked for meanwhile, if `reloadAfter`.
+        case upgradeComplete(failure: String?, reloadAfter: Bool)
     }
 
     /// What to do with a stop request.
@@ -153,6 +175,22 @@ enum Lifecycle: Equatable {
         return .queue(first: first)
     }
 
+    /// An upgrade was asked for while `rollsInProgress`: refused while stopping and while a
+    /// reload or a rolling restart is under way (the new image would find it half done).
+    func upgradeRequested(rollsInProgress: Bool) -> UpgradeStart {
+        guard isSupervising else { return .refuse(reason: "the daemon is stopping") }
+        guard reload == nil, !rollsInProgress else {
+            return .refuse(reason: "a reload is in progress; upgrade when it completes")
+        }
+        return .check
+    }
+
+    /// The new image adopted the previous one's workers: running, with the upgrade's rolls to
+    /// complete, and the reload the previous image had queued (`reloadQueued`) after them.
+    static func adoptedUpgrade(reloadQueued: Bool) -> Lifecycle {
+        .running(reload: ReloadProgress(isApplied: true, isQueued: reloadQueued, failure: nil, kind: .upgrade))
+    }
+
     /// The new settings were applied: the reload waits for its rolls, with no failure yet.
     mutating func reloadApplied() {
         reload = ReloadProgress(isApplied: true, isQueued: false, failure: nil)
@@ -169,6 +207,9 @@ enum Lifecycle: Equatable {
     mutating func rollsFinished() -> RollsFinished {
         guard let progress = reload else { return .nothing }
         reload = nil
+        if progress.kind == .upgrade {
+            return .upgradeComplete(failure: progress.failure, reloadAfter: progress.isQueued)
+        }
         if progress.isQueued { return .reloadAgain }
         return progress.isApplied ? .reloadComplete(failure: progress.failure) : .nothing
     }

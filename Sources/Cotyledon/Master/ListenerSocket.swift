@@ -54,6 +54,24 @@ struct ListenerSocket {
         }
     }
 
+    /// The socket the master's previous image opened for `name`, handed over across an
+    /// in-place upgrade (close-on-exec again); `device` and `inode` identify a unix socket's file.
+    static func adopt(_ name: String, _ configuration: ListenerConfiguration, descriptor: FileDescriptor,
+                      bound: ListenerConfiguration.Address, device: UInt64, inode: UInt64) -> ListenerSocket {
+        try? Syscall.setCloseOnExec(descriptor.rawValue, true)
+        let identity: (device: dev_t, inode: ino_t)? = if case .unix = configuration.address {
+            (dev_t(device), ino_t(inode))
+        } else {
+            nil
+        }
+        return ListenerSocket(name: name, configuration: configuration, descriptor: descriptor, bound: bound, fileIdentity: identity)
+    }
+
+    /// The device and inode of a unix socket's file, 0 for a TCP socket, for the upgrade state.
+    var fileIdentityNumbers: (device: UInt64, inode: UInt64) {
+        fileIdentity.map { (UInt64($0.device), UInt64($0.inode)) } ?? (0, 0)
+    }
+
     private static func openUnix(_ name: String, _ configuration: ListenerConfiguration, path: String,
                                  backlog: Int32) throws(ListenerError) -> ListenerSocket {
         let address = configuration.address

@@ -64,6 +64,26 @@ final class ListenerTable {
         listeners = merged()
     }
 
+    /// The listeners of the master's previous image, handed over across an in-place upgrade:
+    /// systemd's as they were passed, the declared ones as sockets already open.
+    init(adopting systemd: Listeners, sockets: [ListenerSocket], declaredInCode: [String: ListenerConfiguration]) {
+        self.systemd = systemd
+        self.declaredInCode = declaredInCode
+        for socket in sockets { self.sockets[socket.name] = socket }
+        listeners = systemd
+        listeners = merged()
+    }
+
+    /// The sockets the master opened, by name, for the upgrade state.
+    var ownSockets: [ListenerSocket] {
+        sockets.values.sorted { $0.name < $1.name }
+    }
+
+    /// The sockets systemd passed, for the upgrade state.
+    var systemdListeners: Listeners {
+        systemd
+    }
+
     /// The listeners after a reload whose configuration declares `declared`: those added
     /// in code, and the configuration's, which win for the same name.
     func declared(afterReloadDeclaring declared: [String: ListenerConfiguration]) -> [String: ListenerConfiguration] {

@@ -21,7 +21,7 @@ extension Master: ControlCommandPerformer {
 
     /// Answers the clients waiting for a reload (`reload --wait`).
     func answerReloadWaiters(failure: String?) {
-        controlServer?.answerReloadWaiters(failure: failure)
+        controlServer?.answerWaiters(for: .reload, failure: failure)
     }
 
     private func performOrRefuse(_ command: ControlCommand) throws(ControlError) -> ControlOutcome {
@@ -44,8 +44,13 @@ extension Master: ControlCommandPerformer {
         case .reload(let wait):
             reload()
             return wait ? .replyWhenReloadEnds : .reply(.ok)
-        case .upgrade:
-            throw ControlError(.upgradeFailed, "this daemon cannot upgrade in place yet")
+        case .upgrade(let wait):
+            switch requestUpgrade(via: "control") {
+            case .refused(let reason):
+                throw ControlError(.upgradeFailed, reason)
+            case .checking:
+                return wait ? .replyWhenUpgradeEnds : .reply(.ok)
+            }
         case .restart(let name, let workerID):
             let service = try namedService(name)
             if let workerID {
@@ -85,6 +90,7 @@ extension Master: ControlCommandPerformer {
         let now = MonotonicInstant.now
         return ControlStatus(
             pid: forkContext.masterPID, phase: lifecycle.isSupervising ? "running" : "stopping",
+            build: "\(upgradeContext.build)",
             services: pools.map { pool in
                 let service = pool.service
                 let members = children.workers.values.filter { $0.service === service }.sorted { ($0.workerID, $0.pid) < ($1.workerID, $1.pid) }
@@ -98,7 +104,7 @@ extension Master: ControlCommandPerformer {
                             state: worker.stopRequest != nil ? "stopping" : worker.isReady ? "ready" : "starting",
                             uptime: (now - worker.startedAt).secondsValue,
                             restarts: pool[worker.workerID].restarts,
-                            lastExit: pool[worker.workerID].lastExit)
+                            lastExit: pool[worker.workerID].lastExit, build: worker.build)
                     })
             })
     }

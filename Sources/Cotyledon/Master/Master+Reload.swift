@@ -19,6 +19,17 @@ import Logging
 extension Master {
     /// Reloads now, or after the rolling restarts under way (see ``Lifecycle/reloadRequested(rollsInProgress:)``).
     func reload() {
+        if case .passed(let check, _) = upgrade {
+            check.reloadQueued = true
+            return
+        }
+        if let check = upgrade.check, lifecycle.isSupervising {
+            if !check.reloadQueued {
+                logger.info("reload queued: an upgrade is being checked", metadata: ["event": .event(.reloadQueued)])
+            }
+            check.reloadQueued = true
+            return
+        }
         switch lifecycle.reloadRequested(rollsInProgress: pools.contains { $0.roll != nil }) {
         case .refuse, .queue(first: false):
             return
@@ -97,7 +108,9 @@ extension Master {
             service.apply(settings, defaultGracefulShutdownTimeout: new.gracefulShutdownTimeout)
             scale(service, to: settings.workers)
             let listenersChanged = forkContext.listeners.only(settings.listeners).all != listenersBefore[service.id.rawValue].all
-            if service.reloadsInPlace && change != .changed && !listenersChanged {
+            // A worker of the master's previous image runs the old code: it rolls.
+            let adopted = pool.filledSlots.contains { $0.worker.isAdopted }
+            if service.reloadsInPlace && change != .changed && !listenersChanged && !adopted {
                 for (_, worker) in pool.filledSlots {
                     worker.send(.hangup)
                 }
@@ -126,6 +139,9 @@ extension Master {
             metrics.increment(.reloads, ["result": failure == nil ? "success" : "failed"])
             answerReloadWaiters(failure: failure)
             notifier.ready(status: failure.map { "reload failed: \($0)" } ?? statusText())
+        case .upgradeComplete(let failure, let reloadAfter):
+            upgradeComplete(failure: failure)
+            if reloadAfter { reload() }
         }
     }
 }

@@ -31,6 +31,7 @@ extension Master {
             }
             switch signal {
             case .hangup: reload()
+            case .user2: requestUpgrade(via: "\(signal)")
             case .ttin:
                 for pool in pools {
                     resize(pool, by: 1, signal: signal)

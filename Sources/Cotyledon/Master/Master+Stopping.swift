@@ -18,7 +18,9 @@ extension Master {
                 runHook("terminate", hook.name) { try hook.body() }
             }
             signalAdoptedProcesses(.terminate)
+            abandonUpgradeCheck()
             answerReloadWaiters(failure: "the daemon is stopping")
+            controlServer?.answerWaiters(for: .upgrade, failure: "the daemon is stopping")
             deadlines.cancelAll { deadline in
                 switch deadline {
                 case .respawn, .rollReadiness: true

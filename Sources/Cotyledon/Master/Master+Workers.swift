@@ -60,7 +60,8 @@ extension Master {
                          metadata: ["event": .event(.epollFailed), "service": "\(service.name)", "worker": "\(workerID)"])
         }
         let worker = WorkerRecord(service: service, workerID: workerID, pid: child,
-                                  pidfd: try? Syscall.openPIDFileDescriptor(child), messages: messages.readEnd, startedAt: .now)
+                                  pidfd: try? Syscall.openPIDFileDescriptor(child), messages: messages.readEnd, startedAt: .now,
+                                  build: "\(upgradeContext.build)")
         if let lifetime = service.configuration.maxLifetime {
             let spread = 1 - service.configuration.lifetimeJitter * Double.random(in: 0...1)
             worker.recycleAt = worker.startedAt + .saturating(seconds: lifetime.secondsValue * spread)
@@ -159,7 +160,10 @@ extension Master {
             let leftovers = worker.map { terminateLeftovers(of: $0) } ?? 0
             guard let raw = try? Syscall.reap(pid) else { return }
             let status = WorkerExitStatus(waitStatus: raw)
-            if let worker {
+            if let check = children.upgradeCheck, check.pid == pid {
+                children.upgradeCheck = nil
+                upgradeCheckEnded(check, status: status)
+            } else if let worker {
                 children.workers[pid] = nil
                 workerExited(worker, status: status)
                 if leftovers > 0 { watchLeftovers(of: worker, count: leftovers) }

@@ -19,11 +19,13 @@ final class Master {
     /// How long workers get after a fast stop before their group is killed.
     static let fastStopGrace: Duration = .seconds(1)
     /// The signals the master reads from its signalfd, blocked from start-up until a worker installs its own handling.
-    static let handledSignals: [Signal] = [.terminate, .interrupt, .quit, .hangup, .ttin, .ttou, .child]
+    static let handledSignals: [Signal] = [.terminate, .interrupt, .quit, .hangup, .ttin, .ttou, .child, .user2]
     /// The epoll token of the signalfd; worker pipes use their pid.
     private static let signalToken = UInt64.max
     /// The epoll token of the notify socket, watched for output while notifications wait.
     private static let notifyToken = UInt64.max - 2
+    /// The epoll token of the output pipe of an upgrade's check run.
+    static let upgradeCheckToken = UInt64.max - 3
 
     /// One pool per service, in registration order: a service's id is its index.
     let pools: [ServicePool]
@@ -58,24 +60,43 @@ final class Master {
     var metrics = MasterMetrics()
     /// The control socket and its clients, when a control socket was asked for.
     private(set) var controlServer: ControlServer?
+    /// The executable, arguments and build an in-place upgrade starts from.
+    let upgradeContext: UpgradeContext
+    /// Where an in-place upgrade is: idle, or its check run under way.
+    var upgrade: UpgradeProgress = .idle
+    /// When the master started (its first image, for a master upgraded in place).
+    let startedAt: MonotonicInstant
+    /// The build of the master's previous image, when this one took over from it.
+    var adoptedFrom: String?
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
+    ///
+    /// With `state`, the process is the master's new image after an in-place upgrade: it
+    /// takes over the listeners, control socket, shared memory and workers the record hands
+    /// it instead of creating them, then opens and closes listeners as the new
+    /// configuration says, as a reload does.
     init(services: [ServiceRegistration], hooks: Hooks, configuration: ManagerConfiguration,
          listenersFromCode: [String: ListenerConfiguration], loadConfiguration: (() throws -> ManagerConfiguration)?, settings: SettingsSource?,
-         controlSocketPath: String?, logger: Logger) throws(CotyledonError) {
+         controlSocketPath: String?, upgrade: UpgradeContext, adopting state: UpgradeState? = nil, logger: Logger) throws(CotyledonError) {
         self.pools = services.map(ServicePool.init(service:))
         self.hooks = hooks
         self.configuration = configuration
         self.loadConfiguration = loadConfiguration
+        self.upgradeContext = upgrade
+        self.startedAt = state.map { MonotonicInstant(nanoseconds: $0.masterStartedAt) } ?? .now
         // Mapped before the first fork, so that every worker shares its pages.
         let published = try settings.map { source throws(CotyledonError) in try PublishedSettings(source) }
         self.logger = logger
         // First, so that they get the lowest free numbers: workers number their pipes after them.
         let table: ListenerTable
         do {
-            table = try ListenerTable(systemd: Listeners.fromEnvironment(logger: logger), declared: configuration.listeners,
-                                      declaredInCode: listenersFromCode, logger: logger)
+            if let state {
+                table = try Self.adoptListeners(of: state, declared: configuration.listeners, declaredInCode: listenersFromCode, logger: logger)
+            } else {
+                table = try ListenerTable(systemd: Listeners.fromEnvironment(logger: logger), declared: configuration.listeners,
+                                          declaredInCode: listenersFromCode, logger: logger)
+            }
         } catch {
             throw .listenerUnavailable(name: error.name, address: "\(error.address)", reason: "\(error.problem) — \(error.fix)")
         }
@@ -84,9 +105,9 @@ final class Master {
         // sockets' files, as an exit does.
         var started = false
         defer { if !started { table.closeAll() } }
-        DaemonLogLevel.install(configuration.logLevel)
+        DaemonLogLevel.install(configuration.logLevel, adopting: state?.logLevel)
         self.notifier = SystemdNotifier(logger: logger)
-        lifecycle = .start(deadline: configuration.startupTimeout.map { .now + $0 })
+        lifecycle = state.map { .adoptedUpgrade(reloadQueued: $0.reloadQueued) } ?? .start(deadline: configuration.startupTimeout.map { .now + $0 })
         deadlines.update(.startup, to: lifecycle.startupDeadline)
         MasterLogGuard.setInMaster(true)
         // An inherited SIG_IGN discards a signal before the signalfd sees it (a shell
@@ -100,6 +121,8 @@ final class Master {
         // Workers inherit it: printed lines reach a pipe or the journal as they are printed.
         ccotyledon_line_buffer_stdout()
         do {
+            // After an upgrade the mask survived the execve, and so did the signals that
+            // arrived meanwhile: the new signalfd reads them.
             let handled = SignalSet(Self.handledSignals)
             try handled.block()
             signals = try SignalFileDescriptor(handled)
@@ -109,19 +132,45 @@ final class Master {
             throw .systemCallFailed(call: "signalfd/epoll", errno: error)
         }
         let masterAlive: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
-        do {
-            masterAlive = try Syscall.pipe()
-        } catch {
-            throw .systemCallFailed(call: "pipe2", errno: error)
-        }
-        forkContext = ForkContext(masterPID: getpid(), listeners: listenerTable.listeners,
-                                  masterAlive: masterAlive, descriptorLimit: FileDescriptorLimit.raiseToHardLimit(),
-                                  heartbeats: HeartbeatBoard(), settings: published)
-        if let controlSocketPath {
+        if let state {
+            masterAlive = (FileDescriptor(rawValue: state.masterAlive.readEnd), FileDescriptor(rawValue: state.masterAlive.writeEnd))
+            UpgradeHandover.closeOnExec([state.masterAlive.readEnd, state.masterAlive.writeEnd])
+        } else {
             do {
-                controlServer = try ControlServer(path: controlSocketPath, events: events, performer: self)
+                masterAlive = try Syscall.pipe()
+            } catch {
+                throw .systemCallFailed(call: "pipe2", errno: error)
+            }
+        }
+        let raised = FileDescriptorLimit.raiseToHardLimit()
+        let heartbeats = state.map { state in
+            HeartbeatBoard(adopting: state.heartbeatBoard, used: state.workers.map(\.heartbeatSlot).filter { $0 >= 0 })
+        } ?? HeartbeatBoard()
+        forkContext = ForkContext(masterPID: getpid(), listeners: listenerTable.listeners, masterAlive: masterAlive,
+                                  descriptorLimit: state.map { FileDescriptorLimit(originalSoftLimit: rlim_t($0.descriptorLimit.soft)) } ?? raised,
+                                  heartbeats: heartbeats, settings: published)
+        if let control = state?.control, control.path == controlSocketPath {
+            do {
+                let socket = try ControlSocket(adopting: FileDescriptor(rawValue: control.listener), path: control.path)
+                controlServer = ControlServer(adopting: socket, waitingClients: state?.waitingClients ?? [], events: events, performer: self)
             } catch {
                 throw .controlSocket("\(error)")
+            }
+        } else {
+            if let state {
+                // The new configuration moved or dropped the control socket: the old one goes.
+                for client in state.waitingClients { Syscall.close(FileDescriptor(rawValue: client)) }
+                if let control = state.control {
+                    Syscall.close(FileDescriptor(rawValue: control.listener))
+                    try? Syscall.removeFile(control.path)
+                }
+            }
+            if let controlSocketPath {
+                do {
+                    controlServer = try ControlServer(path: controlSocketPath, events: events, performer: self)
+                } catch {
+                    throw .controlSocket("\(error)")
+                }
             }
         }
         // Orphans of the workers' children are re-parented here rather than to init: the
@@ -129,6 +178,7 @@ final class Master {
         _ = ccotyledon_set_child_subreaper(1)
         let invocation = ProgramName.invocation
         ProcessTitle.set("\(invocation.name): master process [\(invocation.commandLine)]")
+        if let state { adoptWorkers(of: state) }
         started = true
     }
 
@@ -139,26 +189,35 @@ final class Master {
 
     /// Supervises until a stop completes, then exits the process.
     func run() -> Never {
+        if adoptedFrom != nil {
+            // The previous image's last ping may be old: systemd hears from this one first.
+            notifier.watchdogPing()
+        }
         let summary = services.map { "\($0.name):\($0.desiredWorkers)" }.joined(separator: ",")
-        logger.info("master process started", metadata: ["event": .event(.masterStarted), "pid": "\(forkContext.masterPID)", "services": "\(summary)"])
+        logger.info("master process started", metadata: ["event": .event(.masterStarted), "pid": "\(forkContext.masterPID)", "services": "\(summary)",
+                                                         "build": "\(upgradeContext.build)"])
         if !children.procShowsOwnPidNamespace {
             logger.warning("/proc shows another pid namespace than the master's: orphans it adopts are reaped but not stopped with it; mount a /proc for the namespace (unshare --mount-proc; container runtimes do)",
                            metadata: ["event": .event(.procForeign)])
         }
-        notifier.send("MAINPID=\(forkContext.masterPID)", "STATUS=starting \(summary)")
+        if adoptedFrom == nil {
+            notifier.send("MAINPID=\(forkContext.masterPID)", "STATUS=starting \(summary)")
+        }
         if let control = controlServer?.socket {
             logger.info("control socket listening at \(control.path)", metadata: ["event": .event(.controlListening), "path": "\(control.path)"])
         }
         deadlines.update(.watchdogPing, to: notifier.watchdogInterval.map { .now + $0 })
         scheduleHealthChecks()
+        if let adoptedFrom { rollAdoptedWorkers(from: adoptedFrom) }
         spawnMissingWorkers()
         while true {
             publishStatus()
-            if !lifecycle.isSupervising, children.workers.isEmpty {
+            if !lifecycle.isSupervising, children.workers.isEmpty, children.upgradeCheck == nil {
                 exitMaster()
             }
             waitAndHandleEvents()
             fireDueDeadlines()
+            executePassedUpgrade()
             spawnMissingWorkers()
         }
     }
@@ -184,6 +243,8 @@ final class Master {
                 controlServer?.acceptClients()
             } else if event.token == Self.notifyToken {
                 notifier.socketBecameWritable(now: .now)
+            } else if event.token == Self.upgradeCheckToken {
+                readCheckOutput()
             } else if event.token >= ControlServer.clientTokenBase {
                 controlServer?.serviceClient(token: event.token, events: event.events)
             } else if let worker = children.workers[pid_t(truncatingIfNeeded: event.token)] {
@@ -238,6 +299,8 @@ final class Master {
                 worker.sendToGroup(.kill)
             case .killLeftoverGroup(let group):
                 killLeftoverGroup(group)
+            case .upgradeCheck:
+                upgradeCheckTimedOut()
             }
         }
         // Both checks are re-armed from now when either was due.

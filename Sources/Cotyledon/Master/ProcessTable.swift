@@ -7,6 +7,8 @@ struct ProcessTable {
     var workers: [pid_t: WorkerRecord] = [:]
     /// Process groups of dead workers with processes left in them, by group id.
     var leftoverGroups: [pid_t: LeftoverGroup] = [:]
+    /// The check run of an upgrade, until it is reaped.
+    var upgradeCheck: UpgradeCheck?
     /// Whether `/proc` lists the master's own pid namespace, where adopted orphans can be found.
     let procShowsOwnPidNamespace = ProcFile.showsOwnPidNamespace
 
@@ -16,6 +18,6 @@ struct ProcessTable {
     func adoptedProcesses() -> [pid_t] {
         guard procShowsOwnPidNamespace else { return [] }
         let children = ProcFile.read("/proc/thread-self/children") ?? ""
-        return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil }
+        return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil && upgradeCheck?.pid != $0 }
     }
 }

@@ -150,6 +150,30 @@ final class ServicePool {
         (0..<min(service.desiredWorkers, slots.count)).compactMap { id in slots[id].worker.map { (id, $0) } }
     }
 
+    // MARK: - In-place upgrade
+
+    /// Every slot's history, for the upgrade state.
+    var slotHistory: [UpgradeState.Slot] {
+        slots.indices.map { id in
+            UpgradeState.Slot(workerID: id, restarts: slots[id].restarts, earlyFailures: slots[id].earlyFailures,
+                              lastExit: slots[id].lastExit, hasStarted: slots[id].hasStarted)
+        }
+    }
+
+    /// Restores the history the master's previous image kept: the service's restart count
+    /// and each slot's counters, before its workers are adopted.
+    func restoreHistory(_ history: [UpgradeState.Slot], restarts: Int) {
+        self.restarts = restarts
+        for slot in history where slot.workerID >= 0 && slot.workerID < ServiceManager.maximumWorkers {
+            update(slot.workerID) { record in
+                record.restarts = slot.restarts
+                record.earlyFailures = slot.earlyFailures
+                record.lastExit = slot.lastExit
+                record.hasStarted = slot.hasStarted
+            }
+        }
+    }
+
     /// Changes slot `workerID` (growing the table for a new id), keeping ``readyCount`` and
     /// ``mayHaveEmptySlots`` in step with it: the one place a slot changes.
     private func update(_ workerID: Int, _ change: (inout SlotRecord) -> Void) {

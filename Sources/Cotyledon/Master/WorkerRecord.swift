@@ -27,10 +27,16 @@ final class WorkerRecord {
     var abortedAt: MonotonicInstant?
     /// When the worker is due for recycling (its service's `max_lifetime`), if ever.
     var recycleAt: MonotonicInstant?
+    /// The build the worker runs: the master's when it forked it.
+    var build: String
+    /// Forked by the master's previous image and adopted across an in-place upgrade: it
+    /// runs the old code and is never reloaded in place.
+    var isAdopted = false
 
     init(service: ServiceRegistration, workerID: Int, pid: pid_t, pidfd: FileDescriptor?,
-         messages: FileDescriptor, startedAt: MonotonicInstant) {
+         messages: FileDescriptor?, startedAt: MonotonicInstant, build: String) {
         self.service = service
+        self.build = build
         self.workerID = workerID
         self.pid = pid
         self.pidfd = pidfd

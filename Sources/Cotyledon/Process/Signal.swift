@@ -24,6 +24,8 @@ public struct Signal: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let ttin = Signal(rawValue: SIGTTIN)
     /// One fewer worker per service.
     public static let ttou = Signal(rawValue: SIGTTOU)
+    /// In-place upgrade of the master's executable.
+    public static let user2 = Signal(rawValue: SIGUSR2)
     /// A child changed state.
     public static let child = Signal(rawValue: SIGCHLD)
     /// Resume a stopped process.

@@ -96,9 +96,10 @@ final class SystemdNotifier {
         recordStatusSent(status)
     }
 
-    /// Sends `RELOADING=1` with the `MONOTONIC_USEC=` systemd 253's `Type=notify-reload` requires.
-    func reloading() {
-        send("RELOADING=1", "MONOTONIC_USEC=\(MonotonicInstant.now.nanoseconds / 1000)", "STATUS=reloading")
+    /// Sends `RELOADING=1` with the `MONOTONIC_USEC=` systemd 253's `Type=notify-reload` requires,
+    /// and `STATUS=status` (`upgrading` for an in-place upgrade).
+    func reloading(status: String = "reloading") {
+        send("RELOADING=1", "MONOTONIC_USEC=\(MonotonicInstant.now.nanoseconds / 1000)", "STATUS=\(status)")
     }
 
     /// Sends `STOPPING=1`, asking for at least `timeout` more to stop.

@@ -1,0 +1,127 @@
+import Glibc
+import Logging
+import SystemPackage
+
+/// The master's new image after an in-place upgrade: it takes over the listeners and the
+/// workers of the previous image, then rolls every adopted worker (readiness-gated, as a
+/// reload does) so that each runs the new build.
+extension Master {
+    /// The listener table of the previous image, then brought to `declared` as a reload
+    /// would: new listeners opened, removed ones closed.
+    static func adoptListeners(of state: UpgradeState, declared: [String: ListenerConfiguration],
+                               declaredInCode: [String: ListenerConfiguration], logger: Logger) throws(ListenerError) -> ListenerTable {
+        var systemd: [Listeners.Listener] = []
+        var sockets: [ListenerSocket] = []
+        for listener in state.listeners {
+            let descriptor = FileDescriptor(rawValue: listener.descriptor)
+            switch listener.origin {
+            case .systemd:
+                try? Syscall.setCloseOnExec(listener.descriptor, true)
+                systemd.append(Listeners.Listener(name: listener.name, descriptor: listener.descriptor))
+            case .declared:
+                guard let address = try? ListenerConfiguration.Address.parse(listener.address),
+                      let bound = try? ListenerConfiguration.Address.parse(listener.bound) else {
+                    throw ListenerError(name: listener.name, address: .tcp(host: listener.address, port: 0),
+                                        problem: "the upgrade state's address \"\(listener.address)\" cannot be read",
+                                        fix: "restart the daemon")
+                }
+                sockets.append(ListenerSocket.adopt(
+                    listener.name, ListenerConfiguration(address: address, backlog: listener.backlog, mode: listener.mode),
+                    descriptor: descriptor, bound: bound, device: listener.device, inode: listener.inode))
+            }
+        }
+        let table = ListenerTable(adopting: Listeners(all: systemd.sorted { $0.descriptor < $1.descriptor }), sockets: sockets,
+                                  declaredInCode: declaredInCode)
+        let reload = try table.prepare(declared, logger: logger)
+        table.commit(reload, logger: logger)
+        return table
+    }
+
+    /// Takes over the previous image's workers, slot history and leftover process groups.
+    func adoptWorkers(of state: UpgradeState) {
+        adoptedFrom = state.build
+        for saved in state.services {
+            guard let pool = pools.first(where: { $0.service.name == saved.name }) else { continue }
+            pool.restoreHistory(saved.slots, restarts: saved.restarts)
+        }
+        let now = MonotonicInstant.now
+        var adopted = 0
+        for saved in state.workers {
+            let pidfd = saved.pidfd >= 0 ? FileDescriptor(rawValue: saved.pidfd) : nil
+            let messages = saved.messages >= 0 ? FileDescriptor(rawValue: saved.messages) : nil
+            UpgradeHandover.closeOnExec([saved.pidfd, saved.messages].filter { $0 >= 0 })
+            guard let pool = pools.first(where: { $0.service.name == saved.service }) else {
+                stopWorkerOfVanishedService(saved, graceful: state.services.first { $0.name == saved.service }?.gracefulShutdownTimeout)
+                if let pidfd { Syscall.close(pidfd) }
+                if let messages { Syscall.close(messages) }
+                continue
+            }
+            let worker = WorkerRecord(service: pool.service, workerID: saved.workerID, pid: saved.pid, pidfd: pidfd,
+                                      messages: messages, startedAt: MonotonicInstant(nanoseconds: saved.startedAt), build: saved.build)
+            worker.isAdopted = true
+            worker.heartbeatSlot = saved.heartbeatSlot >= 0 ? saved.heartbeatSlot : nil
+            children.workers[saved.pid] = worker
+            adopted += 1
+            if let messages {
+                try? events.add(messages, token: UInt64(saved.pid))
+            }
+            if let reason = saved.stopping {
+                worker.stopRequest = WorkerExitReason(rawValue: reason) ?? .stopped
+                deadlines.schedule(.killWorker(saved.pid), at: now + pool.service.gracefulShutdownTimeout)
+                continue
+            }
+            let occupied = saved.replacement ? pool[saved.workerID].replacement : pool[saved.workerID].worker
+            if occupied != nil || saved.workerID >= ServiceManager.maximumWorkers {
+                requestStop(of: worker, reason: .scaledDown, fast: false)
+                continue
+            }
+            pool.add(worker, asReplacement: saved.replacement)
+            if saved.ready { _ = pool.workerBecameReady(worker) }
+        }
+        for group in state.leftoverGroups {
+            children.leftoverGroups[group.id] = LeftoverGroup(id: group.id, workerLabel: group.label,
+                                                              fields: ["event": .event(.workerGroupKill), "pid": "\(group.id)"])
+            deadlines.schedule(.killLeftoverGroup(group.id), at: now + configuration.gracefulShutdownTimeout)
+        }
+        // Ids beyond the new configuration's counts are stopped, as a reload's scale-down.
+        for pool in pools {
+            for worker in children.workers.values where worker.service === pool.service && worker.stopRequest == nil
+                && worker.workerID >= pool.service.desiredWorkers {
+                requestStop(of: worker, reason: .scaledDown, fast: false)
+            }
+        }
+        logger.info("adopted \(adopted) workers of build \(state.build)",
+                    metadata: ["event": .event(.upgradeAdopted), "workers": "\(adopted)", "build": "\(upgradeContext.build)",
+                               "from": "\(state.build)"])
+    }
+
+    /// Stops the worker of a service this build no longer has: `SIGTERM` and `SIGCONT` to
+    /// its group, `SIGKILL` to what is left of it after `graceful` (else the manager's
+    /// timeout); its exit is reaped as another process's.
+    private func stopWorkerOfVanishedService(_ saved: UpgradeState.Worker, graceful: Duration?) {
+        logger.warning("\(saved.service) worker(\(saved.workerID)) [pid \(saved.pid)] belongs to service \(saved.service), which this build does not run: stopping it",
+                       metadata: ["event": .event(.workerStopping), "service": "\(saved.service)", "worker": "\(saved.workerID)",
+                                  "pid": "\(saved.pid)", "reason": "service-removed"])
+        Syscall.send(.terminate, toGroup: saved.pid)
+        Syscall.send(.continue, toGroup: saved.pid)
+        let label = "\(saved.service) worker(\(saved.workerID)) [pid \(saved.pid)]"
+        children.leftoverGroups[saved.pid] = LeftoverGroup(
+            id: saved.pid, workerLabel: label,
+            fields: ["event": .event(.workerGroupKill), "service": "\(saved.service)", "worker": "\(saved.workerID)", "pid": "\(saved.pid)"])
+        deadlines.schedule(.killLeftoverGroup(saved.pid), at: .now + (graceful ?? configuration.gracefulShutdownTimeout))
+    }
+
+    /// Starts the rolls that replace every adopted worker with one of this build; completes
+    /// the upgrade at once when there is none to replace.
+    func rollAdoptedWorkers(from build: String) {
+        // Workers that exited between the previous image's last look and this image's signalfd.
+        reapChildren()
+        for pool in pools where pool.filledSlots.contains(where: { $0.worker.isAdopted }) {
+            pool.roll = fullRoll(of: pool)
+        }
+        for pool in pools where pool.roll != nil {
+            advanceRoll(of: pool)
+        }
+        rollFinished()
+    }
+}

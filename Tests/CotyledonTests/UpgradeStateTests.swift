@@ -1,0 +1,94 @@
+import Foundation
+import Glibc
+import SystemPackage
+import Testing
+@testable import Cotyledon
+
+/// The record an in-place upgrade hands the master's new image: its text, what a new image
+/// refuses, and the sealed memory file that carries it.
+@Suite struct UpgradeStateTests {
+    static let sample = UpgradeState(
+        build: "1.0.0 (build 3f2a9c1b7d4e)", masterStartedAt: 9_123_456_789_012_345_678, arguments: ["/opt/d/bin/d", "--config", "/etc/d.yaml"],
+        descriptorLimit: (1024, 524_288), masterAlive: .init(readEnd: 7, writeEnd: 8), heartbeatBoard: 9, logLevel: 10,
+        reloadQueued: true, control: .init(listener: 11, path: "/run/d/control.sock"), waitingClients: [12],
+        listeners: [
+            .init(name: "http", descriptor: 3, origin: .systemd, address: "", backlog: 0, mode: nil, bound: "", device: 0, inode: 0),
+            .init(name: "admin", descriptor: 5, origin: .declared, address: "unix:/run/d/admin.sock", backlog: 64, mode: 0o660,
+                  bound: "unix:/run/d/admin.sock", device: 2049, inode: 18_446_744_073_709_551_000),
+        ],
+        services: [.init(name: "web", desiredWorkers: 2, restarts: 3, gracefulShutdownTimeout: .seconds(30), slots: [
+            .init(workerID: 0, restarts: 1, earlyFailures: 0, lastExit: "killed:SIGKILL", hasStarted: true),
+            .init(workerID: 1, restarts: 2, earlyFailures: 1, lastExit: nil, hasStarted: true),
+        ])],
+        workers: [
+            .init(service: "web", workerID: 0, pid: 4321, pidfd: 13, messages: 14, ready: true, startedAt: 8_000_000_000_000_000_001,
+                  heartbeatSlot: 0, stopping: nil, replacement: false, build: "1.0.0 (build 3f2a9c1b7d4e)"),
+            .init(service: "web", workerID: 1, pid: 4322, pidfd: -1, messages: 15, ready: false, startedAt: 5,
+                  heartbeatSlot: -1, stopping: "scaled-down", replacement: true, build: "0.9.0"),
+        ],
+        leftoverGroups: [.init(id: 4000, label: "web worker(1) [pid 4000]")])
+
+    @Test func aRecordReadsBackAsWritten() throws {
+        let decoded = try UpgradeState(decoding: Self.sample.encoded())
+        #expect(decoded == Self.sample)
+        #expect(decoded.masterStartedAt == 9_123_456_789_012_345_678, "nanoseconds beyond a double's precision survive")
+        #expect(decoded.listeners[1].inode == 18_446_744_073_709_551_000)
+        #expect(decoded.workers[1].stopping == "scaled-down" && decoded.workers[1].pidfd == -1)
+        #expect(decoded.control?.path == "/run/d/control.sock")
+        #expect(Set(decoded.descriptors) == [7, 8, 9, 10, 11, 12, 3, 5, 13, 14, 15], "every descriptor that crosses, none of -1")
+    }
+
+    @Test func anotherFormatIsRefused() throws {
+        var record = Self.sample
+        record.format = 2
+        #expect(throws: UpgradeStateError("the upgrade state has format 2, this build reads format 1")) {
+            try UpgradeState(decoding: record.encoded())
+        }
+    }
+
+    @Test func textThatIsNotJSONIsRefused() {
+        #expect(throws: UpgradeStateError.self) { try UpgradeState(decoding: Array("format=1".utf8)) }
+    }
+
+    @Test func aMissingOrMistypedFieldIsNamed() throws {
+        let text = String(decoding: Self.sample.encoded(), as: UTF8.self)
+        let missing = text.replacingOccurrences(of: "\"masterAlive\"", with: "\"masterAlivf\"")
+        #expect(throws: UpgradeStateError("the upgrade state lacks masterAlive")) { try UpgradeState(decoding: Array(missing.utf8)) }
+        let nested = text.replacingOccurrences(of: "\"pidfd\"", with: "\"pidfe\"")
+        #expect(throws: UpgradeStateError("the upgrade state lacks workers[0].pidfd")) { try UpgradeState(decoding: Array(nested.utf8)) }
+        let mistyped = text.replacingOccurrences(of: "\"reloadQueued\":true", with: "\"reloadQueued\":1")
+        #expect(throws: UpgradeStateError("reloadQueued in the upgrade state is not a boolean")) { try UpgradeState(decoding: Array(mistyped.utf8)) }
+    }
+
+    @Test func theRecordCrossesInASealedMemoryFile() throws {
+        let memory = try UpgradeHandover.write(Self.sample)
+        defer { Syscall.close(memory) }
+        #expect(try UpgradeHandover.read(memory) == Self.sample)
+        let written = Self.sample.encoded().count
+        #expect(try Syscall.status(of: memory.rawValue).st_size == written)
+        // Sealed: nobody can change it any more.
+        #expect(throws: Errno.self) { try Syscall.truncate(memory, size: 0) }
+    }
+
+    @Test func anUnsealedMemoryFileIsRefused() throws {
+        let memory = try Syscall.createMemoryFile("unsealed")
+        defer { Syscall.close(memory) }
+        let bytes = Self.sample.encoded()
+        #expect(bytes.withUnsafeBytes { write(memory.rawValue, $0.baseAddress, $0.count) } == bytes.count)
+        #expect(throws: UpgradeStateError("descriptor \(memory.rawValue) is a memory file that is not sealed against writes")) {
+            try UpgradeHandover.read(memory)
+        }
+    }
+
+    @Test func aDescriptorThatIsNoMemoryFileIsRefused() throws {
+        let pipe = try Syscall.pipe()
+        defer {
+            Syscall.close(pipe.readEnd)
+            Syscall.close(pipe.writeEnd)
+        }
+        #expect(throws: UpgradeStateError.self) { try UpgradeHandover.read(pipe.readEnd) }
+        #expect(throws: UpgradeStateError("COTYLEDON_UPGRADE_STATE=x is not a descriptor number")) {
+            try UpgradeHandover.read(descriptorText: "x")
+        }
+    }
+}

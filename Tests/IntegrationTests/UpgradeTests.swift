@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DaemonSuite {
+    /// In-place upgrade of the master (SIGUSR2, `cotyledonctl upgrade`): the fixture's
+    /// answerer runs from a copy of its executable in the driver's runtime directory, which
+    /// the tests replace with scripts to make the check or the `execve` fail.
+    @Suite
+    struct UpgradeTests {
+        /// The fixture copied to the runtime directory, running the answerer on a port-0
+        /// listener with a control socket.
+        struct Daemon {
+            let driver: Driver
+            let executable: String
+            let control: ControlSocketFixture
+            let process: DaemonProcess
+
+            init(driver: Driver, workers: Int = 2, configuration: String? = nil) throws {
+                self.driver = driver
+                try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
+                executable = driver.runtimeDirectory + "/answerer-daemon"
+                try? FileManager.default.removeItem(atPath: executable)
+                try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-fixture"), toPath: executable)
+                control = try ControlSocketFixture()
+                let arguments = ["listeners", "--workers", "\(workers)", "--listen", "http=127.0.0.1:0"]
+                    + (configuration.map { ["--config", $0] } ?? []) + control.daemonArguments
+                process = try driver.spawn(path: executable, argv: [executable] + arguments)
+                _ = try process.waitForEvent("all-ready")
+            }
+
+            /// Replaces the executable with a shell script (atomically, as a deploy would).
+            func replaceExecutable(withScript body: String) throws {
+                let temporary = executable + ".new"
+                try ("#!/bin/sh\n" + body + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
+                guard chmod(temporary, 0o755) == 0, rename(temporary, executable) == 0 else {
+                    throw DriverError("installing \(temporary): \(String(cString: strerror(errno)))")
+                }
+            }
+
+            /// `cotyledonctl upgrade --wait`.
+            func upgrade() throws -> ControlRun {
+                try driver.control(socket: control.path, ["upgrade", "--wait"])
+            }
+
+            /// The answerer's workers (id → pid) in `status`, and their states.
+            func status() throws -> (pids: [Int: Int32], states: [String], build: String?, master: Int?) {
+                let run = try driver.control(socket: control.path, ["--json", "status"])
+                guard run.status == .exited(0) else { throw DriverError("status failed: \(run)") }
+                let workers = run.service("answerer")?["workers"] as? [[String: Any]] ?? []
+                return (run.workerPids(of: "answerer"), workers.compactMap { $0["state"] as? String }, run.json?["build"] as? String,
+                        run.json?["pid"] as? Int)
+            }
+        }
+
+        @Test("upgrade to the same path: same master pid, every worker new and ready, running the file, the listener still answers",
+              .timeLimit(.minutes(2)))
+        func upgradeInPlace() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try Daemon(driver: driver)
+            let port = try daemon.process.listenerPort(named: "http")
+            let before = try daemon.status()
+            #expect(before.pids.count == 2 && before.build != nil, "\(before)")
+            let mark = daemon.process.cursor
+            let run = try daemon.upgrade()
+            #expect(run.status == .exited(0), "\(run)")
+            _ = try daemon.process.waitForEvent("upgrade-complete", from: mark)
+            let adopted = try daemon.process.waitForEvent("upgrade-adopted", from: mark)
+            #expect(adopted.fields["workers"] == "2", "\(adopted)")
+            #expect(daemon.process.events("master-started").count == 2, "the new image started in the same process")
+            let after = try daemon.status()
+            #expect(before.master == Int(daemon.process.pid) && after.master == before.master, "same master pid: \(before) → \(after)")
+            #expect(Set(after.pids.keys) == [0, 1] && after.states == ["ready", "ready"], "\(after)")
+            #expect(Set(after.pids.values).isDisjoint(with: Set(before.pids.values)), "every worker replaced: \(before.pids) → \(after.pids)")
+            for pid in after.pids.values {
+                let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+                #expect(exe == daemon.executable, "worker \(pid) runs \(exe)")
+            }
+            let answer = try ListenerTests.ask(port: port)
+            #expect(answer.listener == "http" && Set(after.pids.values).contains(answer.pid), "\(answer) from \(after.pids)")
+            // The adopted listener is the one the old workers had: the port did not change.
+            #expect(try daemon.process.listenerPort(named: "http", from: mark) == port)
+            try daemon.process.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("a check that fails refuses the upgrade with its reason and changes nothing: missing file, not executable, exit 1, SIGSEGV",
+              .timeLimit(.minutes(2)))
+        func refusedChecksChangeNothing() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try Daemon(driver: driver)
+            let before = try daemon.status().pids
+            let cases: [(String, () throws -> Void, String)] = [
+                ("missing", { try FileManager.default.removeItem(atPath: daemon.executable) }, "No such file or directory"),
+                ("not executable", {
+                    try daemon.replaceExecutable(withScript: "echo cotyledon-upgrade-check ok build=x")
+                    chmod(daemon.executable, 0o644)
+                }, "Permission denied"),
+                ("exit 1", { try daemon.replaceExecutable(withScript: "echo the configuration is broken; exit 1") },
+                 "exited with status 1: the configuration is broken"),
+                ("SIGSEGV", { try daemon.replaceExecutable(withScript: "echo crashing; kill -SEGV $$") }, "killed by SIGSEGV"),
+            ]
+            for (name, prepare, reason) in cases {
+                try prepare()
+                let mark = daemon.process.cursor
+                let run = try daemon.upgrade()
+                #expect(run.status != .exited(0) && run.stderr.contains(reason), "\(name): \(run)")
+                let refused = try daemon.process.waitForEvent("upgrade-refused", from: mark)
+                #expect(refused.fields["error"]?.contains(reason) == true, "\(name): \(refused)")
+                #expect(try daemon.status().pids == before, "\(name): the workers are untouched")
+            }
+            #expect(daemon.process.events("upgrade-exec").isEmpty && daemon.process.events("worker-exited").isEmpty)
+            try daemon.process.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("the execve fails after a passing check: upgrade-exec-failed, the old image goes on", .timeLimit(.minutes(2)))
+        func execFailureKeepsTheOldImage() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try Daemon(driver: driver)
+            let before = try daemon.status().pids
+            try daemon.replaceExecutable(withScript: "chmod -x \"$0\"\necho cotyledon-upgrade-check ok build=next\nexit 0")
+            let mark = daemon.process.cursor
+            let run = try daemon.upgrade()
+            #expect(run.status != .exited(0) && run.stderr.contains("Permission denied"), "\(run)")
+            let failed = try daemon.process.waitForEvent("upgrade-exec-failed", from: mark)
+            #expect(failed.fields["error"]?.contains("exec \(daemon.executable)") == true, "\(failed)")
+            #expect(try daemon.status().pids == before, "the old image keeps its workers")
+            // Still supervising: a killed worker is replaced.
+            let mark2 = daemon.process.cursor
+            try driver.signal(before[0]!, SIGKILL)
+            _ = try daemon.process.waitForEvent("worker-ready", from: mark2) { $0.worker == 0 }
+            try daemon.process.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("the new image dies after the execve: the master's status is not 64, 70 or 78 and every worker exits",
+              .timeLimit(.minutes(2)))
+        func aDeadNewImageTakesTheWorkersWithIt() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try Daemon(driver: driver)
+            let workers = try daemon.status().pids.values
+            try daemon.replaceExecutable(withScript: """
+                if [ -n "$COTYLEDON_UPGRADE_STATE" ]; then echo dying; exit 1; fi
+                echo cotyledon-upgrade-check ok build=next
+                """)
+            try driver.signal(daemon.process.pid, SIGUSR2)
+            let exit = try daemon.process.waitForExit(timeout: .seconds(30))
+            #expect(![ExitStatus.exited(64), .exited(70), .exited(78)].contains(exit.status), "\(exit.status)")
+            #expect(exit.status == .exited(1), "the script's own status: \(exit.status)")
+            try driver.waitForNoDescendants(timeout: .seconds(20))
+            let reaped = Set(driver.reapedPids)
+            #expect(workers.allSatisfy { reaped.contains($0) || kill($0, 0) != 0 }, "no worker outlives the master: \(workers)")
+            try driver.expectCleanEnd()
+        }
+
+        @Test("SIGTERM during the check: the stop completes with status 0 and the check run is gone", .timeLimit(.minutes(2)))
+        func aStopDuringTheCheckEndsIt() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let daemon = try Daemon(driver: driver)
+            let fifo = driver.runtimeDirectory + "/check.fifo"
+            guard mkfifo(fifo, 0o600) == 0 else { throw DriverError("mkfifo: \(String(cString: strerror(errno)))") }
+            // Opening the FIFO blocks until a writer comes: none ever does.
+            try daemon.replaceExecutable(withScript: "read line < '\(fifo)'\necho cotyledon-upgrade-check ok build=never")
+            let mark = daemon.process.cursor
+            try driver.signal(daemon.process.pid, SIGUSR2)
+            let requested = try daemon.process.waitForEvent("upgrade-requested", from: mark)
+            let check = try #require(requested.subjectPid)
+            try ProcStatus.waitUntil("the check run is the script", timeout: .seconds(10)) {
+                (try? String(contentsOfFile: "/proc/\(check)/cmdline", encoding: .utf8))?.contains("answerer-daemon") == true
+            }
+            try daemon.process.stopAndExpectCleanExit()
+            #expect(kill(check, 0) != 0, "the check run \(check) is gone")
+            try driver.expectCleanEnd()
+        }
+
+        @Test("an upgrade asked for while a reload rolls the workers is refused", .timeLimit(.minutes(2)))
+        func refusedDuringARoll() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let file = try ConfigurationFixture()
+            try file.write("services:\n  answerer:\n    workers: 2\n")
+            let daemon = try Daemon(driver: driver, configuration: file.path)
+            // A changed setting rolls the workers. The master is paused while both signals
+            // arrive, so that it reads them together: the reload starts its roll, then the
+            // upgrade finds it under way.
+            try file.write("services:\n  answerer:\n    workers: 2\n    readiness_timeout: 20\n")
+            let mark = daemon.process.cursor
+            try ListenerTests.pause(daemon.process.pid, driver: driver)
+            try driver.signal(daemon.process.pid, SIGHUP)
+            try driver.signal(daemon.process.pid, SIGUSR2)
+            try driver.signal(daemon.process.pid, SIGCONT)
+            let refused = try daemon.process.waitForEvent("upgrade-refused", from: mark)
+            #expect(refused.fields["error"] == "a reload is in progress; upgrade when it completes", "\(refused)")
+            _ = try daemon.process.waitForEvent("reload-complete", from: mark)
+            #expect(daemon.process.events("upgrade-requested").isEmpty, "no check run started")
+            try daemon.process.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+    }
+}

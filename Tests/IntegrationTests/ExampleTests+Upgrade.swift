@@ -65,10 +65,12 @@ extension DaemonSuite.ExampleTests {
         }
 
         let mark = daemon.cursor
+        let started = load.snapshot
         let upgrade = try driver.control(socket: controlSocket, ["upgrade", "--wait", "--timeout", "240"],
                                          timeout: .seconds(250))
         #expect(upgrade.status == .exited(0), "\(upgrade)\n\(daemon.tail)")
         #expect(upgrade.stdout.contains("upgrade complete"), "\(upgrade)")
+        let answered = load.snapshot
         let adopted = try daemon.waitForEvent("upgrade-adopted", from: mark, timeout: .seconds(10))
         #expect(adopted.pid == daemon.pid && adopted.fields["workers"] == "4", "the new image adopted the 4 workers: \(adopted)")
         let complete = try daemon.waitForEvent("upgrade-complete", from: mark, timeout: .seconds(10))
@@ -113,6 +115,7 @@ extension DaemonSuite.ExampleTests {
         try daemon.stopAndExpectCleanExit(timeout: .seconds(40))
         try driver.expectCleanEnd()
         print("http-daemon (\(listening)) upgraded under \(mode.rawValue) load: \(report); "
-              + "\(after.successes - upgraded.successes) after the upgrade, took \(String(format: "%.1f", upgrade.duration)) s")
+              + "\(answered.successes - started.successes) while upgrade --wait ran (\(String(format: "%.1f", upgrade.duration)) s), "
+            + "\(after.successes - upgraded.successes) once the old workers were gone")
     }
 }

@@ -598,12 +598,12 @@ echo_client_loop() {
     done >"$out" 2>"$out.errors"
 }
 
-# Samples the unit's ActiveState and MainPID into OUT (one line per sample, in that order)
-# until the file STOP exists.
+# Samples the unit's ActiveState, MainPID and StatusText into OUT (one line per sample, in
+# that order) until the file STOP exists.
 sample_unit() {
     local out=$1 stop=$2
     while [ ! -e "$stop" ]; do
-        inside systemctl show -p ActiveState -p MainPID "$unit" | sort | tr '\n' ' '
+        inside systemctl show -p ActiveState -p MainPID -p StatusText "$unit" | sort | tr '\n' ' '
         echo
         sleep 0.1
     done >"$out"
@@ -651,7 +651,7 @@ test_upgrade_in_place() {
 }
 
 check_upgrade_in_place() {
-    local main restarts old_workers old_exes client sampler output status greeted_before
+    local main restarts old_workers old_exes client sampler output status greeted_before text_at_answer
     main=$(prop "$unit" MainPID)
     restarts=$(prop "$unit" NRestarts)
     old_workers=$(printer_pids; echo_pids)
@@ -678,6 +678,7 @@ check_upgrade_in_place() {
         && mv -f "$root/usr/local/bin/.cotyledon-demo.new" "$root$upgrade_binary"
     output=$(inside /usr/local/bin/cotyledonctl --socket /run/cotyledon-demo/control.sock upgrade --wait 2>&1)
     status=$?
+    text_at_answer=$(status_text)
     # shellcheck disable=SC2086
     wait_for "every old worker to be gone" 60 workers_all_replaced $old_workers
     greeted_before=$(lines_matching "$upgrade_work/echo" '^greeted')
@@ -694,7 +695,7 @@ $(journal "$unit" | grep -v 'Doing stuff' | tail -20)"
 
     local samples bad reloading
     samples=$(wc -l <"$upgrade_work/samples")
-    bad=$(grep -v -E "^ActiveState=(active|reloading) MainPID=$main \$" "$upgrade_work/samples" | sort | uniq -c)
+    bad=$(grep -v -E "^ActiveState=(active|reloading) MainPID=$main StatusText=" "$upgrade_work/samples" | sort | uniq -c)
     reloading=$(lines_matching "$upgrade_work/samples" '^ActiveState=reloading')
     if [ "$(prop "$unit" MainPID)" = "$main" ] && [ "$samples" -gt 0 ] && [ -z "$bad" ] \
         && [ "$(prop "$unit" NRestarts)" = 0 ] && [ "$restarts" = 0 ] && [ "$(prop "$unit" ActiveState)" = active ]; then
@@ -715,15 +716,16 @@ $bad"
         fail "every worker is new and runs the new file" "old: $old_workers; now: $new_workers; other executables: $other_exes"
     fi
 
-    local text builds
+    local text builds upgraded_samples
     text=$(status_text)
+    upgraded_samples=$(lines_matching "$upgrade_work/samples" 'StatusText=upgraded to ')
     builds=$(inside /usr/local/bin/cotyledonctl --socket /run/cotyledon-demo/control.sock --json status \
         | grep -oE '"build" *: *"[^"]*"' | sed 's/.*: *//' | sort | uniq -c)
     if echo "$text" | grep '^upgraded to 1\.1\.0-next (build ' >/dev/null \
         && [ "$(echo "$builds" | wc -l)" -eq 1 ] && echo "$builds" | grep -E '^ *7 "1\.1\.0-next \(build ' >/dev/null; then
         pass "StatusText '$text'; status reports the new build for the master and all 6 workers"
     else
-        fail "StatusText and status name the new build" "StatusText '$text'; builds in status: $builds"
+        fail "StatusText and status name the new build" "StatusText '$text' once the old workers were gone ($upgraded_samples of $samples samples during the upgrade showed 'upgraded to'; right after the answer: '$text_at_answer'); builds in status: $builds"
     fi
 
     local connections failed refused silent greeted_by greeted_after stray

@@ -27,7 +27,7 @@ import Testing
             ]),
         ])
         #expect(Self.text(.status(status)) == status.json.text + "\n")
-        #expect(Self.text(.status(status)).hasPrefix(#"{"ok":true,"phase":"stopping","pid":7,"#))
+        #expect(Self.text(.status(status)).hasPrefix(#"{"build":null,"ok":true,"phase":"stopping","pid":7,"#))
     }
 
     @Test func aFailureIsTheRefusalLine() {

@@ -94,7 +94,7 @@ import Testing
         harness.send(#"{"v":1,"command":"dance"}"#)
         harness.send(#"{"v":1,"command":"scale","service":"printer"}"#)
         #expect(try harness.answers() == [
-            #"{"code":"unknown-command","error":"unknown command \"dance\": use status, metrics, scale, reload, stop, restart or log-level","ok":false,"v":1}"#,
+            #"{"code":"unknown-command","error":"unknown command \"dance\": use status, metrics, scale, reload, upgrade, stop, restart or log-level","ok":false,"v":1}"#,
             #"{"code":"bad-request","error":"scale needs \"workers\"","ok":false,"v":1}"#,
         ])
         #expect(harness.performer.performed.isEmpty)

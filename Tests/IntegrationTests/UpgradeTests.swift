@@ -81,8 +81,9 @@ extension DaemonSuite {
             }
             let answer = try ListenerTests.ask(port: port)
             #expect(answer.listener == "http" && Set(after.pids.values).contains(answer.pid), "\(answer) from \(after.pids)")
-            // The adopted listener is the one the old workers had: the port did not change.
-            #expect(try daemon.process.listenerPort(named: "http", from: mark) == port)
+            // The new image kept the adopted listener: same socket, same port.
+            let kept = try daemon.process.waitForEvent("listener-kept", from: mark)
+            #expect(kept.fields["address"] == "127.0.0.1:\(port)" && daemon.process.events("listener-opened").count == 1, "\(kept)")
             try daemon.process.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }
@@ -204,5 +205,57 @@ extension DaemonSuite {
             try daemon.process.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }
+    }
+}
+
+extension DaemonSuite.UpgradeTests {
+    @Test("demo to demo-next: the file is replaced, the build changes in status, systemd hears RELOADING=1 then READY=1 with the new build",
+          .timeLimit(.minutes(2)))
+    func upgradeToTheNextBuild() throws {
+        let socket = try NotifySocket()
+        let driver = try Driver()
+        defer { driver.close() }
+        try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
+        let executable = driver.runtimeDirectory + "/demo"
+        try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-demo"), toPath: executable)
+        let control = try ControlSocketFixture()
+        let demo = try driver.spawn(path: executable, argv: [executable, "--workers", "2", "--control-socket", control.path],
+                                    environment: ["NOTIFY_SOCKET=\(socket.path)"])
+        _ = try socket.waitFor("READY=1") { $0.fields["READY"] == "1" }
+        let before = try driver.control(socket: control.path, ["--json", "status"])
+        #expect((before.json?["build"] as? String)?.hasPrefix("1.0.0 (build ") == true, "\(before)")
+        // A deploy renames the new file over the old path.
+        let next = executable + ".next"
+        try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-demo-next"), toPath: next)
+        guard rename(next, executable) == 0 else { throw DriverError("rename: \(String(cString: strerror(errno)))") }
+        let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
+        #expect(run.status == .exited(0), "\(run)")
+        _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" && $0.fields["STATUS"] == "upgrading" }
+        let ready = try socket.waitFor("READY=1 after the upgrade") { $0.fields["READY"] == "1" && $0.fields["STATUS"]?.hasPrefix("upgraded") == true }
+        #expect(ready.fields["STATUS"]?.hasPrefix("upgraded to 1.1.0-next (build ") == true, "\(ready)")
+        let after = try driver.control(socket: control.path, ["--json", "status"])
+        #expect(after.json?["pid"] as? Int == Int(demo.pid), "\(after)")
+        #expect((after.json?["build"] as? String)?.hasPrefix("1.1.0-next (build ") == true, "\(after)")
+        let workers = after.service("printer")?["workers"] as? [[String: Any]] ?? []
+        #expect(workers.count == 2 && workers.allSatisfy { ($0["build"] as? String) == after.json?["build"] as? String }, "\(after)")
+        #expect(Set(after.workerPids(of: "printer").values).isDisjoint(with: Set(before.workerPids(of: "printer").values)))
+        try demo.stopAndExpectCleanExit()
+        try driver.expectCleanEnd()
+    }
+
+    @Test("check mode opens nothing and forks nothing: one ok line with the build on stdout, exit 0", .timeLimit(.minutes(1)))
+    func checkModePrintsOneLine() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        let control = try ControlSocketFixture()
+        let check = try driver.spawn("cotyledon-fixture", ["listeners", "--listen", "http=127.0.0.1:0"] + control.daemonArguments,
+                                     environment: ["COTYLEDON_UPGRADE_CHECK=1"])
+        let exit = try check.waitForExit()
+        #expect(exit.status == .exited(0), "\(check.lines)")
+        let stdout = check.lines.filter { $0.stream == "stdout" }.map(\.text)
+        #expect(stdout.count == 1 && stdout[0].hasPrefix("cotyledon-upgrade-check ok build=build "), "\(check.lines)")
+        #expect(check.logLines.isEmpty, "no listener opened, no master started: \(check.lines)")
+        #expect(!FileManager.default.fileExists(atPath: control.path), "no control socket")
+        try driver.expectCleanEnd()
     }
 }

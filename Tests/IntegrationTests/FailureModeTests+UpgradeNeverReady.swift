@@ -90,6 +90,10 @@ extension DaemonSuite.FailureModeTests {
                 "answered after the failed upgrade by \(answeredAfter), old workers \(oldWorkers)")
         let report = try load.stop()
         #expect(report.failures.isEmpty, "\(report)\n\(daemon.tail)")
+        // The status line still says so once the old workers served on.
+        notify.readWaiting()
+        let lastStatus = notify.received.last { $0.fields["STATUS"] != nil }?.fields["STATUS"]
+        #expect(lastStatus?.hasPrefix("upgrade failed: ") == true, "systemd's status line now: \(lastStatus ?? "none")")
 
         try daemon.stopAndExpectCleanExit(timeout: .seconds(30))
         let exits = daemon.events("worker-exited")

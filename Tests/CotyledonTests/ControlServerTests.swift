@@ -133,6 +133,33 @@ import Testing
         #expect(try harness.answers() == [#"{"ok":true,"v":1}"#, #"{"ok":true,"v":1}"#])
     }
 
+    @Test("upgrade --wait is answered by the upgrade's outcome, not a reload's; the handover names its client", .timeLimit(.minutes(1)))
+    func upgradeWaitIsAnsweredWhenTheUpgradeEnds() throws {
+        let harness = try Harness()
+        harness.performer.outcome = { command in
+            if case .upgrade = command { return .replyWhenUpgradeEnds }
+            return .replyWhenReloadEnds
+        }
+        harness.send(#"{"v":1,"command":"upgrade","wait":true}"#)
+        #expect(try harness.answers().isEmpty)
+        #expect(harness.server.nextDeadline == nil, "no idle deadline while the upgrade is awaited")
+        #expect(harness.server.upgradeHandover.waitingClients.count == 1, "the waiting client crosses the execve")
+        harness.server.answerWaiters(for: .reload, failure: nil)
+        #expect(try harness.answers().isEmpty, "a reload's end does not answer an upgrade")
+        harness.server.answerWaiters(for: .upgrade, failure: "the check of /x exited with status 1: bad")
+        #expect(try harness.answers() == [#"{"code":"upgrade-failed","error":"the check of /x exited with status 1: bad","ok":false,"v":1}"#])
+        #expect(harness.server.upgradeHandover.waitingClients.isEmpty)
+    }
+
+    @Test("an upgrade refused at once is answered at once and awaits nothing", .timeLimit(.minutes(1)))
+    func aRefusedUpgradeIsAnsweredAtOnce() throws {
+        let harness = try Harness()
+        harness.performer.outcome = { _ in .reply(.failure(ControlError(.upgradeFailed, "a reload is in progress; upgrade when it completes"))) }
+        harness.send(#"{"v":1,"command":"upgrade","wait":true}"#)
+        #expect(try harness.answers() == [#"{"code":"upgrade-failed","error":"a reload is in progress; upgrade when it completes","ok":false,"v":1}"#])
+        #expect(harness.server.upgradeHandover.waitingClients.isEmpty)
+    }
+
     @Test("an idle client is closed at its deadline", .timeLimit(.minutes(1)))
     func anIdleClientIsClosed() throws {
         let harness = try Harness()

@@ -4,12 +4,12 @@ import Testing
 /// The lifecycle around an in-place upgrade: when one is refused, and the new image's
 /// rolls that complete it.
 @Suite struct LifecycleUpgradeTests {
-    /// An idle running master checks the upgrade; a stopping one refuses it.
-    @Test func anUpgradeIsCheckedUnlessStopping() {
+    /// An idle running master checks the upgrade; a starting or stopping one refuses it.
+    @Test func anUpgradeIsCheckedOnlyWhileRunning() {
         var lifecycle = Lifecycle.running(reload: nil)
         #expect(lifecycle.upgradeRequested(rollsInProgress: false) == .check)
-        #expect(Lifecycle.start(deadline: nil).upgradeRequested(rollsInProgress: false) == .check,
-                "an upgrade during start-up is checked too")
+        #expect(Lifecycle.start(deadline: nil).upgradeRequested(rollsInProgress: false)
+                == .refuse(reason: "the daemon is starting; upgrade once every worker is ready"))
         _ = lifecycle.stopRequested(fast: false, cause: .requested)
         #expect(lifecycle.upgradeRequested(rollsInProgress: false) == .refuse(reason: "the daemon is stopping"))
     }

@@ -87,7 +87,9 @@ extension DaemonSuite {
             let table = try driver.control(socket: socket.path, ["status"])
             #expect(table.status == .exited(0), "\(table)")
             let lines = table.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.first == "master \(demo.pid) running", "\(table)")
+            let build = try #require(second.json?["build"] as? String, "\(second)")
+            #expect(build.hasPrefix("1.0.0 (build "), "the demo's version and build-id: \(second)")
+            #expect(lines.first == "master \(demo.pid) running, build \(build)", "\(table)")
             #expect(lines.contains("printer: 3 configured, 3 running, 3 ready, 1 restart"), "\(table)")
             let rows = lines.filter { $0.hasPrefix("  ") && $0.dropFirst(2).first?.isNumber == true }
                 .map { $0.split(separator: " ").map(String.init) }

@@ -259,3 +259,67 @@ extension DaemonSuite.UpgradeTests {
         try driver.expectCleanEnd()
     }
 }
+
+extension DaemonSuite.UpgradeTests {
+    @Test("a check past upgrade_check_timeout is killed and the upgrade refused", .timeLimit(.minutes(1)))
+    func aCheckPastItsDeadlineIsRefused() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        let file = try ConfigurationFixture()
+        try file.write("upgrade_check_timeout: 1\nservices:\n  answerer:\n    workers: 2\n")
+        let daemon = try Daemon(driver: driver, configuration: file.path)
+        let before = try daemon.status().pids
+        let fifo = driver.runtimeDirectory + "/never.fifo"
+        guard mkfifo(fifo, 0o600) == 0 else { throw DriverError("mkfifo: \(String(cString: strerror(errno)))") }
+        try daemon.replaceExecutable(withScript: "read line < '\(fifo)'\necho cotyledon-upgrade-check ok build=never")
+        let mark = daemon.process.cursor
+        let run = try daemon.upgrade()
+        #expect(run.status != .exited(0) && run.stderr.contains("did not finish within 1"), "\(run)")
+        let requested = try daemon.process.waitForEvent("upgrade-requested", from: mark)
+        let refused = try daemon.process.waitForEvent("upgrade-refused", from: mark)
+        #expect(refused.fields["error"]?.contains("did not finish within") == true, "\(refused)")
+        let check = try #require(requested.subjectPid)
+        #expect(kill(check, 0) != 0, "the check run \(check) was killed and reaped")
+        #expect(try daemon.status().pids == before)
+        try daemon.process.stopAndExpectCleanExit()
+        try driver.expectCleanEnd()
+    }
+
+    @Test("a reload asked for during the check runs in the new image once the upgrade is complete", .timeLimit(.minutes(2)))
+    func aReloadDuringTheCheckRunsAfterTheUpgrade() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        let file = try ConfigurationFixture()
+        try file.write("services:\n  answerer:\n    workers: 2\n")
+        let daemon = try Daemon(driver: driver, configuration: file.path)
+        // The check waits for the test on a FIFO, then becomes the real program; so does the
+        // new image, at once.
+        let real = driver.runtimeDirectory + "/answerer-real"
+        try FileManager.default.copyItem(atPath: daemon.executable, toPath: real)
+        let fifo = driver.runtimeDirectory + "/go.fifo"
+        guard mkfifo(fifo, 0o600) == 0 else { throw DriverError("mkfifo: \(String(cString: strerror(errno)))") }
+        try daemon.replaceExecutable(withScript: """
+            if [ -z "$COTYLEDON_UPGRADE_STATE" ]; then read line < '\(fifo)'; fi
+            exec '\(real)' "$@"
+            """)
+        let mark = daemon.process.cursor
+        try driver.signal(daemon.process.pid, SIGUSR2)
+        _ = try daemon.process.waitForEvent("upgrade-requested", from: mark)
+        try file.write("services:\n  answerer:\n    workers: 3\n")
+        try driver.signal(daemon.process.pid, SIGHUP)
+        let queued = try daemon.process.waitForEvent("reload-queued", from: mark)
+        // Let the check go on (O_RDWR opens a FIFO without waiting for the reader).
+        let writer = open(fifo, O_RDWR)
+        defer { close(writer) }
+        guard writer >= 0, write(writer, "go\n", 3) == 3 else { throw DriverError("writing \(fifo) failed") }
+        let complete = try daemon.process.waitForEvent("upgrade-complete", from: queued.index)
+        let reloaded = try daemon.process.waitForEvent("reload-complete", from: complete.index)
+        #expect(daemon.process.events("reloading").count == 1 && reloaded.fields["result"] == "success", "the queued reload ran once")
+        // The new image read the file at its start already: its third worker is forked then.
+        _ = try daemon.process.waitForEvents("worker-ready", count: 1, from: mark) { $0.worker == 2 }
+        let after = try daemon.status()
+        #expect(Set(after.pids.keys) == [0, 1, 2], "the reload's worker count: \(after)")
+        try daemon.process.stopAndExpectCleanExit()
+        try driver.expectCleanEnd()
+    }
+}

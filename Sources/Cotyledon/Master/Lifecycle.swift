@@ -175,10 +175,14 @@ enum Lifecycle: Equatable {
         return .queue(first: first)
     }
 
-    /// An upgrade was asked for while `rollsInProgress`: refused while stopping and while a
-    /// reload or a rolling restart is under way (the new image would find it half done).
+    /// An upgrade was asked for while `rollsInProgress`: refused while starting (systemd has
+    /// no `READY=1` yet), while stopping, and while a reload or a rolling restart is under
+    /// way (the new image would find it half done).
     func upgradeRequested(rollsInProgress: Bool) -> UpgradeStart {
         guard isSupervising else { return .refuse(reason: "the daemon is stopping") }
+        if case .starting = self {
+            return .refuse(reason: "the daemon is starting; upgrade once every worker is ready")
+        }
         guard reload == nil, !rollsInProgress else {
             return .refuse(reason: "a reload is in progress; upgrade when it completes")
         }

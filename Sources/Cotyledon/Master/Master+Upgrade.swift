@@ -1,4 +1,3 @@
-internal import CotyledonControlProtocol
 import CCotyledonLinux
 import Glibc
 import Logging
@@ -42,8 +41,9 @@ extension Master {
         do {
             pipe = try Syscall.pipe()
         } catch {
-            refuseUpgrade(because: "cannot create the check's output pipe: \(error)")
-            return .refused(reason: "cannot create the check's output pipe: \(error)")
+            let reason = "cannot create the check's output pipe: \(error)"
+            refuseUpgrade(because: reason, answeringWaiters: false)
+            return .refused(reason: reason)
         }
         do {
             pid = try Syscall.spawn(path, arguments: upgradeContext.arguments,
@@ -52,7 +52,7 @@ extension Master {
             Syscall.close(pipe.readEnd)
             Syscall.close(pipe.writeEnd)
             let reason = "cannot run \(path): \(error)"
-            refuseUpgrade(because: reason)
+            refuseUpgrade(because: reason, answeringWaiters: false)
             return .refused(reason: reason)
         }
         Syscall.close(pipe.writeEnd)
@@ -83,14 +83,15 @@ extension Master {
         logger.error("upgrade refused: \(reason)", metadata: ["event": .event(.upgradeRefused), "error": "\(reason)"])
     }
 
-    /// Refuses the upgrade under way: logged, systemd told, waiters answered; a reload asked
+    /// Refuses the upgrade under way: logged, systemd told, waiters answered (unless the
+    /// request that started it is refused at once, its answer saying why); a reload asked
     /// for during the check runs now.
-    private func refuseUpgrade(because reason: String, reloadQueued: Bool = false) {
+    private func refuseUpgrade(because reason: String, reloadQueued: Bool = false, answeringWaiters: Bool = true) {
         upgrade = .idle
         deadlines.cancel(.upgradeCheck)
         logRefusal(reason)
         notifier.send("READY=1", "STATUS=upgrade refused: \(reason)")
-        controlServer?.answerWaiters(for: .upgrade, failure: reason)
+        if answeringWaiters { controlServer?.answerWaiters(for: .upgrade, failure: reason) }
         if reloadQueued, lifecycle.isSupervising { reload() }
     }
 

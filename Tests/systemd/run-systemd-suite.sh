@@ -580,10 +580,10 @@ restore_after_upgrade() {
 }
 
 # Connects to the echo port from the host (the container shares its network) until the file
-# STOP exists, one connection at a time, 10 ms apart; one line per connection in OUT:
+# STOP exists, one connection at a time; appends one line per connection to OUT:
 # "greeted PID" (the echo worker that greeted it), "no-greeting" (accepted, but closed or
 # silent for 5 s before the greeting), "failed" (the connection itself failed: bash's reason
-# is in OUT.errors).
+# is appended to OUT.errors). Several loops may share OUT: each line is one append.
 echo_client_loop() {
     local out=$1 stop=$2 line
     while [ ! -e "$stop" ]; do
@@ -593,10 +593,14 @@ echo_client_loop() {
             exec 3<&-
         else
             echo failed
+            # Not a busy loop while nothing listens.
+            sleep 0.01
         fi
-        sleep 0.01
-    done >"$out" 2>"$out.errors"
+    done >>"$out" 2>>"$out.errors"
 }
+
+# The echo clients of the upgrade scenario: this many loops at once.
+echo_clients=4
 
 # Samples the unit's ActiveState, MainPID and StatusText into OUT (one line per sample, in
 # that order) until the file STOP exists.
@@ -651,7 +655,8 @@ test_upgrade_in_place() {
 }
 
 check_upgrade_in_place() {
-    local main restarts old_workers old_exes client sampler output status greeted_before text_at_answer
+    local main restarts old_workers old_exes clients=() sampler output status greeted_before text_at_answer
+    local connections_before connections_during
     main=$(prop "$unit" MainPID)
     restarts=$(prop "$unit" NRestarts)
     old_workers=$(printer_pids; echo_pids)
@@ -661,13 +666,16 @@ check_upgrade_in_place() {
         fail "the demo runs 6 workers of the first build before the upgrade" "workers: $old_workers; other executables: $old_exes"
         return
     fi
-    echo_client_loop "$upgrade_work/echo" "$upgrade_work/stop" &
-    client=$!
+    : >"$upgrade_work/echo"
+    for _ in $(seq "$echo_clients"); do
+        echo_client_loop "$upgrade_work/echo" "$upgrade_work/stop" &
+        clients+=($!)
+    done
     sample_unit "$upgrade_work/samples" "$upgrade_work/stop" &
     sampler=$!
     if ! wait_for "the echo client's first greeting" 10 more_lines_matching "$upgrade_work/echo" '^greeted' 1; then
         touch "$upgrade_work/stop"
-        wait "$client" "$sampler"
+        wait "${clients[@]}" "$sampler"
         fail "the echo port answers before the upgrade" "$(head -3 "$upgrade_work/echo" "$upgrade_work/echo.errors")"
         return
     fi
@@ -676,15 +684,17 @@ check_upgrade_in_place() {
     cp "$bin_dir/cotyledon-demo-next" "$root/usr/local/bin/.cotyledon-demo.new" \
         && chmod 755 "$root/usr/local/bin/.cotyledon-demo.new" \
         && mv -f "$root/usr/local/bin/.cotyledon-demo.new" "$root$upgrade_binary"
+    connections_before=$(wc -l <"$upgrade_work/echo")
     output=$(inside /usr/local/bin/cotyledonctl --socket /run/cotyledon-demo/control.sock upgrade --wait 2>&1)
     status=$?
+    connections_during=$(($(wc -l <"$upgrade_work/echo") - connections_before))
     text_at_answer=$(status_text)
     # shellcheck disable=SC2086
     wait_for "every old worker to be gone" 60 workers_all_replaced $old_workers
     greeted_before=$(lines_matching "$upgrade_work/echo" '^greeted')
-    wait_for "20 more echo greetings" 30 more_lines_matching "$upgrade_work/echo" '^greeted' $((greeted_before + 20))
+    wait_for "20 more echo greetings" 30 more_lines_matching "$upgrade_work/echo" '^greeted' $((greeted_before + echo_clients + 20))
     touch "$upgrade_work/stop"
-    wait "$client" "$sampler"
+    wait "${clients[@]}" "$sampler"
 
     if [ "$status" -eq 0 ] && echo "$output" | grep "upgrade complete" >/dev/null; then
         pass "cotyledonctl upgrade --wait after the new build was renamed over $upgrade_binary: exit 0 ($output)"
@@ -742,12 +752,14 @@ $bad"
     silent=$(lines_matching "$upgrade_work/echo" '^no-greeting')
     greeted_by=$(grep '^greeted' "$upgrade_work/echo" | cut -d' ' -f2 | sort -u | tr '\n' ' ')
     # Once the old workers were gone, only the new echo workers greet.
-    greeted_after=$(grep '^greeted' "$upgrade_work/echo" | tail -n +$((greeted_before + 1)) | cut -d' ' -f2 | sort -u)
+    # (Each loop may have read one greeting of an old worker before they were all gone, and
+    # written it after: those are skipped.)
+    greeted_after=$(grep '^greeted' "$upgrade_work/echo" | tail -n +$((greeted_before + echo_clients + 1)) | cut -d' ' -f2 | sort -u)
     stray=$(echo "$greeted_after" | grep -v -x -F "$(echo_pids)")
     if [ "$failed" -eq 0 ] && [ "$connections" -gt 20 ] && [ -n "$greeted_after" ] && [ -z "$stray" ]; then
         # (A connection an echo worker accepted just before it exits can end before its greeting:
         # the demo's greeting is sent from a dispatch queue; counted, not failed.)
-        pass "echo clients throughout: $connections connections, none refused or failed, $silent closed before the greeting; greeted by $greeted_by, after the upgrade by the new workers only"
+        pass "echo clients throughout: $connections connections ($connections_during while upgrade --wait ran), none refused or failed, $silent closed before the greeting; greeted by $greeted_by, after the upgrade by the new workers only"
     else
         fail "no echo connection is refused during the upgrade" "$connections connections, $failed failed ($refused refused), $silent without greeting, greeted after the upgrade by $(echo $greeted_after) (not an echo worker now: $(echo $stray)):
 $(sort "$upgrade_work/echo.errors" | uniq -c | head -5)"

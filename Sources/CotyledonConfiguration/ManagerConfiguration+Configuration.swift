@@ -19,6 +19,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         case controlSocket = "control_socket"
         case listeners
         case upgradeCheckTimeout = "upgrade_check_timeout"
+        case fileDescriptorStore = "fd_store"
     }
 
     /// Decodes the settings; every key is optional.
@@ -41,6 +42,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         controlSocket = try container.decodeIfPresent(String.self, forKey: .controlSocket)
         if let value = try container.decodeIfPresent([String: ListenerConfiguration].self, forKey: .listeners) { listeners = value }
         if let value = try container.decodeSecondsIfPresent(forKey: .upgradeCheckTimeout) { upgradeCheckTimeout = value }
+        if let value = try container.decodeIfPresent(Bool.self, forKey: .fileDescriptorStore) { fileDescriptorStore = value }
     }
 
     /// Encodes every setting, durations as seconds, a `nil` startup timeout as `0`.
@@ -53,6 +55,7 @@ extension ManagerConfiguration: Codable, ValidatableConfiguration {
         try container.encodeIfPresent(controlSocket, forKey: .controlSocket)
         if !listeners.isEmpty { try container.encode(listeners, forKey: .listeners) }
         try container.encodeSeconds(upgradeCheckTimeout, forKey: .upgradeCheckTimeout)
+        if fileDescriptorStore { try container.encode(true, forKey: .fileDescriptorStore) }
     }
 
     /// Checks the timeouts (more than 0 and at most one day), the service and listener

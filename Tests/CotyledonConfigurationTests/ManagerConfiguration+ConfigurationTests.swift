@@ -49,6 +49,17 @@ import Testing
                        "echo": ServiceConfiguration(workers: 1, readinessTimeout: .seconds(2))]))
     }
 
+    @Test func fdStoreIsOffUnlessTurnedOn() throws {
+        #expect(try load("log_level: info\n").fileDescriptorStore == false)
+        #expect(try load("fd_store: true\n").fileDescriptorStore == true)
+        let configuration = ManagerConfiguration(fileDescriptorStore: true)
+        #expect(try load(ConfigurationText.encode(configuration)) == configuration)
+        let error = try #require(failure("fd_store: yes please\n"))
+        #expect(error.description.contains("fd_store"), "\(error)")
+        let misspelt = try #require(failure("fd_stor: true\n"))
+        #expect(misspelt.description.contains("fd_store"), "the unknown key suggests fd_store: \(misspelt)")
+    }
+
     @Test func aZeroStartupTimeoutWaitsForever() throws {
         #expect(try load("startup_timeout: 0\n").startupTimeout == nil)
         let configuration = ManagerConfiguration(startupTimeout: nil)

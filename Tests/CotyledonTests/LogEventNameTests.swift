@@ -21,6 +21,12 @@ import Testing
         #expect(words.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isLowercase } }, "\(name.rawValue)")
     }
 
+    @Test("the file descriptor store's events have the names the operators' documentation gives")
+    func fileDescriptorStoreEvents() {
+        #expect([LogEventName.fdStored, .fdStoreRemoved, .fdStoreRestored, .fdStoreDropped].map(\.rawValue)
+            == ["fd-stored", "fd-store-removed", "fd-store-restored", "fd-store-dropped"])
+    }
+
     @Test("the event metadata value is the raw value")
     func metadataValueIsRawValue() {
         #expect(Logger.MetadataValue.event(.workerStarted).description == "worker-started")

@@ -1,3 +1,4 @@
+import SystemPackage
 import Testing
 @testable import Cotyledon
 
@@ -26,7 +27,7 @@ import Testing
     @Test func stateChangesKeepTheirOrderAndAreNeverMerged() {
         var queue = NotificationQueue()
         let states = [["MAINPID=7", "STATUS=starting"], ["READY=1", "STATUS=up"], ["RELOADING=1", "MONOTONIC_USEC=5"],
-                      ["READY=1", "STATUS=up"], ["STOPPING=1"]].map(Notification.init)
+                      ["READY=1", "STATUS=up"], ["STOPPING=1"]].map { Notification($0) }
         for state in states { queue.enqueue(state) }
         #expect(queue.pending == states)
         var sent: [Notification] = []
@@ -73,5 +74,68 @@ import Testing
         }
         #expect(coalescing.pending.map(\.text) == ["WATCHDOG=1", "STATUS=999"])
         #expect(coalescing.droppedCount == 0)
+    }
+
+    // MARK: Notifications carrying descriptors
+
+    /// A pipe whose write end only `notification`'s copy holds: the read end sees the end of
+    /// file once the queue closed that copy, and would block while it is open.
+    final class WatchedDescriptor {
+        let readEnd: FileDescriptor
+        let copy: FileDescriptor
+
+        init() throws {
+            let pipe = try Syscall.pipe()
+            readEnd = pipe.readEnd
+            try Syscall.setNonBlocking(readEnd)
+            copy = try Syscall.duplicateCloseOnExec(pipe.writeEnd)
+            Syscall.close(pipe.writeEnd)
+        }
+
+        deinit { Syscall.close(readEnd) }
+
+        /// Whether the queue still holds the copy.
+        var isOpen: Bool {
+            get throws {
+                var buffer = [UInt8](repeating: 0, count: 1)
+                return try Syscall.read(readEnd, into: &buffer) == nil
+            }
+        }
+    }
+
+    @Test func aNotificationWithDescriptorsIsAStateChangeNeverCoalesced() throws {
+        let first = try WatchedDescriptor()
+        let second = try WatchedDescriptor()
+        var queue = NotificationQueue()
+        // Even assignments that would otherwise be a status line or a ping.
+        let store = Notification(["FDSTORE=1", "FDNAME=cotyledon.store.http"], passing: [first.copy])
+        #expect(store.kind == .state)
+        #expect(Notification(["STATUS=x"], passing: [first.copy]).kind == .state)
+        #expect(Notification(["WATCHDOG=1"], passing: [first.copy]).kind == .state)
+        queue.enqueue(store)
+        queue.enqueue(Notification(["STATUS=up"]))
+        queue.enqueue(Notification(["FDSTORE=1", "FDNAME=cotyledon.store.http"], passing: [second.copy]))
+        queue.enqueue(Notification(["STATUS=still up"]))
+        #expect(queue.pending.map(\.descriptors) == [[first.copy], [second.copy], []])
+        #expect(try first.isOpen && second.isOpen, "queued descriptors stay open")
+    }
+
+    @Test func theQueueClosesADescriptorOnceItsNotificationIsSentOrDropped() throws {
+        let sent = try WatchedDescriptor()
+        let dropped = try WatchedDescriptor()
+        let waiting = try WatchedDescriptor()
+        var queue = NotificationQueue(capacity: 2)
+        queue.enqueue(Notification(["FDSTORE=1", "FDNAME=a"], passing: [dropped.copy]))
+        queue.enqueue(Notification(["FDSTORE=1", "FDNAME=b"], passing: [sent.copy]))
+        queue.enqueue(Notification(["FDSTORE=1", "FDNAME=c"], passing: [waiting.copy]))
+        #expect(queue.droppedCount == 1)
+        #expect(try !dropped.isOpen, "the notification dropped past the capacity had its descriptor closed")
+        #expect(try sent.isOpen && waiting.isOpen)
+        #expect(queue.first?.text == "FDSTORE=1\nFDNAME=b")
+        queue.removeFirst()
+        #expect(try !sent.isOpen, "a notification taken off the queue has its descriptor closed")
+        #expect(try waiting.isOpen)
+        queue.removeFirst()
+        #expect(try !waiting.isOpen)
     }
 }

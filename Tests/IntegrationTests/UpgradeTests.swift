@@ -18,25 +18,36 @@ extension DaemonSuite {
             let control: ControlSocketFixture
             let process: DaemonProcess
 
-            init(driver: Driver, workers: Int = 2, configuration: String? = nil) throws {
+            init(driver: Driver, workers: Int = 2, configuration: String? = nil, environment: [String] = []) throws {
                 self.driver = driver
                 try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
                 executable = driver.runtimeDirectory + "/answerer-daemon"
                 try? FileManager.default.removeItem(atPath: executable)
-                try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-fixture"), toPath: executable)
+                try Self.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-fixture"))), at: executable)
                 control = try ControlSocketFixture()
                 let arguments = ["listeners", "--workers", "\(workers)", "--listen", "http=127.0.0.1:0"]
                     + (configuration.map { ["--config", $0] } ?? []) + control.daemonArguments
-                process = try driver.spawn(path: executable, argv: [executable] + arguments)
+                process = try driver.spawn(path: executable, argv: [executable] + arguments, environment: environment)
                 _ = try process.waitForEvent("all-ready")
             }
 
             /// Replaces the executable with a shell script (atomically, as a deploy would).
             func replaceExecutable(withScript body: String) throws {
-                let temporary = executable + ".new"
-                try ("#!/bin/sh\n" + body + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
-                guard chmod(temporary, 0o755) == 0, rename(temporary, executable) == 0 else {
-                    throw DriverError("installing \(temporary): \(String(cString: strerror(errno)))")
+                try Self.install(Data(("#!/bin/sh\n" + body + "\n").utf8), at: executable)
+            }
+
+            /// Writes `bytes` to a new executable file renamed over `path`. The file is written
+            /// through a close-on-exec descriptor: a process the test runner forks meanwhile
+            /// must not keep it open for writing, which makes every execve of it fail with
+            /// ETXTBSY.
+            static func install(_ bytes: Data, at path: String) throws {
+                let temporary = path + ".new"
+                let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+                guard fd >= 0 else { throw DriverError("open \(temporary): \(String(cString: strerror(errno)))") }
+                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+                guard written == bytes.count, chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
+                    throw DriverError("installing \(path): \(String(cString: strerror(errno)))")
                 }
             }
 
@@ -91,9 +102,10 @@ extension DaemonSuite {
         @Test("a check that fails refuses the upgrade with its reason and changes nothing: missing file, not executable, exit 1, SIGSEGV",
               .timeLimit(.minutes(2)))
         func refusedChecksChangeNothing() throws {
+            let socket = try NotifySocket()
             let driver = try Driver()
             defer { driver.close() }
-            let daemon = try Daemon(driver: driver)
+            let daemon = try Daemon(driver: driver, environment: ["NOTIFY_SOCKET=\(socket.path)"])
             let before = try daemon.status().pids
             let cases: [(String, () throws -> Void, String)] = [
                 ("missing", { try FileManager.default.removeItem(atPath: daemon.executable) }, "No such file or directory"),
@@ -113,6 +125,10 @@ extension DaemonSuite {
                 let refused = try daemon.process.waitForEvent("upgrade-refused", from: mark)
                 #expect(refused.fields["error"]?.contains(reason) == true, "\(name): \(refused)")
                 #expect(try daemon.status().pids == before, "\(name): the workers are untouched")
+                let ready = try socket.waitFor("READY=1 after the refusal (\(name))") {
+                    $0.fields["READY"] == "1" && $0.fields["STATUS"]?.contains(reason) == true
+                }
+                #expect(ready.fields["STATUS"]?.hasPrefix("upgrade refused: ") == true, "\(name): \(ready)")
             }
             #expect(daemon.process.events("upgrade-exec").isEmpty && daemon.process.events("worker-exited").isEmpty)
             try daemon.process.stopAndExpectCleanExit()
@@ -121,9 +137,10 @@ extension DaemonSuite {
 
         @Test("the execve fails after a passing check: upgrade-exec-failed, the old image goes on", .timeLimit(.minutes(2)))
         func execFailureKeepsTheOldImage() throws {
+            let socket = try NotifySocket()
             let driver = try Driver()
             defer { driver.close() }
-            let daemon = try Daemon(driver: driver)
+            let daemon = try Daemon(driver: driver, environment: ["NOTIFY_SOCKET=\(socket.path)"])
             let before = try daemon.status().pids
             try daemon.replaceExecutable(withScript: "chmod -x \"$0\"\necho cotyledon-upgrade-check ok build=next\nexit 0")
             let mark = daemon.process.cursor
@@ -131,6 +148,9 @@ extension DaemonSuite {
             #expect(run.status != .exited(0) && run.stderr.contains("Permission denied"), "\(run)")
             let failed = try daemon.process.waitForEvent("upgrade-exec-failed", from: mark)
             #expect(failed.fields["error"]?.contains("exec \(daemon.executable)") == true, "\(failed)")
+            _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" && $0.fields["STATUS"] == "upgrading" }
+            let ready = try socket.waitFor("READY=1 after the failed exec") { $0.fields["READY"] == "1" && $0.fields["STATUS"] != "upgrading" }
+            #expect(ready.fields["STATUS"]?.hasPrefix("upgrade failed: exec \(daemon.executable): ") == true, "\(ready)")
             #expect(try daemon.status().pids == before, "the old image keeps its workers")
             // Still supervising: a killed worker is replaced.
             let mark2 = daemon.process.cursor
@@ -217,7 +237,7 @@ extension DaemonSuite.UpgradeTests {
         defer { driver.close() }
         try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
         let executable = driver.runtimeDirectory + "/demo"
-        try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-demo"), toPath: executable)
+        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-demo"))), at: executable)
         let control = try ControlSocketFixture()
         let demo = try driver.spawn(path: executable, argv: [executable, "--workers", "2", "--control-socket", control.path],
                                     environment: ["NOTIFY_SOCKET=\(socket.path)"])
@@ -225,9 +245,7 @@ extension DaemonSuite.UpgradeTests {
         let before = try driver.control(socket: control.path, ["--json", "status"])
         #expect((before.json?["build"] as? String)?.hasPrefix("1.0.0 (build ") == true, "\(before)")
         // A deploy renames the new file over the old path.
-        let next = executable + ".next"
-        try FileManager.default.copyItem(atPath: try BuildProducts.path(of: "cotyledon-demo-next"), toPath: next)
-        guard rename(next, executable) == 0 else { throw DriverError("rename: \(String(cString: strerror(errno)))") }
+        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-demo-next"))), at: executable)
         let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
         #expect(run.status == .exited(0), "\(run)")
         _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" && $0.fields["STATUS"] == "upgrading" }
@@ -295,7 +313,7 @@ extension DaemonSuite.UpgradeTests {
         // The check waits for the test on a FIFO, then becomes the real program; so does the
         // new image, at once.
         let real = driver.runtimeDirectory + "/answerer-real"
-        try FileManager.default.copyItem(atPath: daemon.executable, toPath: real)
+        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: daemon.executable)), at: real)
         let fifo = driver.runtimeDirectory + "/go.fifo"
         guard mkfifo(fifo, 0o600) == 0 else { throw DriverError("mkfifo: \(String(cString: strerror(errno)))") }
         try daemon.replaceExecutable(withScript: """

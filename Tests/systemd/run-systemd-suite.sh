@@ -552,6 +552,109 @@ test_socket_activation() {
     inside systemctl stop cotyledon-demo.socket "$unit"
 }
 
+# A client inside the container connecting to the echo listener over and over until
+# /var/tmp/fd-store-client.stop exists, one line per attempt in /var/tmp/fd-store-client.log:
+# "ok <greeting>" ("echo worker(N) pid PID"), "refused", or "no-answer" (connected, no greeting in 10 s).
+fd_store_client='
+while [ ! -e /var/tmp/fd-store-client.stop ]; do
+    result=refused
+    { result=no-answer; line=$(timeout 10 head -1 <&3) && [ -n "$line" ] && result="ok $line"; } 3<>/dev/tcp/127.0.0.1/'$echo_port' 2>/dev/null
+    echo "$result"
+done >> /var/tmp/fd-store-client.log'
+fd_store_client_log() { cat "$root/var/tmp/fd-store-client.log" 2>/dev/null; }
+# The pids of the echo workers that answered the client.
+fd_store_answering_pids() { fd_store_client_log | awk '$1 == "ok" { print $NF }' | sort -u; }
+# Whether one of the PIDS (a list, one per line) answered the client.
+fd_store_answered_by() { fd_store_answering_pids | grep -Fxf <(printf '%s\n' "$1") >/dev/null; }
+echo_worker_pids() { inside pgrep -f 'cotyledon-demo: echo worker' | sort; }
+# journal_has, for this boot only: the root's journal persists across runs, and pids repeat.
+fd_store_journal_has() { journal "$unit" -b | grep -- "$1" >/dev/null; }
+
+# fd_store: true with the echo listener declared: `systemctl restart` while a client keeps
+# connecting refuses no connection (they wait in the stored socket and the new daemon
+# answers them), NRestarts stays (a manual restart is not counted); a crash restarted by
+# Restart= counts in NRestarts and keeps the store; `systemctl stop` empties the store
+# (the next start opens the listener itself).
+test_fd_store_restart() {
+    cp "$root/etc/cotyledon-demo.yaml" "$root/etc/cotyledon-demo.yaml.good"
+    printf 'fd_store: true\nlisteners:\n  echo:\n    address: 127.0.0.1:%s\nservices:\n  printer:\n    workers: 4\n  echo:\n    workers: 2\n' \
+        "$echo_port" > "$root/etc/cotyledon-demo.yaml"
+    rm -f "$root/var/tmp/fd-store-client.log" "$root/var/tmp/fd-store-client.stop" "$root/var/tmp/fd-store-pre.answer"
+    # A connection made for certain while no master runs: before each start, a client left
+    # in the background (outside the sandbox, "+") connects and waits for the greeting.
+    printf '%s\n' '[Service]' \
+        "ExecStartPre=+/bin/bash -c '{ timeout 30 head -1 <&3 > /var/tmp/fd-store-pre.answer; } 3<>/dev/tcp/127.0.0.1/$echo_port 2>/dev/null &'" \
+        > "$root/etc/systemd/system/cotyledon-demo.service.d/fd-store.conf"
+    inside systemctl daemon-reload
+    if ! inside systemctl start "$unit"; then
+        fail "start with fd_store: true" "$(journal "$unit" -b | tail -20)"
+    elif ! wait_for "the master to store the echo listener" 10 fd_store_journal_has 'event=fd-stored .*name=echo'; then
+        fail "the master stores its declared listener" "$(journal "$unit" -b | grep -E 'fd-st|listener|FileDescriptorStore' | tail -10)"
+    else
+        local main restarts old_workers client new_main new_workers log
+        main=$(prop "$unit" MainPID)
+        restarts=$(prop "$unit" NRestarts)
+        old_workers=$(echo_worker_pids)
+        log "fd store before the restart: NFileDescriptorStore=$(prop "$unit" NFileDescriptorStore 2>&1 | head -1), FileDescriptorStoreMax=$(prop "$unit" FileDescriptorStoreMax)"
+        rm -f "$root/var/tmp/fd-store-pre.answer"
+        inside bash -c "$fd_store_client" &
+        client=$!
+        wait_for "the client's first answers from the running daemon" 20 fd_store_answered_by "$old_workers"
+        inside systemctl restart "$unit"
+        new_main=$(prop "$unit" MainPID)
+        new_workers=$(echo_worker_pids)
+        wait_for "answers from the restarted daemon's workers" 20 fd_store_answered_by "$new_workers"
+        wait_for "the answer to the connection made before the new master started" 20 test -s "$root/var/tmp/fd-store-pre.answer"
+        touch "$root/var/tmp/fd-store-client.stop"
+        wait "$client"
+        local pre_answer
+        pre_answer=$(cat "$root/var/tmp/fd-store-pre.answer" 2>/dev/null)
+        log=$(fd_store_client_log)
+        local attempts refused unanswered
+        attempts=$(echo "$log" | grep -c .)
+        refused=$(echo "$log" | grep -c '^refused')
+        unanswered=$(echo "$log" | grep -c '^no-answer')
+        if [ "$new_main" != "$main" ] && [ "$(prop "$unit" NRestarts)" = "$restarts" ] \
+            && [ "$refused" -eq 0 ] && [ "$unanswered" -eq 0 ] \
+            && fd_store_answered_by "$old_workers" && fd_store_answered_by "$new_workers" \
+            && printf '%s\n' "$new_workers" | grep -Fx "${pre_answer##* }" >/dev/null \
+            && [ "$(prop "$unit" NFileDescriptorStore)" = 1 ] \
+            && journal "$unit" -b | grep "cotyledon-demo\[$new_main\]" | grep 'event=fd-store-restored .*name=echo' >/dev/null; then
+            pass "fd_store: systemctl restart with a client connecting throughout: $attempts attempts, none refused or unanswered, answered before and after by the old and new workers; a connection made in ExecStartPre (no master running) answered by a new worker ($pre_answer); the new master took the stored socket back and stored nothing twice (NFileDescriptorStore=1); NRestarts stays $restarts"
+        else
+            fail "fd_store: a restart refuses no connection" "MainPID $main -> $new_main, NRestarts $restarts -> $(prop "$unit" NRestarts), attempts $attempts, refused $refused, unanswered $unanswered, NFileDescriptorStore $(prop "$unit" NFileDescriptorStore); ExecStartPre's connection: ${pre_answer:-no answer}; answering pids: $(fd_store_answering_pids | tr '\n' ' '); old workers: $(echo $old_workers); new workers: $(echo $new_workers)
+$(journal "$unit" -b | grep -E 'fd-st|listener-|FileDescriptorStore|Stopped|Started' | tail -20)"
+        fi
+        # A crash: Restart= restarts the unit, counted in NRestarts, and the store is kept.
+        inside kill -KILL "$new_main"
+        local crashed_at
+        if wait_for "Restart= to restart the unit after the master's SIGKILL" 30 restarted_since "$restarts" \
+            && crashed_at=$(prop "$unit" MainPID) \
+            && wait_for "the master after the crash to take the stored socket back" 20 fd_store_journal_has "cotyledon-demo\[$crashed_at\]: .*event=fd-store-restored .*name=echo" \
+            && [ "$(prop "$unit" NRestarts)" = $((restarts + 1)) ] && [ "$(prop "$unit" NFileDescriptorStore)" = 1 ]; then
+            pass "fd_store: a master killed with SIGKILL is restarted by Restart= (NRestarts $restarts -> $((restarts + 1))) and takes the stored socket back"
+        else
+            fail "fd_store: the store survives a crash and Restart=" "NRestarts $(prop "$unit" NRestarts), NFileDescriptorStore $(prop "$unit" NFileDescriptorStore)
+$(journal "$unit" -b | grep -E 'fd-st|listener-|Main process|Scheduled' | tail -10)"
+        fi
+        inside systemctl stop "$unit"
+        inside systemctl start "$unit"
+        local fresh
+        fresh=$(prop "$unit" MainPID)
+        if journal "$unit" -b | grep "cotyledon-demo\[$fresh\]" | grep 'event=listener-opened .*name=echo' >/dev/null \
+            && ! journal "$unit" -b | grep "cotyledon-demo\[$fresh\]" | grep 'event=fd-store-restored' >/dev/null; then
+            pass "fd_store: systemctl stop empties the store: the next start opens the echo listener itself"
+        else
+            fail "systemctl stop empties the store" "$(journal "$unit" -b | grep "cotyledon-demo\[$fresh\]" | grep -E 'fd-st|listener-' | tail -10)"
+        fi
+    fi
+    inside systemctl stop "$unit"
+    rm -f "$root/etc/systemd/system/cotyledon-demo.service.d/fd-store.conf" "$root/var/tmp/fd-store-pre.answer"
+    inside systemctl daemon-reload
+    mv "$root/etc/cotyledon-demo.yaml.good" "$root/etc/cotyledon-demo.yaml"
+    rm -f "$root/var/tmp/fd-store-client.log" "$root/var/tmp/fd-store-client.stop"
+}
+
 # ---- The in-place upgrade ----
 
 upgrade_binary=/usr/local/bin/cotyledon-demo
@@ -835,6 +938,7 @@ run_suite() {
         }
         test_watchdog
         test_socket_activation
+        test_fd_store_restart
         test_upgrade_in_place
     fi
     shutdown_container

@@ -6,6 +6,7 @@ import Logging
 /// log_level: info                   # trace, debug, info, notice, warning, error, critical
 /// graceful_shutdown_timeout: 60     # seconds
 /// startup_timeout: 90               # seconds; 0 = wait forever
+/// fd_store: false                  # keep the listeners in systemd's store across restarts
 /// listeners:
 ///   http:
 ///     address: 127.0.0.1:8080
@@ -36,7 +37,17 @@ public struct ManagerConfiguration: Equatable, Sendable {
     public var listeners: [String: ListenerConfiguration]
     /// How long the check run of an in-place upgrade (the new executable in check mode)
     /// may take before it is killed and the upgrade refused; default 30 s.
-    public var upgradeCheckTimeout: Duration = ManagerConfiguration.defaultUpgradeCheckTimeout
+    public var upgradeCheckTimeout: Duration
+    /// Whether the master keeps its declared listeners in systemd's file descriptor store
+    /// (`FDSTORE=1`, the unit needs `FileDescriptorStoreMax=`), so that a restart of the
+    /// daemon gets the same sockets back and no connection is refused while it restarts.
+    /// Default `false`: systemd cannot tell a service whether its store is enabled.
+    ///
+    /// Sockets systemd hands back from the store are used whatever this says (they are
+    /// the daemon's own); with `false` they are then removed from the store, so the next
+    /// restart opens its listeners from the configuration. Followed at each reload; only
+    /// used under systemd (`NOTIFY_SOCKET`).
+    public var fileDescriptorStore: Bool
 
     /// The default ``upgradeCheckTimeout``: 30 seconds.
     public static let defaultUpgradeCheckTimeout: Duration = .seconds(30)
@@ -54,14 +65,20 @@ public struct ManagerConfiguration: Equatable, Sendable {
     ///   - services: the settings of each service, by name.
     ///   - controlSocket: the path of the control socket; `nil`: the manager's own choice.
     ///   - listeners: the listening sockets the master opens, by name.
+    ///   - fileDescriptorStore: whether the master keeps its listeners in systemd's file descriptor store.
+    ///   - upgradeCheckTimeout: the time an in-place upgrade's check run gets.
     public init(
         logLevel: Logger.Level = .info,
         gracefulShutdownTimeout: Duration = ManagerConfiguration.defaultGracefulShutdownTimeout,
         startupTimeout: Duration? = ManagerConfiguration.defaultStartupTimeout,
         services: [String: ServiceConfiguration] = [:],
         controlSocket: String? = nil,
-        listeners: [String: ListenerConfiguration] = [:]
+        listeners: [String: ListenerConfiguration] = [:],
+        fileDescriptorStore: Bool = false,
+        upgradeCheckTimeout: Duration = ManagerConfiguration.defaultUpgradeCheckTimeout
     ) {
+        self.fileDescriptorStore = fileDescriptorStore
+        self.upgradeCheckTimeout = upgradeCheckTimeout
         self.controlSocket = controlSocket
         self.listeners = listeners
         self.logLevel = logLevel

@@ -168,6 +168,16 @@ enum LogEventName: String, CaseIterable {
     case listenerClosed = "listener-closed"
     /// A declared listener is not opened: systemd passed a socket of that name.
     case listenerFromSystemd = "listener-from-systemd"
+    /// The master put a declared listener in systemd's file descriptor store (`FDSTORE=1`;
+    /// `name`, `fdname`, `fd`).
+    case fdStored = "fd-stored"
+    /// The master asked systemd to remove a socket from its store (`FDSTOREREMOVE=1`;
+    /// `fdname`, `reason`).
+    case fdStoreRemoved = "fd-store-removed"
+    /// A declared listener uses the socket systemd's store handed back (`name`, `fd`, `address`).
+    case fdStoreRestored = "fd-store-restored"
+    /// A socket systemd's store handed back is not used: closed, with the `reason`.
+    case fdStoreDropped = "fd-store-dropped"
 
     // MARK: Logging
 

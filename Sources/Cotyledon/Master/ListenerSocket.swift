@@ -72,20 +72,57 @@ struct ListenerSocket {
         fileIdentity.map { (UInt64($0.device), UInt64($0.inode)) } ?? (0, 0)
     }
 
+    /// Takes `descriptor`, a listening socket systemd's file descriptor store handed back,
+    /// bound at `address` for `configuration` (``ListenerOrigins`` checked it), as the
+    /// listener `name`: non-blocking, with the configured backlog (`listen` again) and, for
+    /// a unix socket, the configured mode. A unix socket is used only while a socket file
+    /// is at its path; that file counts as the socket's own, so the master removes it at
+    /// exit when it does not store the socket.
+    ///
+    /// - Returns: the socket, or why it cannot be used (the caller closes it).
+    static func restore(_ name: String, _ configuration: ListenerConfiguration, descriptor: FileDescriptor,
+                        bound address: BoundSocketAddress) -> Result<ListenerSocket, ListenerError> {
+        let bound: ListenerConfiguration.Address
+        var fileIdentity: (device: dev_t, inode: ino_t)?
+        var call = "fcntl(O_NONBLOCK)"
+        do throws(Errno) {
+            try Syscall.setNonBlocking(descriptor)
+            switch (configuration.address, address) {
+            case let (.tcp(host, _), .tcp(_, port)):
+                bound = .tcp(host: host, port: port)
+            case let (.unix(path), _):
+                call = "stat \(path)"
+                let status = try Syscall.linkStatus(path)
+                guard FileKind(mode: status.st_mode) == .socket else {
+                    return .failure(ListenerError(name: name, address: configuration.address,
+                                                  problem: "\(path) is a \(FileKind(mode: status.st_mode).fieldValue), not the socket's file",
+                                                  fix: "remove that file"))
+                }
+                fileIdentity = (status.st_dev, status.st_ino)
+                call = "chmod \(path)"
+                try Syscall.changeMode(path, to: mode_t(configuration.effectiveMode))
+                bound = configuration.address
+            default:
+                return .failure(ListenerError(name: name, address: configuration.address, problem: "it is bound to \(address)",
+                                              fix: "none needed: the listener is opened from the configuration"))
+            }
+            call = "listen"
+            try Syscall.listen(descriptor, backlog: Int32(clamping: configuration.backlog))
+        } catch {
+            return .failure(.systemCall(call, error, name: name, address: configuration.address))
+        }
+        return .success(ListenerSocket(name: name, configuration: configuration, descriptor: descriptor, bound: bound,
+                                       fileIdentity: fileIdentity))
+    }
+
     private static func openUnix(_ name: String, _ configuration: ListenerConfiguration, path: String,
                                  backlog: Int32) throws(ListenerError) -> ListenerSocket {
         let address = configuration.address
         try refuseLiveOrNonSocket(at: path, name: name, address: address)
-        // The temporary name must fit in sun_path too: shorten the file name if needed.
-        let directory = ListenerError.directory(of: path)
-        let suffix = ".\(getpid()).tmp"
-        let base = path.dropFirst(directory == "/" ? 1 : directory.utf8.count + 1)
-        let room = ListenerConfiguration.maximumUnixPathLength - (directory == "/" ? 1 : directory.utf8.count + 1) - suffix.utf8.count
-        guard room > 0 else {
+        guard let temporary = temporaryPath(for: path, pid: getpid()) else {
             throw ListenerError(name: name, address: address, problem: "the directory's path is too long for a temporary socket name",
                                 fix: "choose a shorter path")
         }
-        let temporary = (directory == "/" ? "/" : directory + "/") + String(decoding: base.utf8.prefix(room), as: UTF8.self) + suffix
         let fd: FileDescriptor
         do {
             fd = try Syscall.unixStreamSocket()
@@ -110,6 +147,29 @@ struct ListenerSocket {
             Syscall.close(fd)
             throw .systemCall(call, error, name: name, address: address)
         }
+    }
+
+    /// The name in `path`'s directory at which the master `pid` binds a socket for `path`
+    /// before renaming it over `path` (`getsockname` keeps telling that name): the file
+    /// name, shortened to fit in `sun_path` if needed, then `.<pid>.tmp`. `nil` when the
+    /// directory's path leaves no room.
+    static func temporaryPath(for path: String, pid: pid_t) -> String? {
+        let directory = ListenerError.directory(of: path)
+        let suffix = ".\(pid).tmp"
+        let base = path.dropFirst(directory == "/" ? 1 : directory.utf8.count + 1)
+        let room = ListenerConfiguration.maximumUnixPathLength - (directory == "/" ? 1 : directory.utf8.count + 1) - suffix.utf8.count
+        guard room > 0 else { return nil }
+        return (directory == "/" ? "/" : directory + "/") + String(decoding: base.utf8.prefix(room), as: UTF8.self) + suffix
+    }
+
+    /// Whether a socket bound at `bound` was bound for `path`: at `path` itself, or at the
+    /// ``temporaryPath(for:pid:)`` of any master.
+    static func isBound(at bound: String, for path: String) -> Bool {
+        if bound == path { return true }
+        guard bound.hasSuffix(".tmp") else { return false }
+        let stem = bound.dropLast(4)
+        guard let dot = stem.lastIndex(of: "."), let pid = pid_t(stem[stem.index(after: dot)...]), pid > 0 else { return false }
+        return temporaryPath(for: path, pid: pid) == bound
     }
 
     /// Refuses a path that holds anything but a socket, or a socket a process listens on.

@@ -4,7 +4,9 @@ import SystemPackage
 /// The listening sockets the master hands its workers: the ones systemd passed and the
 /// declared ones (``ManagerConfiguration/listeners``) it opened itself, one
 /// ``ListenerSocket`` per declared listener. A socket systemd passed with a declared
-/// listener's name is used instead of opening one.
+/// listener's name is used instead of opening one, and so is a socket systemd's file
+/// descriptor store kept for it (``ListenerOrigins``), which the table also keeps in the
+/// store (``storeChanges(storing:)``).
 ///
 /// A reload is two steps: ``prepare(_:logger:)`` opens what is new or moved (nothing
 /// changes if one fails) and ``commit(_:logger:)`` closes what is replaced or removed.
@@ -29,34 +31,73 @@ final class ListenerTable {
     /// The listeners added with ``ServiceManager/addListener(_:_:)``: a reloaded
     /// configuration keeps them unless it declares the same name.
     private let declaredInCode: [String: ListenerConfiguration]
-    /// The sockets the master opened, by name.
+    /// The sockets the master opened, or took from systemd's file descriptor store, by name.
     private var sockets: [String: ListenerSocket] = [:]
+    /// The listeners whose socket systemd's file descriptor store holds (as far as the
+    /// master knows: what it stored or was handed back), by name: the descriptor stored.
+    private var stored: [String: Int32] = [:]
+    /// The listeners whose stored sockets are to be removed from the store, and why.
+    private var pendingRemovals: [(listener: String, reason: String)] = []
     /// What forks hand workers, every socket in descriptor order; each worker keeps those of its service.
     private(set) var listeners: Listeners
 
-    /// Opens every declared listener systemd did not pass, lowest names first.
+    /// A change of systemd's file descriptor store that ``storeChanges(storing:)`` asks for.
+    enum StoreChange: Equatable {
+        /// Store the listener's socket (`FDSTORE=1`).
+        case store(listener: String, descriptor: FileDescriptor)
+        /// Remove what the store holds for the listener (`FDSTOREREMOVE=1`), and why.
+        case remove(listener: String, reason: String)
+    }
+
+    /// Takes the sockets systemd passed (``ListenerOrigins`` decides which declared
+    /// listener uses which), then opens every declared listener none was passed for,
+    /// lowest names first. Stored sockets not used are closed, logged and removed from
+    /// the store at the next ``storeChanges(storing:)``.
     ///
     /// - Parameters:
-    ///   - systemd: the sockets systemd passed.
+    ///   - passed: the sockets systemd passed, socket units' and the store's.
     ///   - declared: the listeners of the configuration.
     ///   - declaredInCode: the listeners added in code, kept across reloads unless a
     ///     reloaded configuration declares the same name.
     /// - Throws: ``ListenerError`` for the first that cannot be opened; the ones opened
     ///   before it are closed.
-    init(systemd: Listeners, declared: [String: ListenerConfiguration], declaredInCode: [String: ListenerConfiguration],
+    init(systemd passed: Listeners, declared: [String: ListenerConfiguration], declaredInCode: [String: ListenerConfiguration],
          logger: Logger) throws(ListenerError) {
-        self.systemd = systemd
+        let origins = ListenerOrigins(declared: declared, passed: passed) { socket in
+            let descriptor = FileDescriptor(rawValue: socket.descriptor)
+            guard Syscall.isListeningStreamSocket(descriptor) else { return nil }
+            return try? Syscall.boundAddress(of: descriptor)
+        }
+        systemd = origins.socketUnits
         self.declaredInCode = declaredInCode
-        listeners = systemd
-        for name in declared.keys.sorted() {
-            if let passed = systemd[name].first {
-                Self.logFromSystemd(name, passed, declared[name]!, logger: logger)
-                continue
+        listeners = origins.socketUnits
+        for dropped in origins.dropped {
+            drop(dropped.socket, reason: dropped.reason, logger: logger)
+        }
+        for (name, passed) in origins.fromSocketUnits.sorted(by: { $0.key < $1.key }) {
+            Self.logFromSystemd(name, passed, declared[name]!, logger: logger)
+        }
+        var toOpen = origins.toOpen
+        for (name, passed) in origins.fromStore.sorted(by: { $0.key < $1.key }) {
+            let descriptor = FileDescriptor(rawValue: passed.descriptor)
+            let bound = (try? Syscall.boundAddress(of: descriptor)) ?? .other("unknown")
+            switch ListenerSocket.restore(name, declared[name]!, descriptor: descriptor, bound: bound) {
+            case .success(let socket):
+                sockets[name] = socket
+                stored[name] = socket.descriptor.rawValue
+                logger.info("listener \(name): using the socket systemd's file descriptor store kept (fd \(passed.descriptor)) on \(socket.boundAddress)",
+                            metadata: ["event": .event(.fdStoreRestored), "name": "\(name)", "fd": "\(passed.descriptor)",
+                                       "address": "\(socket.boundAddress)"])
+            case .failure(let error):
+                drop(passed, reason: "\(error.problem)", logger: logger)
+                toOpen.append(name)
             }
+        }
+        for name in toOpen.sorted() {
             do {
                 sockets[name] = try ListenerSocket.open(name, declared[name]!)
             } catch {
-                for socket in sockets.values { socket.close(removingFile: true) }
+                closeAll()
                 throw error
             }
             Self.log(.listenerOpened, sockets[name]!, logger: logger)
@@ -70,7 +111,7 @@ final class ListenerTable {
         self.systemd = systemd
         self.declaredInCode = declaredInCode
         for socket in sockets { self.sockets[socket.name] = socket }
-        listeners = systemd
+        listeners = systemd // every property set before merged() reads them
         listeners = merged()
     }
 
@@ -82,6 +123,18 @@ final class ListenerTable {
     /// The sockets systemd passed, for the upgrade state.
     var systemdListeners: Listeners {
         systemd
+    }
+
+    /// Closes `socket`, a stored socket that is not used, and removes it from the store at
+    /// the next ``storeChanges(storing:)``.
+    private func drop(_ socket: Listeners.Listener, reason: String, logger: Logger) {
+        Syscall.close(FileDescriptor(rawValue: socket.descriptor))
+        logger.warning("not using the socket systemd's file descriptor store kept as \(socket.name) (fd \(socket.descriptor)): \(reason); it is closed and removed from the store",
+                       metadata: ["event": .event(.fdStoreDropped), "fdname": "\(socket.name)", "fd": "\(socket.descriptor)",
+                                  "reason": "\(reason)"])
+        if let listener = FileDescriptorStoreName.listener(in: socket.name) {
+            pendingRemovals.append((listener, reason))
+        }
     }
 
     /// The listeners after a reload whose configuration declares `declared`: those added
@@ -190,10 +243,53 @@ final class ListenerTable {
         listeners = merged()
     }
 
-    /// Closes every socket the master opened and removes the unix sockets' files (at exit).
+    /// Closes every socket the master opened and removes the unix sockets' files (at exit),
+    /// except the files of sockets in systemd's file descriptor store: the next start gets
+    /// them back, and the file is how clients reach them.
     func closeAll() {
-        for socket in sockets.values { socket.close(removingFile: true) }
+        for socket in sockets.values { socket.close(removingFile: stored[socket.name] != socket.descriptor.rawValue) }
         sockets = [:]
+    }
+
+    /// What systemd's file descriptor store must be told for it to hold the master's
+    /// listeners (with `storing`, ``ManagerConfiguration/fileDescriptorStore``) or none of
+    /// them: removals first (sockets dropped at start, replaced or removed by a reload,
+    /// or all of them without `storing`), then the sockets not stored yet. Sockets of
+    /// socket units are never stored. The changes count as made: call
+    /// ``storeFailed(listener:)`` for a socket that could not be stored.
+    func storeChanges(storing: Bool) -> [StoreChange] {
+        var changes: [StoreChange] = []
+        var removed: Set<String> = []
+        for (listener, reason) in pendingRemovals where removed.insert(listener).inserted {
+            changes.append(.remove(listener: listener, reason: reason))
+            // Removing by name removes every socket of that name, the one in use too.
+            stored[listener] = nil
+        }
+        pendingRemovals = []
+        for (listener, descriptor) in stored.sorted(by: { $0.key < $1.key }) {
+            let reason: String? = if !storing {
+                "fd_store is off"
+            } else if let socket = sockets[listener] {
+                socket.descriptor.rawValue == descriptor ? nil : "the listener has a new socket"
+            } else {
+                "the listener is no longer declared"
+            }
+            guard let reason else { continue }
+            changes.append(.remove(listener: listener, reason: reason))
+            stored[listener] = nil
+        }
+        guard storing else { return changes }
+        for (listener, socket) in sockets.sorted(by: { $0.key < $1.key }) where stored[listener] == nil {
+            changes.append(.store(listener: listener, descriptor: socket.descriptor))
+            stored[listener] = socket.descriptor.rawValue
+        }
+        return changes
+    }
+
+    /// The socket ``storeChanges(storing:)`` asked to store for `listener` was not: the
+    /// next call asks again.
+    func storeFailed(listener: String) {
+        stored[listener] = nil
     }
 
     /// systemd's sockets and the master's, in descriptor order.

@@ -68,6 +68,7 @@ extension Master {
         listenerTable.commit(listeners, logger: logger)
         forkContext.listeners = listenerTable.listeners
         apply(new, listenersBefore: listenersBefore)
+        updateFileDescriptorStore()
         scheduleHealthChecks()
         rollFinished()
     }

@@ -203,6 +203,7 @@ final class Master {
         if adoptedFrom == nil {
             notifier.send("MAINPID=\(forkContext.masterPID)", "STATUS=starting \(summary)")
         }
+        updateFileDescriptorStore()
         if let control = controlServer?.socket {
             logger.info("control socket listening at \(control.path)", metadata: ["event": .event(.controlListening), "path": "\(control.path)"])
         }

@@ -144,6 +144,70 @@ extension Syscall {
         }
     }
 
+    /// The canonical text of the IP literal `text` (`inet_pton` then `inet_ntop`: `::1` for
+    /// `0:0::1`), or `nil` when it is not one.
+    static func canonicalIPLiteral(_ text: String) -> String? {
+        var address = in_addr()
+        if inet_pton(AF_INET, text, &address) == 1 {
+            return addressText(family: AF_INET, &address)
+        }
+        var address6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &address6) == 1 else { return nil }
+        return addressText(family: AF_INET6, &address6)
+    }
+
+    private static func addressText<Address>(family: Int32, _ address: inout Address) -> String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        _ = inet_ntop(family, &address, &text, socklen_t(text.count))
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether `fd` is a stream socket that listens (`SO_TYPE` is `SOCK_STREAM`, `SO_ACCEPTCONN` is on).
+    static func isListeningStreamSocket(_ fd: FileDescriptor) -> Bool {
+        func option(_ name: Int32) -> Int32? {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return (try? retrying { getsockopt(fd.rawValue, SOL_SOCKET, name, &value, &length) }) == nil ? nil : value
+        }
+        return option(SO_TYPE) == Int32(SOCK_STREAM.rawValue) && option(SO_ACCEPTCONN) == 1
+    }
+
+    /// The address `fd` is bound to (`getsockname`).
+    static func boundAddress(of fd: FileDescriptor) throws(Errno) -> BoundSocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        try retrying {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &length) }
+            }
+        }
+        let family = Int32(storage.ss_family)
+        return withUnsafeMutablePointer(to: &storage) { pointer in
+            switch family {
+            case AF_INET:
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    .tcp(host: addressText(family: AF_INET, &$0.pointee.sin_addr), port: Int(UInt16(bigEndian: $0.pointee.sin_port)))
+                }
+            case AF_INET6:
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    .tcp(host: addressText(family: AF_INET6, &$0.pointee.sin6_addr), port: Int(UInt16(bigEndian: $0.pointee.sin6_port)))
+                }
+            case AF_UNIX:
+                let pathLength = max(0, Int(length) - MemoryLayout<sa_family_t>.size)
+                return pointer.withMemoryRebound(to: sockaddr_un.self, capacity: 1) {
+                    withUnsafeBytes(of: &$0.pointee.sun_path) { raw in
+                        let bytes = Array(raw.prefix(min(pathLength, raw.count)))
+                        // An abstract address starts with a NUL; a path ends at its first NUL.
+                        if bytes.first == 0 { return .other("abstract unix address") }
+                        return .unix(path: String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
+                    }
+                }
+            default:
+                return .other("address family \(family)")
+            }
+        }
+    }
+
     /// `rename(from, to)`: replaces `to` atomically.
     static func rename(_ from: String, to: String) throws(Errno) {
         try retrying { Glibc.rename(from, to) }

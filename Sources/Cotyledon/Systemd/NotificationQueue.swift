@@ -1,4 +1,5 @@
 internal import CotyledonControlProtocol
+import SystemPackage
 
 /// The notifications the service manager has not taken yet, in the order they were made.
 ///
@@ -7,6 +8,10 @@ internal import CotyledonControlProtocol
 /// line (`STATUS=` alone) replaces a status line still waiting, and a watchdog ping
 /// (`WATCHDOG=1`) is not queued twice: only the latest status and one ping matter. Past
 /// ``capacity`` the oldest notification is dropped and counted.
+///
+/// A notification may carry descriptors (`FDSTORE=1`): the queue owns them, closes them
+/// once the notification is taken off (sent, or failed) or dropped, and never coalesces
+/// such a notification. A queue is therefore never copied.
 struct NotificationQueue {
     /// One datagram's text (`KEY=VALUE` lines) and what it says.
     struct Notification: Equatable {
@@ -23,6 +28,8 @@ struct NotificationQueue {
         /// The datagram: the assignments joined by newlines.
         let text: String
         let kind: Kind
+        /// Descriptors sent with the datagram (`SCM_RIGHTS`), owned by the queue once queued.
+        let descriptors: [FileDescriptor]
 
         /// The notification carrying `assignments` (`KEY=VALUE` each) in one datagram.
         ///
@@ -30,9 +37,15 @@ struct NotificationQueue {
         /// assignments, and a status text may quote a configuration key, so a key such as
         /// `"x\nWATCHDOG=trigger"` would otherwise send systemd an assignment of its own
         /// (and a NUL would cut the datagram short).
-        init(_ assignments: [String]) {
+        ///
+        /// `descriptors` go with it (copies the queue closes; see ``NotificationQueue``): such
+        /// a notification is always a ``Kind/state``, never coalesced.
+        init(_ assignments: [String], passing descriptors: [FileDescriptor] = []) {
             text = assignments.map { EscapedText.controls(in: $0) }.joined(separator: "\n")
-            if assignments == ["WATCHDOG=1"] {
+            self.descriptors = descriptors
+            if !descriptors.isEmpty {
+                kind = .state
+            } else if assignments == ["WATCHDOG=1"] {
                 kind = .watchdog
             } else if !assignments.isEmpty, assignments.allSatisfy({ $0.hasPrefix("STATUS=") }) {
                 kind = .status
@@ -64,7 +77,8 @@ struct NotificationQueue {
     /// Whether nothing waits.
     var isEmpty: Bool { pending.isEmpty }
 
-    /// Queues `notification` behind the others, coalescing status lines and pings.
+    /// Queues `notification` behind the others, coalescing status lines and pings; the
+    /// queue owns its descriptors from now on.
     mutating func enqueue(_ notification: Notification) {
         switch notification.kind {
         case .watchdog:
@@ -76,13 +90,18 @@ struct NotificationQueue {
         }
         pending.append(notification)
         if pending.count > capacity {
-            pending.removeFirst()
+            Self.close(pending.removeFirst())
             droppedCount += 1
         }
     }
 
-    /// Takes the first notification off the queue (it was sent, or it cannot be).
+    /// Takes the first notification off the queue (it was sent, or it cannot be) and closes
+    /// its descriptors: the manager got its own copies, or gets none.
     mutating func removeFirst() {
-        if !pending.isEmpty { pending.removeFirst() }
+        if !pending.isEmpty { Self.close(pending.removeFirst()) }
+    }
+
+    private static func close(_ notification: Notification) {
+        for descriptor in notification.descriptors { Syscall.close(descriptor) }
     }
 }

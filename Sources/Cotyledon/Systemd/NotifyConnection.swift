@@ -4,7 +4,9 @@ import SystemPackage
 /// The master's end of the notify socket: a non-blocking, close-on-exec unix datagram
 /// socket connected to `NOTIFY_SOCKET`.
 ///
-/// A send never waits: when the manager's queue is full it reports ``Outcome/wouldBlock``.
+/// A send never waits (`MSG_DONTWAIT`, with or without descriptors; libsystemd's
+/// `sd_pid_notify_with_fds` would block): when the manager's queue is full it reports
+/// ``Outcome/wouldBlock``.
 /// Connected, so that `epoll` reports the socket writable when the manager's queue has
 /// room again (an unconnected datagram socket always looks writable). When the manager's
 /// socket is closed, maybe replaced by a new one at the same address, the next send
@@ -32,17 +34,18 @@ final class NotifyConnection {
         descriptor = try Syscall.unixDatagramSocket()
     }
 
-    /// Sends `text` as one datagram, connecting first if needed.
-    func send(_ text: String) -> Outcome {
+    /// Sends `text` as one datagram with copies of `descriptors` (`SCM_RIGHTS`), connecting
+    /// first if needed. The caller keeps its descriptors.
+    func send(_ text: String, passing descriptors: [FileDescriptor] = []) -> Outcome {
         if !isConnected, let failure = openConnection() {
             return .failed(failure)
         }
-        switch attempt(text) {
+        switch attempt(text, descriptors) {
         case .failure(.connectionRefused), .failure(.socketNotConnected):
             // The manager's socket was closed, maybe replaced by a new one: connect again, once.
             isConnected = false
             if let failure = openConnection() { return .failed(failure) }
-            return Self.outcome(of: attempt(text))
+            return Self.outcome(of: attempt(text, descriptors))
         case let result:
             return Self.outcome(of: result)
         }
@@ -61,10 +64,10 @@ final class NotifyConnection {
         }
     }
 
-    private func attempt(_ text: String) -> Result<Bool, Errno> {
+    private func attempt(_ text: String, _ descriptors: [FileDescriptor]) -> Result<Bool, Errno> {
         var text = text
         return text.withUTF8 { bytes in
-            Result { () throws(Errno) in try Syscall.sendDatagram(descriptor, UnsafeRawBufferPointer(bytes)) }
+            Result { () throws(Errno) in try Syscall.sendDatagram(descriptor, UnsafeRawBufferPointer(bytes), passing: descriptors) }
         }
     }
 

@@ -18,8 +18,10 @@ import SystemPackage
 /// end. A notification that cannot be sent at all (no socket at the address, no permission)
 /// is dropped, as `sd_notify` drops it, and the first such failure logged; none is fatal.
 /// `STATUS=` updates are rate-limited to one per ``statusInterval`` so a crash storm cannot
-/// flood the manager; the latest text always goes out. libsystemd still reads the
-/// watchdog settings (`sd_watchdog_enabled`).
+/// flood the manager; the latest text always goes out. Sockets for the manager's file
+/// descriptor store travel the same way, as copies the queue owns
+/// (``store(_:name:)``; libsystemd's `sd_pid_notify_with_fds` would block too).
+/// libsystemd still reads the watchdog settings (`sd_watchdog_enabled`).
 final class SystemdNotifier {
     /// The shortest time between two `STATUS=` datagrams.
     static let statusInterval: Duration = .milliseconds(100)
@@ -86,8 +88,28 @@ final class SystemdNotifier {
     /// not reading, after the ones waiting.
     func send(_ assignments: String...) {
         guard isEnabled else { return }
-        queue.enqueue(NotificationQueue.Notification(assignments))
+        enqueue(NotificationQueue.Notification(assignments))
+    }
+
+    private func enqueue(_ notification: NotificationQueue.Notification) {
+        queue.enqueue(notification)
         flush(after: .newNotification, now: .now)
+    }
+
+    /// Puts a copy of `descriptor` in the manager's file descriptor store as `name`
+    /// (`FDSTORE=1`, `FDNAME=name`). The copy (close-on-exec) waits in the queue like any
+    /// notification and is closed once sent or dropped; the caller keeps `descriptor`.
+    ///
+    /// - Throws: the `Errno` of the copy (out of descriptors); nothing is queued.
+    func store(_ descriptor: FileDescriptor, name: String) throws(Errno) {
+        guard isEnabled else { return }
+        let copy = try Syscall.duplicateCloseOnExec(descriptor)
+        enqueue(NotificationQueue.Notification(["FDSTORE=1", "FDNAME=\(name)"], passing: [copy]))
+    }
+
+    /// Asks the manager to close the descriptors its store holds as `name` (`FDSTOREREMOVE=1`).
+    func removeFromStore(name: String) {
+        send("FDSTOREREMOVE=1", "FDNAME=\(name)")
     }
 
     /// Sends `READY=1` with the current status.
@@ -190,7 +212,7 @@ final class SystemdNotifier {
         guard let connection else { return }
         var progressed = false
         while let next = queue.first {
-            switch connection.send(next.text) {
+            switch connection.send(next.text, passing: next.descriptors) {
             case .sent:
                 queue.removeFirst()
                 progressed = true

@@ -30,4 +30,38 @@ enum DescriptorPassing {
             }
         }
     }
+
+    /// One `recvmsg(fd, flags | MSG_CMSG_CLOEXEC)` into `buffer`: the byte count (-1 with
+    /// `errno` set) and the `SCM_RIGHTS` descriptors that came with the bytes (at most 16),
+    /// which the caller closes.
+    static func receive(_ fd: Int32, into buffer: inout [UInt8], flags: Int32 = 0) -> (count: Int, descriptors: [Int32]) {
+        let headerSize = MemoryLayout<cmsghdr>.size
+        var control = [UInt8](repeating: 0, count: headerSize + 16 * MemoryLayout<Int32>.size)
+        var controlLength = 0
+        let count = buffer.withUnsafeMutableBytes { data in
+            control.withUnsafeMutableBytes { controlBytes in
+                var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+                return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                    var message = msghdr()
+                    message.msg_iov = vectorPointer
+                    message.msg_iovlen = 1
+                    message.msg_control = controlBytes.baseAddress
+                    message.msg_controllen = controlBytes.count
+                    let received = recvmsg(fd, &message, flags | Int32(MSG_CMSG_CLOEXEC))
+                    controlLength = message.msg_controllen
+                    return received
+                }
+            }
+        }
+        guard count >= 0, controlLength >= headerSize else { return (count, []) }
+        let (length, level, type) = control.withUnsafeBytes {
+            ($0.load(as: Int.self), $0.load(fromByteOffset: MemoryLayout<Int>.size, as: Int32.self),
+             $0.load(fromByteOffset: MemoryLayout<Int>.size + 4, as: Int32.self))
+        }
+        guard level == SOL_SOCKET, type == Int32(SCM_RIGHTS), length >= headerSize else { return (count, []) }
+        let descriptors = (0..<(length - headerSize) / MemoryLayout<Int32>.size).map { index in
+            control.withUnsafeBytes { $0.load(fromByteOffset: headerSize + index * 4, as: Int32.self) }
+        }
+        return (count, descriptors)
+    }
 }

@@ -90,13 +90,13 @@ final class Driver: @unchecked Sendable {
 
     /// Spawns the executable at `path` with `arguments` as systemd socket activation starts a
     /// service: `sockets` are its descriptors 3, 4, … named by `LISTEN_FDNAMES`, and a shell
-    /// that becomes the program names its own pid in `LISTEN_PID`.
-    func spawnSocketActivated(path: String, _ arguments: [String], sockets: [(name: String, descriptor: Int32)])
-        throws -> DaemonProcess
+    /// that becomes the program names its own pid in `LISTEN_PID`; `environment` is added.
+    func spawnSocketActivated(path: String, _ arguments: [String], sockets: [(name: String, descriptor: Int32)],
+                              environment: [String] = []) throws -> DaemonProcess
     {
         try spawn(
             path: "/bin/sh", argv: ["sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh", path] + arguments,
-            environment: ["LISTEN_FDS=\(sockets.count)", "LISTEN_FDNAMES=\(sockets.map(\.name).joined(separator: ":"))"],
+            environment: ["LISTEN_FDS=\(sockets.count)", "LISTEN_FDNAMES=\(sockets.map(\.name).joined(separator: ":"))"] + environment,
             descriptors: sockets.map(\.descriptor))
     }
 

@@ -7,6 +7,9 @@ final class NotifySocket {
     struct Datagram: CustomStringConvertible {
         let text: String
         let time: Double
+        /// Descriptors that came with it (`SCM_RIGHTS`, as `FDSTORE=1` sends them): the
+        /// test's own, closed when the socket is.
+        var descriptors: [Int32] = []
 
         /// The `KEY=VALUE` assignments, by key.
         var fields: [String: String] {
@@ -18,7 +21,9 @@ final class NotifySocket {
             return result
         }
 
-        var description: String { text.split(separator: "\n").joined(separator: "\\n") }
+        var description: String {
+            text.split(separator: "\n").joined(separator: "\\n") + (descriptors.isEmpty ? "" : " fds \(descriptors)")
+        }
     }
 
     /// The address to put in `NOTIFY_SOCKET`: a path, or `@name` in the abstract namespace.
@@ -53,6 +58,7 @@ final class NotifySocket {
     }
 
     deinit {
+        for datagram in received { datagram.descriptors.forEach { close($0) } }
         close(descriptor)
         if !path.hasPrefix("@") { unlink(path) }
     }
@@ -70,9 +76,9 @@ final class NotifySocket {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
             var buffer = [UInt8](repeating: 0, count: 4096)
-            let count = recv(descriptor, &buffer, buffer.count, 0)
+            let (count, descriptors) = DescriptorPassing.receive(descriptor, into: &buffer)
             guard count > 0 else { continue }
-            let datagram = Datagram(text: String(decoding: buffer[0..<count], as: UTF8.self), time: Self.now())
+            let datagram = Datagram(text: String(decoding: buffer[0..<count], as: UTF8.self), time: Self.now(), descriptors: descriptors)
             received.append(datagram)
             if predicate(datagram) { return datagram }
         }
@@ -85,9 +91,9 @@ final class NotifySocket {
         var read: [Datagram] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            let (count, descriptors) = DescriptorPassing.receive(descriptor, into: &buffer, flags: Int32(MSG_DONTWAIT))
             guard count >= 0 else { break }
-            read.append(Datagram(text: String(decoding: buffer[0..<count], as: UTF8.self), time: Self.now()))
+            read.append(Datagram(text: String(decoding: buffer[0..<count], as: UTF8.self), time: Self.now(), descriptors: descriptors))
         }
         received += read
         return read

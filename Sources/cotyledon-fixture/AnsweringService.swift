@@ -2,14 +2,25 @@ import Cotyledon
 import Glibc
 
 /// Accepts on every listener its worker holds and answers each connection with one line,
-/// `pid PID listener NAME`, then closes it. A thread blocks in `poll` on the listeners.
+/// `pid PID listener NAME`, then closes it. A thread blocks in `poll` on the listeners; the
+/// worker is ready once that thread runs.
 final class AnsweringService: Service, WorkerIDInitializable {
     override class var name: String { "answerer" }
     override class var reloadsInPlace: Bool { true }
+    override class var readiness: ReadinessMode { .explicit }
+
+    /// `--never-ready`: the workers neither serve nor report ready, as a broken build's would
+    /// (set by main before the manager runs).
+    nonisolated(unsafe) static var isNeverReady = false
 
     override func run() async throws {
-        emit("answerer listening worker=\(workerID) pid=\(getpid()) listeners=\(listeners.all.map { "\($0.name):\($0.descriptor)" }.joined(separator: ","))")
-        AnsweringThread.start(serving: listeners.all)
+        if Self.isNeverReady {
+            emit("answerer never ready worker=\(workerID) pid=\(getpid())")
+        } else {
+            emit("answerer listening worker=\(workerID) pid=\(getpid()) listeners=\(listeners.all.map { "\($0.name):\($0.descriptor)" }.joined(separator: ","))")
+            AnsweringThread.start(serving: listeners.all)
+            markReady()
+        }
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(3600))
         }

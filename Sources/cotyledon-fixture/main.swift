@@ -7,8 +7,10 @@ import Logging
 // `cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS] [--startup-timeout SECONDS]
 //  [--min-uptime SECONDS] [--max-restarts N] [--restart-window SECONDS]`: small daemons
 // for the integration tests (hooks, failures, API misuse).
-// `cotyledon-fixture listeners [--config PATH] [--listen NAME=ADDRESS]… [--control-socket PATH]`: the answerer service on
-// master-owned listeners. Misuse exits 70 with the
+// `cotyledon-fixture listeners [--config PATH] [--listen NAME=ADDRESS]… [--control-socket PATH]
+//  [--build-version VERSION] [--never-ready]`: the answerer service on master-owned listeners,
+// reporting VERSION as its build's version; with --never-ready its workers never serve nor report
+// ready (a build to upgrade to that must be rolled back). Misuse exits 70 with the
 // library's error message on stderr.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -82,6 +84,8 @@ do {
         }
         let controlSocket = arguments.firstIndex(of: "--control-socket").map { arguments[$0 + 1] }
         let manager = try ServiceManager(configuration: try load(), restartPolicy: restartPolicy, controlSocket: controlSocket)
+        manager.version = arguments.firstIndex(of: "--build-version").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        AnsweringService.isNeverReady = arguments.contains("--never-ready")
         for parts in inCode {
             try manager.addListener(parts[0], try ListenerConfiguration(parsing: parts.count > 1 ? parts[1] : ""))
         }

@@ -655,6 +655,220 @@ $(journal "$unit" -b | grep -E 'fd-st|listener-|Main process|Scheduled' | tail -
     rm -f "$root/var/tmp/fd-store-client.log" "$root/var/tmp/fd-store-client.stop"
 }
 
+# ---- The in-place upgrade ----
+
+upgrade_binary=/usr/local/bin/cotyledon-demo
+upgrade_work="$state/upgrade"
+
+echo_pids() { inside pgrep -f 'cotyledon-demo: echo worker' | sort; }
+
+# The demo with its echo listener declared in the configuration: the master owns that socket,
+# it crosses the upgrade's exec, and every echo worker accepts from its one queue. (As shipped,
+# without a socket unit, each echo worker binds its own SO_REUSEPORT socket, and the
+# connections queued at a worker that stops are reset.) The shipped file is kept aside.
+write_upgrade_configuration() {
+    cp "$root/etc/cotyledon-demo.yaml" "$upgrade_work/cotyledon-demo.yaml"
+    printf 'listeners:\n  echo:\n    address: 127.0.0.1:%s\nservices:\n  printer:\n    workers: 4\n    listeners: []\n  echo:\n    workers: 2\n    listeners: [echo]\n' \
+        "$echo_port" > "$root/etc/cotyledon-demo.yaml"
+}
+
+# Stops the unit and puts back what the upgrade scenario changed: the symbolic link to the
+# first build and the shipped configuration.
+restore_after_upgrade() {
+    inside systemctl stop "$unit"
+    ln -sfn /opt/cotyledon/cotyledon-demo "$root$upgrade_binary"
+    if [ -f "$upgrade_work/cotyledon-demo.yaml" ]; then
+        mv "$upgrade_work/cotyledon-demo.yaml" "$root/etc/cotyledon-demo.yaml"
+    fi
+}
+
+# Connects to the echo port from the host (the container shares its network) until the file
+# STOP exists, one connection at a time; appends one line per connection to OUT:
+# "greeted PID" (the echo worker that greeted it), "no-greeting" (accepted, but closed or
+# silent for 5 s before the greeting), "failed" (the connection itself failed: bash's reason
+# is appended to OUT.errors). Several loops may share OUT: each line is one append.
+echo_client_loop() {
+    local out=$1 stop=$2 line
+    while [ ! -e "$stop" ]; do
+        if exec 3<>"/dev/tcp/127.0.0.1/$echo_port"; then
+            # The greeting is "echo worker(ID) pid PID".
+            if IFS= read -r -t 5 line <&3; then echo "greeted ${line##* pid }"; else echo no-greeting; fi
+            exec 3<&-
+        else
+            echo failed
+            # Not a busy loop while nothing listens.
+            sleep 0.01
+        fi
+    done >>"$out" 2>>"$out.errors"
+}
+
+# The echo clients of the upgrade scenario: this many loops at once.
+echo_clients=4
+
+# Samples the unit's ActiveState, MainPID and StatusText into OUT (one line per sample, in
+# that order) until the file STOP exists.
+sample_unit() {
+    local out=$1 stop=$2
+    while [ ! -e "$stop" ]; do
+        inside systemctl show -p ActiveState -p MainPID -p StatusText "$unit" | sort | tr '\n' ' '
+        echo
+        sleep 0.1
+    done >"$out"
+}
+
+lines_matching() { grep -c -- "$2" "$1"; }
+more_lines_matching() { [ "$(lines_matching "$1" "$2")" -ge "$3" ]; }
+
+# Whether the unit runs 4 printer and 2 echo workers, none of them one of the pids given.
+workers_all_replaced() {
+    local now pid
+    now=$(printer_pids; echo_pids)
+    [ "$(printer_pids | wc -l)" -eq 4 ] && [ "$(echo_pids | wc -l)" -eq 2 ] || return 1
+    for pid in "$@"; do
+        echo "$now" | grep -x "$pid" >/dev/null && return 1
+    done
+    return 0
+}
+
+# The pids among those given whose /proc/PID/exe (inside the container) is not FILE, with
+# what it is.
+executables_other_than() {
+    local file=$1 pid exe
+    shift
+    for pid in "$@"; do
+        exe=$(inside readlink "/proc/$pid/exe")
+        [ "$exe" = "$file" ] || echo "$pid:$exe"
+    done
+}
+
+# A deploy as the unit's operator makes it: the new build copied beside the binary the unit
+# runs and renamed over it, then `cotyledonctl upgrade --wait`; the unit keeps its MainPID,
+# stays active and is never restarted, every worker is replaced by one of the new build, and
+# clients of the echo port are never refused.
+test_upgrade_in_place() {
+    rm -rf "$upgrade_work"
+    mkdir -p "$upgrade_work"
+    write_upgrade_configuration
+    if inside systemctl start "$unit"; then
+        check_upgrade_in_place
+    else
+        fail "start the demo for the upgrade" "$(journal "$unit" | tail -20)"
+    fi
+    restore_after_upgrade
+}
+
+check_upgrade_in_place() {
+    local main restarts old_workers old_exes clients=() sampler output status greeted_before text_at_answer
+    local connections_before connections_during
+    main=$(prop "$unit" MainPID)
+    restarts=$(prop "$unit" NRestarts)
+    old_workers=$(printer_pids; echo_pids)
+    # shellcheck disable=SC2086 # one pid per word
+    old_exes=$(executables_other_than /opt/cotyledon/cotyledon-demo $main $old_workers)
+    if [ "$(echo "$old_workers" | wc -w)" -ne 6 ] || [ -n "$old_exes" ]; then
+        fail "the demo runs 6 workers of the first build before the upgrade" "workers: $old_workers; other executables: $old_exes"
+        return
+    fi
+    : >"$upgrade_work/echo"
+    for _ in $(seq "$echo_clients"); do
+        echo_client_loop "$upgrade_work/echo" "$upgrade_work/stop" &
+        clients+=($!)
+    done
+    sample_unit "$upgrade_work/samples" "$upgrade_work/stop" &
+    sampler=$!
+    if ! wait_for "the echo client's first greeting" 10 more_lines_matching "$upgrade_work/echo" '^greeted' 1; then
+        touch "$upgrade_work/stop"
+        wait "${clients[@]}" "$sampler"
+        fail "the echo port answers before the upgrade" "$(head -3 "$upgrade_work/echo" "$upgrade_work/echo.errors")"
+        return
+    fi
+
+    # The deploy: a copy beside the link the unit starts through, renamed over it.
+    cp "$bin_dir/cotyledon-demo-next" "$root/usr/local/bin/.cotyledon-demo.new" \
+        && chmod 755 "$root/usr/local/bin/.cotyledon-demo.new" \
+        && mv -f "$root/usr/local/bin/.cotyledon-demo.new" "$root$upgrade_binary"
+    connections_before=$(wc -l <"$upgrade_work/echo")
+    output=$(inside /usr/local/bin/cotyledonctl --socket /run/cotyledon-demo/control.sock upgrade --wait 2>&1)
+    status=$?
+    connections_during=$(($(wc -l <"$upgrade_work/echo") - connections_before))
+    text_at_answer=$(status_text)
+    # shellcheck disable=SC2086
+    wait_for "every old worker to be gone" 60 workers_all_replaced $old_workers
+    greeted_before=$(lines_matching "$upgrade_work/echo" '^greeted')
+    wait_for "20 more echo greetings" 30 more_lines_matching "$upgrade_work/echo" '^greeted' $((greeted_before + echo_clients + 20))
+    touch "$upgrade_work/stop"
+    wait "${clients[@]}" "$sampler"
+
+    if [ "$status" -eq 0 ] && echo "$output" | grep "upgrade complete" >/dev/null; then
+        pass "cotyledonctl upgrade --wait after the new build was renamed over $upgrade_binary: exit 0 ($output)"
+    else
+        fail "cotyledonctl upgrade --wait exits 0" "exit $status: $output
+$(journal "$unit" | grep -v 'Doing stuff' | tail -20)"
+    fi
+
+    local samples bad reloading
+    samples=$(wc -l <"$upgrade_work/samples")
+    bad=$(grep -v -E "^ActiveState=(active|reloading) MainPID=$main StatusText=" "$upgrade_work/samples" | sort | uniq -c)
+    reloading=$(lines_matching "$upgrade_work/samples" '^ActiveState=reloading')
+    if [ "$(prop "$unit" MainPID)" = "$main" ] && [ "$samples" -gt 0 ] && [ -z "$bad" ] \
+        && [ "$(prop "$unit" NRestarts)" = 0 ] && [ "$restarts" = 0 ] && [ "$(prop "$unit" ActiveState)" = active ]; then
+        pass "MainPID $main unchanged, NRestarts=0, the unit active (or reloading) in all $samples samples ($reloading reloading)"
+    else
+        fail "the unit keeps its MainPID and stays active" "MainPID $(prop "$unit" MainPID) was $main, NRestarts $(prop "$unit" NRestarts), samples $samples, other states:
+$bad"
+    fi
+
+    local new_workers other_exes
+    new_workers=$(printer_pids; echo_pids)
+    # shellcheck disable=SC2086
+    other_exes=$(executables_other_than "$upgrade_binary" $main $new_workers)
+    # shellcheck disable=SC2086
+    if workers_all_replaced $old_workers && [ -z "$other_exes" ]; then
+        pass "all 4 printer and 2 echo workers are new; they and the master run $upgrade_binary (/proc/PID/exe)"
+    else
+        fail "every worker is new and runs the new file" "old: $old_workers; now: $new_workers; other executables: $other_exes"
+    fi
+
+    local builds
+    builds=$(inside /usr/local/bin/cotyledonctl --socket /run/cotyledon-demo/control.sock --json status \
+        | grep -oE '"build" *: *"[^"]*"' | sed 's/.*: *//' | sort | uniq -c)
+    if [ "$(echo "$builds" | wc -l)" -eq 1 ] && echo "$builds" | grep -E '^ *7 "1\.1\.0-next \(build ' >/dev/null; then
+        pass "cotyledonctl status reports the new build for the master and all 6 workers: $(echo $builds)"
+    else
+        fail "cotyledonctl status reports the new build everywhere" "builds in status (count, build): $builds"
+    fi
+
+    # What systemctl status shows once the upgrade is over, not only at the moment it ends.
+    local text upgraded_samples
+    text=$(status_text)
+    upgraded_samples=$(lines_matching "$upgrade_work/samples" 'StatusText=upgraded to ')
+    if echo "$text" | grep '^upgraded to 1\.1\.0-next (build ' >/dev/null; then
+        pass "StatusText '$text' once the old workers are gone"
+    else
+        fail "StatusText names the new build once the upgrade is over" "StatusText '$text' once the old workers were gone; right after the answer: '$text_at_answer'; $upgraded_samples of $samples samples during the upgrade showed 'upgraded to'"
+    fi
+
+    local connections failed refused silent greeted_by greeted_after stray
+    connections=$(wc -l <"$upgrade_work/echo")
+    failed=$(lines_matching "$upgrade_work/echo" '^failed')
+    refused=$(lines_matching "$upgrade_work/echo.errors" 'refused')
+    silent=$(lines_matching "$upgrade_work/echo" '^no-greeting')
+    greeted_by=$(grep '^greeted' "$upgrade_work/echo" | cut -d' ' -f2 | sort -u | tr '\n' ' ')
+    # Once the old workers were gone, only the new echo workers greet.
+    # (Each loop may have read one greeting of an old worker before they were all gone, and
+    # written it after: those are skipped.)
+    greeted_after=$(grep '^greeted' "$upgrade_work/echo" | tail -n +$((greeted_before + echo_clients + 1)) | cut -d' ' -f2 | sort -u)
+    stray=$(echo "$greeted_after" | grep -v -x -F "$(echo_pids)")
+    if [ "$failed" -eq 0 ] && [ "$connections" -gt 20 ] && [ -n "$greeted_after" ] && [ -z "$stray" ]; then
+        # (A connection an echo worker accepted just before it exits can end before its greeting:
+        # the demo's greeting is sent from a dispatch queue; counted, not failed.)
+        pass "echo clients throughout: $connections connections ($connections_during while upgrade --wait ran), none refused or failed, $silent closed before the greeting; greeted by $greeted_by, after the upgrade by the new workers only"
+    else
+        fail "no echo connection is refused during the upgrade" "$connections connections, $failed failed ($refused refused), $silent without greeting, greeted after the upgrade by $(echo $greeted_after) (not an echo worker now: $(echo $stray)):
+$(sort "$upgrade_work/echo.errors" | uniq -c | head -5)"
+    fi
+}
+
 test_units_verify() {
     local output
     if output=$(inside systemd-analyze verify /etc/systemd/system/cotyledon-demo.service /etc/systemd/system/cotyledon-demo.socket 2>&1); then
@@ -725,6 +939,7 @@ run_suite() {
         test_watchdog
         test_socket_activation
         test_fd_store_restart
+        test_upgrade_in_place
     fi
     shutdown_container
     test_nothing_mounted_after_poweroff

@@ -32,6 +32,16 @@ struct ControlRun: CustomStringConvertible {
         return pids
     }
 
+    /// The master's `build` in a `--json status` answer.
+    var build: String? {
+        json?["build"] as? String
+    }
+
+    /// The `build` of each of its workers (`nil` where it is null) from a `--json status` answer.
+    func workerBuilds(of service: String) -> [String?] {
+        (self.service(service)?["workers"] as? [[String: Any]] ?? []).map { $0["build"] as? String }
+    }
+
     var description: String {
         "cotyledonctl \(arguments.joined(separator: " ")) → \(status)\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)"
     }

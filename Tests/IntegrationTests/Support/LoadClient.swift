@@ -12,6 +12,8 @@ import Glibc
 /// `requestTimeout`, so a thread never hangs. In ``Mode/keepAlive`` a thread reuses its
 /// connection and opens a new one only when the server answered `Connection: close` (or a
 /// request failed); in ``Mode/connectionPerRequest`` every request has a connection of its own.
+/// ``Mode/lineAnswer`` is not HTTP: a request is a connection whose whole answer is one line
+/// `pid PID …` (cotyledon-fixture's answerer).
 ///
 /// ```swift
 /// let load = LoadClient(port: port, threads: 8, mode: .keepAlive)
@@ -29,6 +31,8 @@ final class LoadClient: @unchecked Sendable {
         case keepAlive = "keep-alive"
         /// `Connection: close` on every request: one connection each.
         case connectionPerRequest = "connection-per-request"
+        /// No HTTP: connect, read to the end of the connection, expect one line `pid PID …`.
+        case lineAnswer = "one-line answer"
     }
 
     /// One request that did not get a complete 2xx answer.
@@ -62,6 +66,9 @@ final class LoadClient: @unchecked Sendable {
         var started = 0
         /// Every failed request.
         var failures: [Failure] = []
+        /// Successful requests by the pid of the worker that answered (the `X-Worker-Pid`
+        /// header, the answer line's pid), where the answer names one.
+        var answeredBy: [Int32: Int] = [:]
 
         var description: String {
             "\(started) requests begun, \(successes) succeeded, \(failures.count) failed, "
@@ -165,7 +172,7 @@ final class LoadClient: @unchecked Sendable {
     // MARK: The threads
 
     private enum Outcome {
-        case success(closed: Bool)
+        case success(closed: Bool, pid: Int32?)
         case failure(String)
     }
 
@@ -194,12 +201,13 @@ final class LoadClient: @unchecked Sendable {
                 outcome = request(on: connection)
             }
             switch outcome {
-            case .success(let closed):
+            case .success(let closed, let pid):
                 record {
                     $0.successes += 1
                     if closed { $0.closedByServer += 1 }
+                    if let pid { $0.answeredBy[pid, default: 0] += 1 }
                 }
-                if closed || mode == .connectionPerRequest {
+                if closed || mode != .keepAlive {
                     close(connection)
                     connection = -1
                 }
@@ -225,8 +233,10 @@ final class LoadClient: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Sends one request on `fd` and reads its answer (by `Content-Length`).
+    /// Sends one request on `fd` and reads its answer (by `Content-Length`); in
+    /// ``Mode/lineAnswer`` reads the answer line to the end of the connection.
     private func request(on fd: Int32) -> Outcome {
+        if mode == .lineAnswer { return readLineAnswer(on: fd) }
         let closing = mode == .connectionPerRequest ? "Connection: close\r\n" : ""
         let bytes = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(closing)\r\n".utf8)
         var sent = 0
@@ -238,7 +248,7 @@ final class LoadClient: @unchecked Sendable {
         }
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        var head: (status: Int, closes: Bool, bodyStart: Int, length: Int)?
+        var head: (status: Int, closes: Bool, workerPid: Int32?, bodyStart: Int, length: Int)?
         while true {
             if let head, received.count >= head.bodyStart + head.length {
                 guard (200..<300).contains(head.status) else {
@@ -248,7 +258,7 @@ final class LoadClient: @unchecked Sendable {
                 guard received.count == head.bodyStart + head.length else {
                     return .failure("\(received.count - head.bodyStart - head.length) bytes after the answer")
                 }
-                return .success(closed: head.closes)
+                return .success(closed: head.closes, pid: head.workerPid)
             }
             let count = recv(fd, &chunk, chunk.count, 0)
             if count < 0 && errno == EINTR { continue }
@@ -267,9 +277,33 @@ final class LoadClient: @unchecked Sendable {
         }
     }
 
-    /// The status, `Connection: close`, where the body starts and its length; `nil` while the
-    /// head is incomplete, `.some(nil)` when it is not HTTP or has no `Content-Length`.
-    private static func parseHead(_ bytes: [UInt8]) -> (status: Int, closes: Bool, bodyStart: Int, length: Int)?? {
+    /// Reads until the server closes the connection: one line `pid PID …` is a success.
+    private func readLineAnswer(on fd: Int32) -> Outcome {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 512)
+        while true {
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return .failure("\(Self.describe(errno)) after \(received.count) bytes of the answer") }
+            if count == 0 { break }
+            received.append(contentsOf: chunk[0..<count])
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        let words = text.split(separator: " ")
+        guard text.hasSuffix("\n"), text.firstIndex(of: "\n") == text.index(before: text.endIndex),
+              words.count >= 2, words[0] == "pid", let pid = Int32(words[1])
+        else {
+            return .failure(received.isEmpty ? "end of connection before any answer" : "unexpected answer: \(text.prefix(200))")
+        }
+        return .success(closed: false, pid: pid)
+    }
+
+    /// The status, `Connection: close`, the `X-Worker-Pid` header, where the body starts and
+    /// its length; `nil` while the head is incomplete, `.some(nil)` when it is not HTTP or has no
+    /// `Content-Length`.
+    private static func parseHead(_ bytes: [UInt8])
+        -> (status: Int, closes: Bool, workerPid: Int32?, bodyStart: Int, length: Int)??
+    {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard let end = bytes.indices.dropLast(3).first(where: { bytes[$0..<$0 + 4].elementsEqual(separator) }) else {
             return nil
@@ -279,15 +313,17 @@ final class LoadClient: @unchecked Sendable {
         guard words.count >= 2, words[0].hasPrefix("HTTP/1."), let status = Int(words[1]) else { return .some(nil) }
         var length: Int?
         var closes = false
+        var workerPid: Int32?
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             if name == "content-length" { length = Int(value) }
             if name == "connection" && value.lowercased() == "close" { closes = true }
+            if name == "x-worker-pid" { workerPid = Int32(value) }
         }
         guard let length else { return .some(nil) }
-        return (status, closes, end + 4, length)
+        return (status, closes, workerPid, end + 4, length)
     }
 
     private static func describe(_ code: Int32) -> String {

@@ -19,6 +19,16 @@ enum ProcStatus {
         return fields
     }
 
+    /// The file the process runs, from `/proc/PID/exe`: a path, followed by ` (deleted)` once
+    /// that file was removed or renamed over.
+    static func executable(of pid: Int32) throws -> String {
+        do {
+            return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+        } catch {
+            throw DriverError("cannot read /proc/\(pid)/exe: \(error)")
+        }
+    }
+
     /// CPU time (user + system, in clock ticks) the process has used, from `/proc/PID/stat`.
     static func cpuTicks(of pid: Int32) throws -> Int {
         let stat: String

@@ -40,6 +40,7 @@ extension Master {
             break
         }
         logger.info("reloading", metadata: ["event": .event(.reloading)])
+        statusNote = nil
         notifier.reloading()
         let new: ManagerConfiguration
         let snapshot: SettingsSnapshot?
@@ -56,7 +57,7 @@ extension Master {
             logger.error("reload failed, keeping the running configuration: \(error)",
                          metadata: ["event": .event(.reloadFailed), "error": "\(error)"])
             metrics.increment(.reloads, ["result": "failed"])
-            notifier.send("READY=1", "STATUS=reload failed: \(error)")
+            reportOperationOver(outcome: "reload failed: \(error)")
             answerReloadWaiters(failure: "\(error)")
             return
         }
@@ -139,7 +140,7 @@ extension Master {
             logger.info("reload complete", metadata: ["event": .event(.reloadComplete), "result": "\(failure == nil ? "success" : "failed")"])
             metrics.increment(.reloads, ["result": failure == nil ? "success" : "failed"])
             answerReloadWaiters(failure: failure)
-            notifier.ready(status: failure.map { "reload failed: \($0)" } ?? statusText())
+            reportOperationOver(outcome: failure.map { "reload failed: \($0)" })
         case .upgradeComplete(let failure, let reloadAfter):
             upgradeComplete(failure: failure)
             if reloadAfter { reload() }

@@ -35,6 +35,7 @@ extension Master {
             logRefusal(reason)
             return .refused(reason: reason)
         }
+        statusNote = nil
         notifier.reloading(status: "upgrading")
         let pipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
         let pid: pid_t
@@ -90,7 +91,7 @@ extension Master {
         upgrade = .idle
         deadlines.cancel(.upgradeCheck)
         logRefusal(reason)
-        notifier.send("READY=1", "STATUS=upgrade refused: \(reason)")
+        reportOperationOver(outcome: "upgrade refused: \(reason)")
         if answeringWaiters { controlServer?.answerWaiters(for: .upgrade, failure: reason) }
         if reloadQueued, lifecycle.isSupervising { reload() }
     }
@@ -216,7 +217,7 @@ extension Master {
         upgrade = .idle
         logger.error("upgrade failed, the running build goes on: \(reason)",
                      metadata: ["event": .event(.upgradeExecFailed), "path": "\(path)", "error": "\(reason)"])
-        notifier.send("READY=1", "STATUS=upgrade failed: \(reason)")
+        reportOperationOver(outcome: "upgrade failed: \(reason)")
         controlServer?.answerWaiters(for: .upgrade, failure: reason)
         if reloadQueued { reload() }
     }
@@ -269,11 +270,11 @@ extension Master {
     func upgradeComplete(failure: String?) {
         if let failure {
             logger.error("upgrade failed: \(failure)", metadata: ["event": .event(.upgradeFailed), "error": "\(failure)"])
-            notifier.send("READY=1", "STATUS=upgrade failed: \(failure)")
+            reportOperationOver(outcome: "upgrade failed: \(failure)")
         } else {
             logger.info("upgrade complete: build \(upgradeContext.build)",
                         metadata: ["event": .event(.upgradeComplete), "build": "\(upgradeContext.build)"])
-            notifier.ready(status: "upgraded to \(upgradeContext.build); \(statusText())")
+            reportOperationOver(outcome: "upgraded to \(upgradeContext.build)")
         }
         controlServer?.answerWaiters(for: .upgrade, failure: failure)
     }

@@ -146,7 +146,7 @@ extension Master {
         let total = services.reduce(0) { $0 + $1.desiredWorkers }
         deadlines.cancel(.startup)
         logger.info("all \(total) workers ready", metadata: ["event": .event(.allReady), "workers": "\(total)"])
-        notifier.ready(status: statusText())
+        notifier.ready(status: statusLine())
     }
 
     // MARK: - Reaping

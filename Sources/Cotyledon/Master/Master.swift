@@ -56,6 +56,9 @@ final class Master {
     var children = ProcessTable()
     /// Restart intensity, boot failures and backoff of every service.
     var crashPolicy = CrashPolicy()
+    /// The outcome of the last reload or upgrade (`reload failed: …`, `upgraded to …`), which
+    /// leads systemd's status line until the next one starts; `nil` after a reload that succeeded.
+    var statusNote: String?
     /// The counters of the `metrics` control command.
     var metrics = MasterMetrics()
     /// The control socket and its clients, when a control socket was asked for.
@@ -318,12 +321,26 @@ final class Master {
         }.joined(separator: "; ")
     }
 
+    /// systemd's status line while the master supervises: the outcome of the last reload or
+    /// upgrade (``statusNote``), then ``statusText()``.
+    func statusLine() -> String {
+        (statusNote.map { "\($0); " } ?? "") + statusText()
+    }
+
+    /// Tells systemd the reload or upgrade under way is over (`READY=1`), with `outcome` leading
+    /// its status line until the next reload or upgrade starts: a failure stays visible in
+    /// `systemctl status` after the pool settled, rather than for one status update.
+    func reportOperationOver(outcome: String?) {
+        statusNote = outcome
+        notifier.ready(status: statusLine())
+    }
+
     /// Hands systemd's status line to the notifier, which sends it when it changed (rate-limited).
     private func publishStatus() {
         guard notifier.isEnabled else { return }
         switch lifecycle {
         case .starting, .running:
-            notifier.updateStatus(statusText(), now: .now)
+            notifier.updateStatus(statusLine(), now: .now)
         case .stopping(_, let cause):
             notifier.updateStatus((cause.statusPrefix.map { "\($0); " } ?? "") + "stopping: \(children.workers.count) workers left", now: .now)
         }

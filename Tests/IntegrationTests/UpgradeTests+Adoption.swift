@@ -109,3 +109,45 @@ extension DaemonSuite.UpgradeTests {
         try driver.expectCleanEnd()
     }
 }
+
+extension DaemonSuite.UpgradeTests {
+    @Test("a service the new build lacks: its adopted workers are stopped, named as removed, and reaped by the new image",
+          .timeLimit(.minutes(2)))
+    func workersOfAVanishedServiceAreStoppedAndReaped() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        let daemon = try Daemon(driver: driver)
+        let old = try daemon.status().pids
+        try #require(old.count == 2, "\(old)")
+        // The new build runs the fixture service instead of the answerer (the check still
+        // checks the old program, which passes).
+        let real = driver.runtimeDirectory + "/fixture-real"
+        try Deployment.install(copyOf: daemon.executable, at: real)
+        try daemon.replaceExecutable(withScript: """
+            if [ -n "$COTYLEDON_UPGRADE_STATE" ]; then exec '\(real)' hooks --workers 1 --graceful-timeout 30; fi
+            exec '\(real)' "$@"
+            """)
+        let mark = daemon.process.cursor
+        try driver.signal(daemon.process.pid, SIGUSR2)
+        let adopted = try daemon.process.waitForEvent("upgrade-adopted", from: mark, timeout: .seconds(30))
+        #expect(adopted.fields["workers"] == "0", "no worker of a service this build runs: \(adopted)")
+        for pid in old.values {
+            let stopping = try daemon.process.waitForEvent("worker-stopping", from: mark) { $0.subjectPid == pid }
+            #expect(stopping.fields["service"] == "answerer" && stopping.fields["reason"] == "service-removed", "\(stopping)")
+            // Its exit is the new image's to reap, whatever it calls it.
+            _ = try daemon.process.waitForLine("the reap of \(pid)", from: stopping.index, timeout: .seconds(30)) {
+                guard let log = $0.log else { return false }
+                return ["reaped-other", "worker-exited"].contains(log.event) && log.subjectPid == pid
+            }
+        }
+        _ = try daemon.process.waitForEvent("worker-ready", from: adopted.index, timeout: .seconds(30)) { $0.fields["service"] == "fixture" }
+        _ = try daemon.process.waitForEvent("upgrade-complete", from: adopted.index, timeout: .seconds(30))
+        #expect(Set(driver.reapedPids).isDisjoint(with: Set(old.values)), "the master reaped them, not the driver")
+        // The new build serves no control socket and no listener: the old ones are closed.
+        #expect(!FileManager.default.fileExists(atPath: daemon.control.path), "the old control socket's file is removed")
+        let sockets = try FileDescriptorTable(pid: daemon.process.pid).targets.filter { $0.key > 2 && $0.value.hasPrefix("socket:") }
+        #expect(sockets.isEmpty, "the new image holds no socket of the old one: \(sockets)")
+        try daemon.process.stopAndExpectCleanExit(timeout: .seconds(30))
+        try driver.expectCleanEnd()
+    }
+}

@@ -18,14 +18,15 @@ extension DaemonSuite {
             let control: ControlSocketFixture
             let process: DaemonProcess
 
-            init(driver: Driver, workers: Int = 2, configuration: String? = nil, environment: [String] = []) throws {
+            /// `listen`: the `--listen NAME=ADDRESS` arguments.
+            init(driver: Driver, workers: Int = 2, configuration: String? = nil, environment: [String] = [],
+                 listen: [String] = ["http=127.0.0.1:0"]) throws {
                 self.driver = driver
                 try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
                 executable = driver.runtimeDirectory + "/answerer-daemon"
-                try? FileManager.default.removeItem(atPath: executable)
-                try Self.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-fixture"))), at: executable)
+                try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-fixture"), at: executable)
                 control = try ControlSocketFixture()
-                let arguments = ["listeners", "--workers", "\(workers)", "--listen", "http=127.0.0.1:0"]
+                let arguments = ["listeners", "--workers", "\(workers)"] + listen.flatMap { ["--listen", $0] }
                     + (configuration.map { ["--config", $0] } ?? []) + control.daemonArguments
                 process = try driver.spawn(path: executable, argv: [executable] + arguments, environment: environment)
                 _ = try process.waitForEvent("all-ready")
@@ -33,22 +34,7 @@ extension DaemonSuite {
 
             /// Replaces the executable with a shell script (atomically, as a deploy would).
             func replaceExecutable(withScript body: String) throws {
-                try Self.install(Data(("#!/bin/sh\n" + body + "\n").utf8), at: executable)
-            }
-
-            /// Writes `bytes` to a new executable file renamed over `path`. The file is written
-            /// through a close-on-exec descriptor: a process the test runner forks meanwhile
-            /// must not keep it open for writing, which makes every execve of it fail with
-            /// ETXTBSY.
-            static func install(_ bytes: Data, at path: String) throws {
-                let temporary = path + ".new"
-                let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-                guard fd >= 0 else { throw DriverError("open \(temporary): \(String(cString: strerror(errno)))") }
-                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                close(fd)
-                guard written == bytes.count, chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
-                    throw DriverError("installing \(path): \(String(cString: strerror(errno)))")
-                }
+                try Deployment.install(script: body, at: executable)
             }
 
             /// `cotyledonctl upgrade --wait`.
@@ -184,7 +170,8 @@ extension DaemonSuite {
             #expect(exit.status == .exited(1), "the script's own status: \(exit.status)")
             try driver.waitForNoDescendants(timeout: .seconds(20))
             let reaped = Set(driver.reapedPids)
-            #expect(workers.allSatisfy { reaped.contains($0) || kill($0, 0) != 0 }, "no worker outlives the master: \(workers)")
+            // The workers outlived the shell, which reaps none: orphans, the driver reaped each.
+            #expect(workers.allSatisfy { reaped.contains($0) }, "no worker outlives the master: \(workers) reaped \(reaped)")
             try driver.expectCleanEnd()
         }
 
@@ -204,8 +191,13 @@ extension DaemonSuite {
             try ProcStatus.waitUntil("the check run is the script", timeout: .seconds(10)) {
                 (try? String(contentsOfFile: "/proc/\(check)/cmdline", encoding: .utf8))?.contains("answerer-daemon") == true
             }
+            let started = try ProcStatus.startTime(of: check)
+            // A clean exit: the driver reaped no process but the master, so the check run
+            // did not outlive it, and nothing the driver started is left.
             try daemon.process.stopAndExpectCleanExit()
-            #expect(kill(check, 0) != 0, "the check run \(check) is gone")
+            #expect(!driver.reapedPids.contains(check), "the master reaped its check run \(check)")
+            // A process with the check run's pid now would be another one: its start time differs.
+            #expect((try? ProcStatus.startTime(of: check)) != started, "the check run \(check) is gone")
             try driver.expectCleanEnd()
         }
 
@@ -244,7 +236,7 @@ extension DaemonSuite.UpgradeTests {
         defer { driver.close() }
         try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
         let executable = driver.runtimeDirectory + "/demo"
-        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-demo"))), at: executable)
+        try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-demo"), at: executable)
         let control = try ControlSocketFixture()
         let demo = try driver.spawn(path: executable, argv: [executable, "--workers", "2", "--control-socket", control.path],
                                     environment: ["NOTIFY_SOCKET=\(socket.path)"])
@@ -252,7 +244,7 @@ extension DaemonSuite.UpgradeTests {
         let before = try driver.control(socket: control.path, ["--json", "status"])
         #expect((before.json?["build"] as? String)?.hasPrefix("1.0.0 (build ") == true, "\(before)")
         // A deploy renames the new file over the old path.
-        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: try BuildProducts.path(of: "cotyledon-demo-next"))), at: executable)
+        try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-demo-next"), at: executable)
         let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
         #expect(run.status == .exited(0), "\(run)")
         _ = try socket.waitFor("RELOADING=1") { $0.fields["RELOADING"] == "1" && $0.fields["STATUS"] == "upgrading" }
@@ -306,7 +298,9 @@ extension DaemonSuite.UpgradeTests {
         let refused = try daemon.process.waitForEvent("upgrade-refused", from: mark)
         #expect(refused.fields["error"]?.contains("did not finish within") == true, "\(refused)")
         let check = try #require(requested.subjectPid)
-        #expect(kill(check, 0) != 0, "the check run \(check) was killed and reaped")
+        // Every process the master starts descends from the driver: a pid reused by a process
+        // elsewhere on the machine is not among them.
+        #expect(!(try driver.ps()).contains { $0.pid == check }, "the check run \(check) was killed and reaped")
         #expect(try daemon.status().pids == before)
         try daemon.process.stopAndExpectCleanExit()
         try driver.expectCleanEnd()
@@ -322,7 +316,7 @@ extension DaemonSuite.UpgradeTests {
         // The check waits for the test on a FIFO, then becomes the real program; so does the
         // new image, at once.
         let real = driver.runtimeDirectory + "/answerer-real"
-        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: daemon.executable)), at: real)
+        try Deployment.install(copyOf: daemon.executable, at: real)
         let fifo = driver.runtimeDirectory + "/go.fifo"
         guard mkfifo(fifo, 0o600) == 0 else { throw DriverError("mkfifo: \(String(cString: strerror(errno)))") }
         try daemon.replaceExecutable(withScript: """

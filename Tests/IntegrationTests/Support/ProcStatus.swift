@@ -46,6 +46,23 @@ enum ProcStatus {
         return user + system
     }
 
+    /// When the process started (clock ticks after boot), from `/proc/PID/stat`: with the pid,
+    /// it names one process, where the pid alone may name a later one that reused it.
+    static func startTime(of pid: Int32) throws -> UInt64 {
+        let stat: String
+        do {
+            stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        } catch {
+            throw DriverError("cannot read /proc/\(pid)/stat: \(error)")
+        }
+        guard let close = stat.lastIndex(of: ")") else { throw DriverError("unreadable /proc/\(pid)/stat: \(stat)") }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let start = UInt64(fields[19]) else {
+            throw DriverError("no starttime in /proc/\(pid)/stat: \(stat)")
+        }
+        return start
+    }
+
     /// Resident set size in KiB (`VmRSS`).
     static func residentKiB(of pid: Int32) throws -> Int {
         let fields = try fields(of: pid)

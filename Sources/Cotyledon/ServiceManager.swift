@@ -45,6 +45,9 @@ public final class ServiceManager {
     private var runStarted = false
     /// The command line the process started with, captured before process titles overwrite it.
     private let originalArguments = CommandLine.arguments
+    /// The file this process was started from, resolved when the manager is created, with
+    /// the working directory of that moment.
+    private let startedFrom = UpgradeExecutable.ofThisProcess(arguments: CommandLine.arguments)
 
     /// The executable an in-place upgrade (`SIGUSR2`, `cotyledonctl upgrade`) checks and
     /// runs; `nil` (the default): the path the daemon was started from, resolved once at
@@ -416,7 +419,7 @@ public final class ServiceManager {
         }
         let state = Self.handedOverState()
         let arguments = state?.arguments ?? originalArguments
-        let upgrade = UpgradeContext(executable: upgradeExecutable ?? UpgradeExecutable.ofThisProcess(arguments: arguments),
+        let upgrade = UpgradeContext(executable: upgradeExecutable ?? startedFrom,
                                      arguments: arguments, build: build, checkTimeout: configuration.upgradeCheckTimeout)
         let master: Master
         do {

@@ -12,6 +12,7 @@ extension Master {
                                declaredInCode: [String: ListenerConfiguration], logger: Logger) throws(ListenerError) -> ListenerTable {
         var systemd: [Listeners.Listener] = []
         var sockets: [ListenerSocket] = []
+        var stored: Set<String> = []
         for listener in state.listeners {
             let descriptor = FileDescriptor(rawValue: listener.descriptor)
             switch listener.origin {
@@ -25,13 +26,14 @@ extension Master {
                                         problem: "the upgrade state's address \"\(listener.address)\" cannot be read",
                                         fix: "restart the daemon")
                 }
+                if listener.stored { stored.insert(listener.name) }
                 sockets.append(ListenerSocket.adopt(
                     listener.name, ListenerConfiguration(address: address, backlog: listener.backlog, mode: listener.mode),
                     descriptor: descriptor, bound: bound, device: listener.device, inode: listener.inode))
             }
         }
         let table = ListenerTable(adopting: Listeners(all: systemd.sorted { $0.descriptor < $1.descriptor }), sockets: sockets,
-                                  declaredInCode: declaredInCode)
+                                  stored: stored, declaredInCode: declaredInCode)
         let reload = try table.prepare(declared, logger: logger)
         table.commit(reload, logger: logger)
         return table

@@ -244,14 +244,14 @@ extension Master {
         let controlIdentity = control?.socket.fileIdentity
         var listeners = listenerTable.systemdListeners.all.map { listener in
             UpgradeState.Listener(name: listener.name, descriptor: listener.descriptor, origin: .systemd, address: "", backlog: 0,
-                                  mode: nil, bound: "", device: 0, inode: 0)
+                                  mode: nil, bound: "", device: 0, inode: 0, stored: false)
         }
         listeners += listenerTable.ownSockets.map { socket in
             let identity = socket.fileIdentityNumbers
             return UpgradeState.Listener(name: socket.name, descriptor: socket.descriptor.rawValue, origin: .declared,
                                          address: "\(socket.configuration.address)", backlog: socket.configuration.backlog,
                                          mode: socket.configuration.mode, bound: socket.boundAddress,
-                                         device: identity.device, inode: identity.inode)
+                                         device: identity.device, inode: identity.inode, stored: listenerTable.isStored(socket))
         }
         return UpgradeState(
             build: "\(upgradeContext.build)", masterStartedAt: startedAt.nanoseconds, arguments: upgradeContext.arguments,

@@ -59,6 +59,8 @@ struct UpgradeState: Equatable {
         /// The device and inode of a unix socket's file, 0 otherwise.
         var device: UInt64
         var inode: UInt64
+        /// Whether systemd's file descriptor store holds this socket (a declared listener's).
+        var stored: Bool
     }
 
     /// One slot's history.
@@ -160,6 +162,7 @@ struct UpgradeState: Equatable {
                     "address": .string(listener.address), "backlog": .integer(listener.backlog),
                     "mode": listener.mode.map(JSONValue.integer) ?? .null, "bound": .string(listener.bound),
                     "device": .string(String(listener.device)), "inode": .string(String(listener.inode)),
+                    "stored": .bool(listener.stored),
                 ])
             }),
             "services": .array(services.map { service in
@@ -244,7 +247,7 @@ struct UpgradeState: Equatable {
                 name: try listener.string("name"), descriptor: try listener.descriptor("fd"), origin: origin,
                 address: try listener.string("address"), backlog: try listener.int("backlog"),
                 mode: try listener.optionalInt("mode").map { UInt32(truncatingIfNeeded: $0) }, bound: try listener.string("bound"),
-                device: try listener.uint64("device"), inode: try listener.uint64("inode"))
+                device: try listener.uint64("device"), inode: try listener.uint64("inode"), stored: try listener.bool("stored"))
         }
         services = try record.array("services").map { item throws(UpgradeStateError) in
             let service = try item.object()

@@ -108,9 +108,9 @@ import Testing
     @Test func numbersOutOfRangeAreRefused() throws {
         let text = String(decoding: Self.sample.encoded(), as: UTF8.self)
         let cases: [(String, String, String)] = [
-            ("\"fd\":12,", "\"fd\":4294967308,", "waitingClients[0].fd in the upgrade state is not a descriptor number above 2"),
+            ("\"fd\":12}", "\"fd\":4294967308}", "waitingClients[0].fd in the upgrade state is not a descriptor number above 2"),
             ("\"fd\":3,", "\"fd\":1,", "listeners[0].fd in the upgrade state is not a descriptor number above 2"),
-            ("\"workerID\":1,\"pid\"", "\"workerID\":-1,\"pid\"", "workers[1].workerID in the upgrade state is not a worker id"),
+            ("\"scaled-down\",\"workerID\":1}", "\"scaled-down\",\"workerID\":-1}", "workers[1].workerID in the upgrade state is not a worker id"),
             ("\"pid\":4321", "\"pid\":0", "workers[0].pid in the upgrade state is not a process id above 1"),
             ("\"read\":7", "\"read\":-1", "masterAlive.read in the upgrade state is not a descriptor number above 2"),
         ]

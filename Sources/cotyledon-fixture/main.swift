@@ -12,7 +12,8 @@ import Logging
 // answerer service on master-owned listeners, reporting VERSION as its build's version; with
 // --never-ready its workers never serve nor report ready (a build to upgrade to that must be rolled
 // back); --thread-before-run starts a thread before run(), which refuses it; --sidecar-pid-file
-// starts `sleep` before run() and writes its pid to PATH (what a program's own child inherits). Misuse exits 70 with the
+// starts `sleep` before run() and writes its pid to PATH (what a program's own child inherits);
+// --with-fixture-service also runs one worker of the fixture service. Misuse exits 70 with the
 // library's error message on stderr.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -102,6 +103,7 @@ do {
             try manager.addListener(parts[0], try ListenerConfiguration(parsing: parts.count > 1 ? parts[1] : ""))
         }
         try manager.add(AnsweringService.self, workers: workers)
+        if arguments.contains("--with-fixture-service") { try manager.add(FixtureService.self, workers: 1) }
         manager.reloadConfiguration(with: load)
         manager.run()
     }

@@ -5,21 +5,22 @@ import Glibc
 #endif
 
 extension DaemonSuite.UpgradeTests {
-    /// Replaces the daemon's executable with a script that becomes a copy of the real
+    /// Replaces the executable at `path` with a script that becomes a copy of the real
     /// program: in check mode with the original arguments, in the new image (after the
-    /// `execve`) with `extra` added; `gate`, a FIFO, holds the check until the test writes it.
-    private static func wrap(_ daemon: Daemon, newImageArguments extra: String, gate fifo: String? = nil) throws {
-        let real = daemon.driver.runtimeDirectory + "/answerer-real"
-        try Daemon.install(try Data(contentsOf: URL(fileURLWithPath: daemon.executable)), at: real)
+    /// `execve`) with `newImageArguments` (shell words, `"$@"` the original ones); `gate`, a
+    /// FIFO, holds the check until the test writes it.
+    private static func wrap(_ path: String, newImageArguments: String = "\"$@\"", gate fifo: String? = nil) throws {
+        let real = path + "-real"
+        try Deployment.install(copyOf: path, at: real)
         if let fifo {
             guard mkfifo(fifo, 0o600) == 0 else { throw DriverError("mkfifo: \(String(cString: strerror(errno)))") }
         }
         let wait = fifo.map { "read line < '\($0)'" } ?? ":"
-        try daemon.replaceExecutable(withScript: """
-            if [ -n "$COTYLEDON_UPGRADE_STATE" ]; then exec '\(real)' "$@" \(extra); fi
+        try Deployment.install(script: """
+            if [ -n "$COTYLEDON_UPGRADE_STATE" ]; then exec '\(real)' \(newImageArguments); fi
             \(wait)
             exec '\(real)' "$@"
-            """)
+            """, at: path)
     }
 
     /// Lets a check held on `fifo` go on (O_RDWR opens a FIFO without waiting for the reader).
@@ -38,7 +39,7 @@ extension DaemonSuite.UpgradeTests {
         try file.write("services:\n  answerer:\n    workers: 2\n")
         let daemon = try Daemon(driver: driver, configuration: file.path)
         let fifo = driver.runtimeDirectory + "/go.fifo"
-        try Self.wrap(daemon, newImageArguments: "", gate: fifo)
+        try Self.wrap(daemon.executable, gate: fifo)
         let mark = daemon.process.cursor
         try driver.signal(daemon.process.pid, SIGUSR2)
         _ = try daemon.process.waitForEvent("upgrade-requested", from: mark)
@@ -80,7 +81,7 @@ extension DaemonSuite.UpgradeTests {
         defer { driver.close() }
         let daemon = try Daemon(driver: driver)
         let workers = try daemon.status().pids.values
-        try Self.wrap(daemon, newImageArguments: "--thread-before-run")
+        try Self.wrap(daemon.executable, newImageArguments: "\"$@\" --thread-before-run")
         try driver.signal(daemon.process.pid, SIGUSR2)
         let exit = try daemon.process.waitForExit(timeout: .seconds(30))
         #expect(exit.status == .exited(71), "\(exit.status)")
@@ -98,7 +99,7 @@ extension DaemonSuite.UpgradeTests {
         defer { driver.close() }
         let daemon = try Daemon(driver: driver)
         let pidFile = driver.runtimeDirectory + "/sidecar.pid"
-        try Self.wrap(daemon, newImageArguments: "--sidecar-pid-file '\(pidFile)'")
+        try Self.wrap(daemon.executable, newImageArguments: "\"$@\" --sidecar-pid-file '\(pidFile)'")
         let mark = daemon.process.cursor
         try driver.signal(daemon.process.pid, SIGUSR2)
         _ = try daemon.process.waitForEvent("upgrade-complete", from: mark)
@@ -108,6 +109,53 @@ extension DaemonSuite.UpgradeTests {
         let links = descriptors.map { "\($0) -> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sidecar)/fd/\($0)")) ?? "?") }
         #expect(descriptors == [0, 1, 2], "only the standard descriptors: \(links)")
         try daemon.process.stopAndExpectCleanExit()
+        try driver.expectCleanEnd()
+    }
+
+    @Test("the new build moves the control socket: the upgrade --wait client is answered there, the old socket file removed",
+          .timeLimit(.minutes(2)))
+    func aMovedControlSocketKeepsTheWaitingClient() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        let daemon = try Daemon(driver: driver)
+        let moved = try ControlSocketFixture()
+        // The fixture takes the first --control-socket: the new image's comes before the original ones.
+        try Self.wrap(daemon.executable, newImageArguments: "\"$1\" --control-socket '\(moved.path)' \"$@\"")
+        let mark = daemon.process.cursor
+        let run = try daemon.upgrade()
+        #expect(run.status == .exited(0), "answered by the new image: \(run)")
+        _ = try daemon.process.waitForEvent("upgrade-complete", from: mark)
+        #expect(!FileManager.default.fileExists(atPath: daemon.control.path), "the old socket's file is removed")
+        let status = try driver.control(socket: moved.path, ["--json", "status"])
+        #expect(status.status == .exited(0) && status.json?["pid"] as? Int == Int(daemon.process.pid), "\(status)")
+        try daemon.process.stopAndExpectCleanExit()
+        try driver.expectCleanEnd()
+    }
+
+    @Test("a service the new build lacks: its worker is stopped, its exit named as such, and the upgrade completes",
+          .timeLimit(.minutes(2)))
+    func aVanishedServiceIsStopped() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
+        let executable = driver.runtimeDirectory + "/answerer-daemon"
+        try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-fixture"), at: executable)
+        let control = try ControlSocketFixture()
+        let daemon = try driver.spawn(path: executable, argv: [executable, "listeners", "--workers", "1", "--listen", "http=127.0.0.1:0",
+                                                               "--with-fixture-service"] + control.daemonArguments)
+        _ = try daemon.waitForEvent("all-ready")
+        let before = try driver.control(socket: control.path, ["--json", "status"])
+        let vanished = try #require(before.workerPids(of: "fixture")[0])
+        // The new build registers the answerer only.
+        try Self.wrap(executable, newImageArguments: "$(for a in \"$@\"; do [ \"$a\" = --with-fixture-service ] || printf '%s\\n' \"$a\"; done)")
+        let mark = daemon.cursor
+        let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
+        #expect(run.status == .exited(0), "\(run)")
+        let exited = try daemon.waitForEvent("upgrade-vanished-worker-exited", from: mark)
+        #expect(exited.subjectPid == vanished && exited.fields["service"] == "fixture", "\(exited)")
+        let after = try driver.control(socket: control.path, ["--json", "status"])
+        #expect(after.service("fixture") == nil && after.workerPids(of: "answerer").count == 1, "\(after)")
+        try daemon.stopAndExpectCleanExit()
         try driver.expectCleanEnd()
     }
 }

@@ -155,7 +155,7 @@ extension Master {
     /// timeout); its exit is reaped by ``vanishedWorkerExited(_:pid:status:)``.
     private func stopWorkerOfVanishedService(_ saved: UpgradeState.Worker, graceful: Duration?) {
         let label = "\(saved.service) worker(\(saved.workerID)) [pid \(saved.pid)]"
-        logger.warning("\(label): this build does not run service \(saved.service), stopping it",
+        logger.warning("\(label): this build does not run its service, stopping it",
                        metadata: ["event": .event(.workerStopping), "service": "\(saved.service)", "worker": "\(saved.workerID)",
                                   "pid": "\(saved.pid)", "reason": "service-removed"])
         Syscall.send(.terminate, toGroup: saved.pid)
@@ -171,7 +171,7 @@ extension Master {
     /// A worker of a service this build does not run exited: logged, its heartbeat slot freed.
     func vanishedWorkerExited(_ vanished: VanishedWorker, pid: pid_t, status: WorkerExitStatus) {
         if let slot = vanished.heartbeatSlot { forkContext.heartbeats?.release(slot) }
-        logger.info("\(vanished.label) of service \(vanished.service), which this build does not run, exited: \(status)",
+        logger.info("\(vanished.label), whose service this build does not run, exited: \(status)",
                     metadata: ["event": .event(.upgradeVanishedWorkerExited), "service": "\(vanished.service)",
                                "worker": "\(vanished.workerID)", "pid": "\(pid)", "status": "\(status.token)"])
     }

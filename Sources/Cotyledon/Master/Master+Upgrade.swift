@@ -107,14 +107,15 @@ extension Master {
 
     // MARK: - The check run
 
-    /// Reads what the check run wrote, until its pipe is empty or closed, at most
-    /// ``UpgradeCheck/maximumOutput`` bytes per call: a check that writes without end cannot
-    /// hold the loop (epoll reports the rest at the next turn).
-    func readCheckOutput() {
+    /// Reads what the check run wrote, until its pipe is empty or closed, at most `limit`
+    /// bytes: a check that writes without end cannot hold the loop (epoll reports the rest
+    /// at the next turn). Once the check is reaped, what is left is at most the pipe's
+    /// capacity, read to the end.
+    func readCheckOutput(limit: Int = UpgradeCheck.maximumOutput) {
         guard let check = upgrade.check ?? children.upgradeCheck, let output = check.output else { return }
         var buffer = [UInt8](repeating: 0, count: 4096)
         var read = 0
-        while read < UpgradeCheck.maximumOutput {
+        while read < limit {
             let count: Int?
             do {
                 count = try Syscall.read(output, into: &buffer)
@@ -155,7 +156,7 @@ extension Master {
 
     /// The check run was reaped with `status`: the upgrade is refused, or the master execs.
     func upgradeCheckEnded(_ check: UpgradeCheck, status: WorkerExitStatus) {
-        readCheckOutput()
+        readCheckOutput(limit: .max)
         if let output = check.output {
             Syscall.close(output)
             check.output = nil

@@ -126,7 +126,7 @@ extension Master {
                 continue
             }
             let occupied = saved.replacement ? pool[saved.workerID].replacement : pool[saved.workerID].worker
-            if occupied != nil || saved.workerID >= ServiceManager.maximumWorkers {
+            if occupied != nil {
                 requestStop(of: worker, reason: .scaledDown, fast: false)
                 continue
             }

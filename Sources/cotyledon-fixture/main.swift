@@ -13,7 +13,8 @@ import Logging
 // --never-ready its workers never serve nor report ready (a build to upgrade to that must be rolled
 // back); --thread-before-run starts a thread before run(), which refuses it; --sidecar-pid-file
 // starts `sleep` before run() and writes its pid to PATH (what a program's own child inherits);
-// --with-fixture-service also runs one worker of the fixture service. Misuse exits 70 with the
+// --with-fixture-service also runs one worker of the fixture service; --chdir-before-run changes
+// the working directory to / after the manager is created. Misuse exits 70 with the
 // library's error message on stderr.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -99,6 +100,7 @@ do {
             }
         }
         if arguments.contains("--thread-before-run") { ThreadStarter.startIdleThread() }
+        if arguments.contains("--chdir-before-run") { _ = chdir("/") }
         for parts in inCode {
             try manager.addListener(parts[0], try ListenerConfiguration(parsing: parts.count > 1 ? parts[1] : ""))
         }

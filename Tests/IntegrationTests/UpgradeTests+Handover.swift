@@ -158,4 +158,26 @@ extension DaemonSuite.UpgradeTests {
         try daemon.stopAndExpectCleanExit()
         try driver.expectCleanEnd()
     }
+
+    @Test("started as ./program, the program changes directory before run(): the upgrade still finds its file",
+          .timeLimit(.minutes(2)))
+    func aRelativePathIsResolvedBeforeUserCodeMoves() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
+        let executable = driver.runtimeDirectory + "/answerer-daemon"
+        try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-fixture"), at: executable)
+        let control = try ControlSocketFixture()
+        let arguments = ["listeners", "--workers", "1", "--listen", "http=127.0.0.1:0", "--chdir-before-run"] + control.daemonArguments
+        let daemon = try driver.spawn(path: "/bin/sh", argv: ["sh", "-c", "cd \"$0\" && exec ./answerer-daemon \"$@\"", driver.runtimeDirectory]
+                                      + arguments)
+        _ = try daemon.waitForEvent("all-ready")
+        let mark = daemon.cursor
+        let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
+        #expect(run.status == .exited(0), "\(run)")
+        let requested = try daemon.waitForEvent("upgrade-requested", from: mark)
+        #expect(requested.fields["path"] == executable, "\(requested)")
+        try daemon.stopAndExpectCleanExit()
+        try driver.expectCleanEnd()
+    }
 }

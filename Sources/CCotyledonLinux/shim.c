@@ -1,13 +1,59 @@
 #define _GNU_SOURCE
 #include "CCotyledonLinux.h"
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 extern char **environ;
+
+/* In the master's new image after an in-place upgrade (COTYLEDON_UPGRADE_STATE set), the
+ * descriptors handed over cross the execve without close-on-exec. Before any code of the
+ * program runs, every descriptor above 2 is made close-on-exec again: a process the program
+ * starts before ServiceManager.run() (system(), popen(), a sidecar) must not inherit the
+ * master-alive pipe's write end, the listeners or the workers' pidfds. The library finds
+ * them by number all the same. close_range(CLOSE_RANGE_CLOEXEC) needs Linux 5.11; older
+ * kernels get a loop over /proc/self/fd. */
+__attribute__((constructor))
+static void ccotyledon_handed_over_descriptors_close_on_exec(void) {
+    if (getenv("COTYLEDON_UPGRADE_STATE") == NULL) {
+        return;
+    }
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+        return;
+    }
+#endif
+    DIR *directory = opendir("/proc/self/fd");
+    if (directory == NULL) {
+        return;
+    }
+    int own = dirfd(directory);
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL) {
+        char *end = NULL;
+        long fd = strtol(entry->d_name, &end, 10);
+        if (end == entry->d_name || *end != '\0' || fd < 3 || fd == own) {
+            continue;
+        }
+        int flags = fcntl((int)fd, F_GETFD);
+        if (flags >= 0) {
+            fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+        }
+    }
+    closedir(directory);
+}
 
 char **ccotyledon_environ_get(void) {
     return environ;

@@ -45,6 +45,9 @@ public final class ServiceManager {
     private var runStarted = false
     /// The command line the process started with, captured before process titles overwrite it.
     private let originalArguments = CommandLine.arguments
+    /// The file this process was started from, resolved when the manager is created, with
+    /// the working directory of that moment.
+    private let startedFrom = UpgradeExecutable.ofThisProcess(arguments: CommandLine.arguments)
 
     /// The executable an in-place upgrade (`SIGUSR2`, `cotyledonctl upgrade`) checks and
     /// runs; `nil` (the default): the path the daemon was started from, resolved once at
@@ -387,6 +390,11 @@ public final class ServiceManager {
     /// A declared listener that cannot be opened exits 78 (``MasterExitCode/configuration``)
     /// the same way, its message naming the listener, its address and the fix.
     ///
+    /// In the master's new image after an in-place upgrade, any of these failures exits 71
+    /// (``MasterExitCode/upgradeHandoverFailed``) instead, which systemd restarts. Code that
+    /// runs before `run()` and exits on its own (a configuration file that no longer loads)
+    /// chooses its own status.
+    ///
     /// It cannot be called from an asynchronous context (a top-level `await`, an async
     /// `main`): one that already started the threads of the concurrency runtime, which
     /// `run()` refuses.
@@ -401,9 +409,22 @@ public final class ServiceManager {
         }
     }
 
-    /// Checks that the master can start, then supervises until it exits.
+    /// Checks that the master can start, then supervises until it exits. In the master's
+    /// new image after an in-place upgrade, whatever stops the start ends the process with
+    /// status 71 (``MasterExitCode/upgradeHandoverFailed``), which systemd restarts, after
+    /// killing the workers it was to adopt.
     private func start() throws(CotyledonError) -> Never {
         guard !runStarted else { throw .runCalledTwice }
+        let state = Self.handedOverState()
+        do throws(CotyledonError) {
+            try start(adopting: state)
+        } catch {
+            guard let state else { throw error }
+            Self.failHandover("cannot take over from build \(state.build): \(error)", killing: state)
+        }
+    }
+
+    private func start(adopting state: UpgradeState?) throws(CotyledonError) -> Never {
         let threads = ThreadCount.current() ?? 1
         guard threads == 1 else { throw .multiThreaded(threads: threads) }
         runStarted = true
@@ -411,23 +432,16 @@ public final class ServiceManager {
         configuration.listeners = listenersFromCode.merging(configuration.listeners) { $1 }
         try checkListeners()
         let build = BuildIdentity.ofThisExecutable(version: version)
-        if getenv(UpgradeHandover.checkVariable).map({ String(cString: $0) }) == "1" {
+        if state == nil, getenv(UpgradeHandover.checkVariable).map({ String(cString: $0) }) == "1" {
             Self.passUpgradeCheck(build: build)
         }
-        let state = Self.handedOverState()
         let arguments = state?.arguments ?? originalArguments
-        let upgrade = UpgradeContext(executable: upgradeExecutable ?? UpgradeExecutable.ofThisProcess(arguments: arguments),
+        let upgrade = UpgradeContext(executable: upgradeExecutable ?? startedFrom,
                                      arguments: arguments, build: build, checkTimeout: configuration.upgradeCheckTimeout)
-        let master: Master
-        do {
-            master = try Master(services: services, hooks: hooks, configuration: configuration,
+        let master = try Master(services: services, hooks: hooks, configuration: configuration,
                                 listenersFromCode: listenersFromCode, loadConfiguration: loadConfiguration,
                                 settings: settingsSource, controlSocketPath: controlSocketPath, upgrade: upgrade,
                                 adopting: state, logger: logger)
-        } catch {
-            guard let state else { throw error }
-            Self.failHandover("cannot take over from build \(state.build): \(error)", killing: state)
-        }
         self.master = master
         master.run()
     }

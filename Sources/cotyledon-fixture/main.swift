@@ -8,9 +8,13 @@ import Logging
 //  [--min-uptime SECONDS] [--max-restarts N] [--restart-window SECONDS]`: small daemons
 // for the integration tests (hooks, failures, API misuse).
 // `cotyledon-fixture listeners [--config PATH] [--listen NAME=ADDRESS]… [--control-socket PATH]
-//  [--build-version VERSION] [--never-ready]`: the answerer service on master-owned listeners,
-// reporting VERSION as its build's version; with --never-ready its workers never serve nor report
-// ready (a build to upgrade to that must be rolled back). Misuse exits 70 with the
+//  [--build-version VERSION] [--never-ready] [--thread-before-run] [--sidecar-pid-file PATH]`: the
+// answerer service on master-owned listeners, reporting VERSION as its build's version; with
+// --never-ready its workers never serve nor report ready (a build to upgrade to that must be rolled
+// back); --thread-before-run starts a thread before run(), which refuses it; --sidecar-pid-file
+// starts `sleep` before run() and writes its pid to PATH (what a program's own child inherits);
+// --with-fixture-service also runs one worker of the fixture service; --chdir-before-run changes
+// the working directory to / after the manager is created. Misuse exits 70 with the
 // library's error message on stderr.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -86,10 +90,22 @@ do {
         let manager = try ServiceManager(configuration: try load(), restartPolicy: restartPolicy, controlSocket: controlSocket)
         manager.version = arguments.firstIndex(of: "--build-version").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         AnsweringService.isNeverReady = arguments.contains("--never-ready")
+        if let pidFile = arguments.firstIndex(of: "--sidecar-pid-file").map({ arguments[$0 + 1] }) {
+            let sidecar = try Spawn.run(["/bin/sleep", "600"])
+            let text = "\(sidecar)\n"
+            let fd = open(pidFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                _ = text.withCString { write(fd, $0, strlen($0)) }
+                close(fd)
+            }
+        }
+        if arguments.contains("--thread-before-run") { ThreadStarter.startIdleThread() }
+        if arguments.contains("--chdir-before-run") { _ = chdir("/") }
         for parts in inCode {
             try manager.addListener(parts[0], try ListenerConfiguration(parsing: parts.count > 1 ? parts[1] : ""))
         }
         try manager.add(AnsweringService.self, workers: workers)
+        if arguments.contains("--with-fixture-service") { try manager.add(FixtureService.self, workers: 1) }
         manager.reloadConfiguration(with: load)
         manager.run()
     }

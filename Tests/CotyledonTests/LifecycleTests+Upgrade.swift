@@ -34,8 +34,9 @@ import Testing
         #expect(lifecycle.startupDeadline == nil)
         let readiness = lifecycle.allWorkersReady()
         #expect(!readiness, "no start-up READY=1 in the new image")
-        #expect(lifecycle.upgradeRequested(rollsInProgress: false) == .refuse(reason: "a reload is in progress; upgrade when it completes"),
-                "a second upgrade waits for the first one's rolls")
+        #expect(lifecycle.upgradeRequested(rollsInProgress: true)
+                == .refuse(reason: "an upgrade is in progress; upgrade again when it completes"),
+                "a second upgrade waits for the first one's rolls, and says so")
         #expect(lifecycle.rollsFinished() == .upgradeComplete(failure: nil, reloadAfter: false))
         #expect(lifecycle == .running(reload: nil))
         #expect(lifecycle.rollsFinished() == .nothing)

@@ -129,3 +129,27 @@ import Testing
         #expect(try #require(attributes[.posixPermissions] as? NSNumber).uint32Value & 0o777 == 0o600, "the configured mode is applied")
     }
 }
+
+extension ListenerTableFileDescriptorStoreTests {
+    @Test("after an upgrade the table knows which handed-over sockets the store holds: not stored again, removed when fd_store is off or the listener is dropped")
+    func anAdoptedTableKnowsWhatIsStored() throws {
+        let logger = Logger(label: "listener-store-tests") { _ in SwiftLogNoOpLogHandler() }
+        let configuration = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+        let http = try ListenerSocket.open("http", configuration)
+        let api = try ListenerSocket.open("api", configuration)
+        let adopted = [http, api].map { socket in
+            ListenerSocket.adopt(socket.name, configuration, descriptor: socket.descriptor,
+                                 bound: .tcp(host: "127.0.0.1", port: (try? Syscall.boundPort(of: socket.descriptor)) ?? 0),
+                                 device: 0, inode: 0)
+        }
+        let table = ListenerTable(adopting: Listeners(all: []), sockets: adopted, stored: ["http", "api"], declaredInCode: [:])
+        defer { table.closeAll() }
+        #expect(table.isStored(adopted[0]) && table.isStored(adopted[1]))
+        #expect(table.storeChanges(storing: true).isEmpty, "the store holds both already")
+        // The new configuration drops api.
+        let reload = try table.prepare(["http": configuration], logger: logger)
+        table.commit(reload, logger: logger)
+        #expect(table.storeChanges(storing: true) == [.remove(listener: "api", reason: "the listener is no longer declared")])
+        #expect(table.storeChanges(storing: false) == [.remove(listener: "http", reason: "fd_store is off")])
+    }
+}

@@ -135,7 +135,7 @@ extension DaemonSuite {
             defer { driver.close() }
             let daemon = try Daemon(driver: driver, environment: ["NOTIFY_SOCKET=\(socket.path)"])
             let before = try daemon.status().pids
-            try daemon.replaceExecutable(withScript: "chmod -x \"$0\"\necho cotyledon-upgrade-check ok build=next\nexit 0")
+            try daemon.replaceExecutable(withScript: "chmod a-x \"$0\"\necho cotyledon-upgrade-check ok build=next\nexit 0")
             let mark = daemon.process.cursor
             let run = try daemon.upgrade()
             #expect(run.status != .exited(0) && run.stderr.contains("Permission denied"), "\(run)")

@@ -55,10 +55,11 @@ final class ControlClient {
     /// Closed by the master: nothing more is done with it.
     var isClosed = false
 
-    /// A client connected to the master's previous image, waiting for the upgrade's answer.
-    convenience init(adopting descriptor: FileDescriptor, id: UInt64, now: MonotonicInstant) {
+    /// A client connected to the master's previous image, waiting for the answer of the
+    /// reload or upgrade it asked for.
+    convenience init(adopting descriptor: FileDescriptor, awaiting: ControlAwaited, id: UInt64, now: MonotonicInstant) {
         self.init(id: id, descriptor: descriptor, now: now)
-        awaiting = .upgrade
+        self.awaiting = awaiting
         inputEnded = true
     }
 

@@ -40,34 +40,39 @@ final class ControlServer {
         reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
     }
 
-    /// Serves the control socket the master's previous image listened on, and its clients
-    /// waiting for the upgrade's answer (`upgrade --wait`).
-    init(adopting socket: ControlSocket, waitingClients: [Int32], events: EventPoll, performer: any ControlCommandPerformer) {
+    /// Serves the control socket the master's previous image listened on.
+    init(adopting socket: ControlSocket, events: EventPoll, performer: any ControlCommandPerformer) {
         self.socket = socket
         self.events = events
         self.performer = performer
         try? events.add(socket.descriptor, token: Self.listenerToken)
         reserveDescriptor = (try? Syscall.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1
+    }
+
+    /// Takes over the clients of the master's previous image that wait for the answer of
+    /// the reload or upgrade they asked for: answered by ``answerWaiters(for:failure:)``.
+    func adoptWaitingClients(_ waiting: [(descriptor: FileDescriptor, awaiting: ControlAwaited)]) {
         let now = MonotonicInstant.now
-        for descriptor in waitingClients {
+        for (descriptor, awaiting) in waiting {
             clientsAccepted += 1
-            let client = ControlClient(adopting: FileDescriptor(rawValue: descriptor), id: Self.clientTokenBase + clientsAccepted, now: now)
+            let client = ControlClient(adopting: descriptor, awaiting: awaiting, id: Self.clientTokenBase + clientsAccepted, now: now)
             clients[client.id] = client
-            try? Syscall.setCloseOnExec(descriptor, true)
+            try? Syscall.setCloseOnExec(descriptor.rawValue, true)
             do {
                 try events.add(client.descriptor, token: client.id)
-                events.modify(descriptor, token: client.id, readable: false, writable: false)
+                events.modify(descriptor.rawValue, token: client.id, readable: false, writable: false)
             } catch {
                 disconnect(client)
             }
         }
     }
 
-    /// The listening descriptor and the clients waiting for an upgrade's answer, which
-    /// cross the `execve` of an in-place upgrade.
-    var upgradeHandover: (listener: Int32, path: String, waitingClients: [Int32]) {
-        (socket.descriptor.rawValue, socket.path,
-         clients.values.filter { $0.awaiting == .upgrade && !$0.peerGone && !$0.isClosed }.map(\.descriptor.rawValue))
+    /// The listening socket and the clients waiting for the answer of a reload or an
+    /// upgrade, which cross the `execve` of an in-place upgrade.
+    var upgradeHandover: (socket: ControlSocket, waitingClients: [(descriptor: Int32, awaiting: ControlAwaited)]) {
+        (socket, clients.values.filter { !$0.peerGone && !$0.isClosed }.compactMap { client in
+            client.awaiting.map { (client.descriptor.rawValue, $0) }
+        })
     }
 
     /// Closes the socket and removes its file (at exit).

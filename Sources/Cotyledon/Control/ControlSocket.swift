@@ -48,18 +48,25 @@ struct ControlSocket {
         descriptor = fd
     }
 
-    /// The listening socket the master's previous image created at `path`, handed over
-    /// across an in-place upgrade; close-on-exec again.
-    init(adopting descriptor: FileDescriptor, path: String) throws(ControlSocketError) {
+    /// The listening socket the master's previous image created at `path`, whose file had
+    /// `device` and `inode`, handed over across an in-place upgrade; close-on-exec again.
+    init(adopting descriptor: FileDescriptor, path: String, device: UInt64, inode: UInt64) {
         self.path = path
         self.descriptor = descriptor
-        do {
-            try Syscall.setCloseOnExec(descriptor.rawValue, true)
-            let status = try Syscall.linkStatus(path)
-            identity = (status.st_dev, status.st_ino)
-        } catch {
-            throw .system("adopt \(path)", error)
-        }
+        identity = (dev_t(device), ino_t(inode))
+        try? Syscall.setCloseOnExec(descriptor.rawValue, true)
+    }
+
+    /// The device and inode of the socket file, for the upgrade's record.
+    var fileIdentity: (device: UInt64, inode: UInt64) {
+        (UInt64(identity.device), UInt64(identity.inode))
+    }
+
+    /// Whether the file at ``path`` is still the socket this one created: not removed (by
+    /// `systemd-tmpfiles`, an operator) nor replaced since.
+    var fileIsPresent: Bool {
+        guard let status = try? Syscall.linkStatus(path) else { return false }
+        return FileKind(mode: status.st_mode) == .socket && status.st_dev == identity.device && status.st_ino == identity.inode
     }
 
     /// Binds `fd` at `path` under a umask that lets only the owner in, makes the file 0600
@@ -78,8 +85,7 @@ struct ControlSocket {
     /// Closes the socket and removes its file (at exit) — only if the file at the path is
     /// still this socket, not one another master created there since.
     func remove() {
-        if let status = try? Syscall.linkStatus(path), FileKind(mode: status.st_mode) == .socket,
-           status.st_dev == identity.device, status.st_ino == identity.inode {
+        if fileIsPresent {
             try? Syscall.removeFile(path)
         }
         Syscall.close(descriptor)

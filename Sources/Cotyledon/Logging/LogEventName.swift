@@ -105,6 +105,14 @@ enum LogEventName: String, CaseIterable {
     case upgradeComplete = "upgrade-complete"
     /// A roll of the upgrade was aborted: some workers of the previous build remain.
     case upgradeFailed = "upgrade-failed"
+    /// The new image could not map the previous image's heartbeat board: the workers'
+    /// heartbeats are not checked until they are replaced.
+    case upgradeHeartbeatsLost = "upgrade-heartbeats-lost"
+    /// The new image found the control socket's file removed or replaced since the previous
+    /// image created it: it closed the old socket and created a new one.
+    case upgradeControlSocketRecreated = "upgrade-control-socket-recreated"
+    /// A worker of a service the new image does not run (stopped at the takeover) exited.
+    case upgradeVanishedWorkerExited = "upgrade-vanished-worker-exited"
     /// A rolling restart of a service began.
     case rollStarted = "roll-started"
     /// A rolling restart of a service completed.

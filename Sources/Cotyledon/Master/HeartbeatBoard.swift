@@ -58,6 +58,7 @@ final class HeartbeatBoard: @unchecked Sendable {
 
     /// Gives a slot back (in the master) once its worker was reaped.
     func release(_ slot: Int) {
+        guard (0..<Self.capacity).contains(slot) else { return }
         freeSlots.append(slot)
     }
 

@@ -183,6 +183,9 @@ enum Lifecycle: Equatable {
         if case .starting = self {
             return .refuse(reason: "the daemon is starting; upgrade once every worker is ready")
         }
+        if reload?.kind == .upgrade {
+            return .refuse(reason: "an upgrade is in progress; upgrade again when it completes")
+        }
         guard reload == nil, !rollsInProgress else {
             return .refuse(reason: "a reload is in progress; upgrade when it completes")
         }

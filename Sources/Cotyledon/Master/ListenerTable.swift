@@ -106,11 +106,15 @@ final class ListenerTable {
     }
 
     /// The listeners of the master's previous image, handed over across an in-place upgrade:
-    /// systemd's as they were passed, the declared ones as sockets already open.
-    init(adopting systemd: Listeners, sockets: [ListenerSocket], declaredInCode: [String: ListenerConfiguration]) {
+    /// systemd's as they were passed, the declared ones as sockets already open, those named
+    /// in `stored` held by systemd's file descriptor store.
+    init(adopting systemd: Listeners, sockets: [ListenerSocket], stored: Set<String>, declaredInCode: [String: ListenerConfiguration]) {
         self.systemd = systemd
         self.declaredInCode = declaredInCode
-        for socket in sockets { self.sockets[socket.name] = socket }
+        for socket in sockets {
+            self.sockets[socket.name] = socket
+            if stored.contains(socket.name) { self.stored[socket.name] = socket.descriptor.rawValue }
+        }
         listeners = systemd // every property set before merged() reads them
         listeners = merged()
     }
@@ -118,6 +122,11 @@ final class ListenerTable {
     /// The sockets the master opened, by name, for the upgrade state.
     var ownSockets: [ListenerSocket] {
         sockets.values.sorted { $0.name < $1.name }
+    }
+
+    /// Whether systemd's file descriptor store holds `socket`, for the upgrade state.
+    func isStored(_ socket: ListenerSocket) -> Bool {
+        stored[socket.name] == socket.descriptor.rawValue
     }
 
     /// The sockets systemd passed, for the upgrade state.

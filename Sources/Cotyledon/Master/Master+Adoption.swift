@@ -12,6 +12,7 @@ extension Master {
                                declaredInCode: [String: ListenerConfiguration], logger: Logger) throws(ListenerError) -> ListenerTable {
         var systemd: [Listeners.Listener] = []
         var sockets: [ListenerSocket] = []
+        var stored: Set<String> = []
         for listener in state.listeners {
             let descriptor = FileDescriptor(rawValue: listener.descriptor)
             switch listener.origin {
@@ -25,16 +26,68 @@ extension Master {
                                         problem: "the upgrade state's address \"\(listener.address)\" cannot be read",
                                         fix: "restart the daemon")
                 }
+                if listener.stored { stored.insert(listener.name) }
                 sockets.append(ListenerSocket.adopt(
                     listener.name, ListenerConfiguration(address: address, backlog: listener.backlog, mode: listener.mode),
                     descriptor: descriptor, bound: bound, device: listener.device, inode: listener.inode))
             }
         }
         let table = ListenerTable(adopting: Listeners(all: systemd.sorted { $0.descriptor < $1.descriptor }), sockets: sockets,
-                                  declaredInCode: declaredInCode)
+                                  stored: stored, declaredInCode: declaredInCode)
         let reload = try table.prepare(declared, logger: logger)
         table.commit(reload, logger: logger)
         return table
+    }
+
+    /// Maps the heartbeat board of the previous image, whose workers write it; without it
+    /// (the kernel refused the mapping) a new board is made, and the adopted workers'
+    /// heartbeats are not checked until they are replaced.
+    static func adoptHeartbeatBoard(of state: UpgradeState, logger: Logger) -> HeartbeatBoard? {
+        let used = state.workers.map(\.heartbeatSlot).filter { $0 >= 0 }
+        if state.heartbeatBoard >= 0, let board = HeartbeatBoard(adopting: state.heartbeatBoard, used: used) {
+            return board
+        }
+        logger.warning("cannot map the heartbeat board of build \(state.build): the adopted workers' heartbeats are not checked until the upgrade replaces them",
+                       metadata: ["event": .event(.upgradeHeartbeatsLost)])
+        return HeartbeatBoard()
+    }
+
+    /// Serves the control socket of the previous image when this build's configuration has
+    /// the same path and the file there is still that socket; otherwise closes it (removing
+    /// its file only if it is still there) and creates the configured one. Either way the
+    /// clients waiting for a reload's or the upgrade's answer are served here (closed when
+    /// the configuration has no control socket any more).
+    func takeOverControlSocket(of state: UpgradeState, path: String?) throws(CotyledonError) {
+        if let control = state.control {
+            let old = ControlSocket(adopting: FileDescriptor(rawValue: control.listener), path: control.path,
+                                    device: control.device, inode: control.inode)
+            if control.path == path, old.fileIsPresent {
+                controlServer = ControlServer(adopting: old, events: events, performer: self)
+            } else {
+                old.remove()
+                if control.path == path {
+                    logger.warning("the control socket file \(control.path) was removed or replaced since the daemon created it: creating it again",
+                                   metadata: ["event": .event(.upgradeControlSocketRecreated), "path": "\(control.path)"])
+                }
+            }
+        }
+        if controlServer == nil, let path {
+            do {
+                controlServer = try ControlServer(path: path, events: events, performer: self)
+            } catch {
+                for client in state.waitingClients { Syscall.close(FileDescriptor(rawValue: client.descriptor)) }
+                throw .controlSocket("\(error)")
+            }
+        }
+        let waiting = state.waitingClients.map { client in
+            (descriptor: FileDescriptor(rawValue: client.descriptor),
+             awaiting: client.awaiting == .reload ? ControlAwaited.reload : ControlAwaited.upgrade)
+        }
+        if let controlServer {
+            controlServer.adoptWaitingClients(waiting)
+        } else {
+            for client in waiting { Syscall.close(client.descriptor) }
+        }
     }
 
     /// Takes over the previous image's workers, slot history and leftover process groups.
@@ -60,6 +113,8 @@ extension Master {
                                       messages: messages, startedAt: MonotonicInstant(nanoseconds: saved.startedAt), build: saved.build)
             worker.isAdopted = true
             worker.heartbeatSlot = saved.heartbeatSlot >= 0 ? saved.heartbeatSlot : nil
+            worker.recycleAt = saved.recycleAt.map { MonotonicInstant(nanoseconds: $0) }
+            worker.announcedReloadExit = saved.announcedReloadExit
             children.workers[saved.pid] = worker
             adopted += 1
             if let messages {
@@ -71,7 +126,7 @@ extension Master {
                 continue
             }
             let occupied = saved.replacement ? pool[saved.workerID].replacement : pool[saved.workerID].worker
-            if occupied != nil || saved.workerID >= ServiceManager.maximumWorkers {
+            if occupied != nil {
                 requestStop(of: worker, reason: .scaledDown, fast: false)
                 continue
             }
@@ -97,23 +152,33 @@ extension Master {
 
     /// Stops the worker of a service this build no longer has: `SIGTERM` and `SIGCONT` to
     /// its group, `SIGKILL` to what is left of it after `graceful` (else the manager's
-    /// timeout); its exit is reaped as another process's.
+    /// timeout); its exit is reaped by ``vanishedWorkerExited(_:pid:status:)``.
     private func stopWorkerOfVanishedService(_ saved: UpgradeState.Worker, graceful: Duration?) {
-        logger.warning("\(saved.service) worker(\(saved.workerID)) [pid \(saved.pid)] belongs to service \(saved.service), which this build does not run: stopping it",
+        let label = "\(saved.service) worker(\(saved.workerID)) [pid \(saved.pid)]"
+        logger.warning("\(label): this build does not run its service, stopping it",
                        metadata: ["event": .event(.workerStopping), "service": "\(saved.service)", "worker": "\(saved.workerID)",
                                   "pid": "\(saved.pid)", "reason": "service-removed"])
         Syscall.send(.terminate, toGroup: saved.pid)
         Syscall.send(.continue, toGroup: saved.pid)
-        let label = "\(saved.service) worker(\(saved.workerID)) [pid \(saved.pid)]"
+        children.vanishedWorkers[saved.pid] = VanishedWorker(label: label, service: saved.service, workerID: saved.workerID,
+                                                             heartbeatSlot: saved.heartbeatSlot >= 0 ? saved.heartbeatSlot : nil)
         children.leftoverGroups[saved.pid] = LeftoverGroup(
             id: saved.pid, workerLabel: label,
             fields: ["event": .event(.workerGroupKill), "service": "\(saved.service)", "worker": "\(saved.workerID)", "pid": "\(saved.pid)"])
         deadlines.schedule(.killLeftoverGroup(saved.pid), at: .now + (graceful ?? configuration.gracefulShutdownTimeout))
     }
 
+    /// A worker of a service this build does not run exited: logged, its heartbeat slot freed.
+    func vanishedWorkerExited(_ vanished: VanishedWorker, pid: pid_t, status: WorkerExitStatus) {
+        if let slot = vanished.heartbeatSlot { forkContext.heartbeats?.release(slot) }
+        logger.info("\(vanished.label), whose service this build does not run, exited: \(status)",
+                    metadata: ["event": .event(.upgradeVanishedWorkerExited), "service": "\(vanished.service)",
+                               "worker": "\(vanished.workerID)", "pid": "\(pid)", "status": "\(status.token)"])
+    }
+
     /// Starts the rolls that replace every adopted worker with one of this build; completes
     /// the upgrade at once when there is none to replace.
-    func rollAdoptedWorkers(from build: String) {
+    func rollAdoptedWorkers() {
         // Workers that exited between the previous image's last look and this image's signalfd.
         reapChildren()
         for pool in pools where pool.filledSlots.contains(where: { $0.worker.isAdopted }) {

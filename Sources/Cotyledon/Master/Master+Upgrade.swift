@@ -59,10 +59,19 @@ extension Master {
         Syscall.close(pipe.writeEnd)
         logger.info("upgrade requested: checking \(path) [pid \(pid)]",
                     metadata: ["event": .event(.upgradeRequested), "via": "\(trigger)", "path": "\(path)", "pid": "\(pid)"])
-        try? Syscall.setNonBlocking(pipe.readEnd)
         let check = UpgradeCheck(path: path, pid: pid, output: pipe.readEnd)
-        try? events.add(pipe.readEnd, token: Self.upgradeCheckToken)
         children.upgradeCheck = check
+        // A pipe the loop cannot read without blocking, or cannot watch, is not read at all:
+        // the check is killed, and its reap refuses the upgrade.
+        do {
+            try Syscall.setNonBlocking(pipe.readEnd)
+            try events.add(pipe.readEnd, token: Self.upgradeCheckToken)
+        } catch {
+            Syscall.close(pipe.readEnd)
+            check.output = nil
+            check.failure = "cannot watch the output of the check of \(path): \(error)"
+            Syscall.send(.kill, toGroup: pid)
+        }
         upgrade = .checking(check)
         deadlines.schedule(.upgradeCheck, at: .now + upgradeContext.checkTimeout)
         return .checking
@@ -98,11 +107,15 @@ extension Master {
 
     // MARK: - The check run
 
-    /// Reads what the check run wrote, until its pipe is empty or closed.
-    func readCheckOutput() {
+    /// Reads what the check run wrote, until its pipe is empty or closed, at most `limit`
+    /// bytes: a check that writes without end cannot hold the loop (epoll reports the rest
+    /// at the next turn). Once the check is reaped, what is left is at most the pipe's
+    /// capacity, read to the end.
+    func readCheckOutput(limit: Int = UpgradeCheck.maximumOutput) {
         guard let check = upgrade.check ?? children.upgradeCheck, let output = check.output else { return }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
+        var read = 0
+        while read < limit {
             let count: Int?
             do {
                 count = try Syscall.read(output, into: &buffer)
@@ -116,6 +129,7 @@ extension Master {
                 return
             }
             check.append(buffer[0..<count])
+            read += count
         }
     }
 
@@ -142,14 +156,16 @@ extension Master {
 
     /// The check run was reaped with `status`: the upgrade is refused, or the master execs.
     func upgradeCheckEnded(_ check: UpgradeCheck, status: WorkerExitStatus) {
-        readCheckOutput()
+        readCheckOutput(limit: .max)
         if let output = check.output {
             Syscall.close(output)
             check.output = nil
         }
-        // Whatever it started in its group goes with it.
-        Syscall.send(.kill, toGroup: check.pid)
         guard upgrade.check === check else { return } // abandoned by a stop
+        if let failure = check.failure {
+            refuseUpgrade(because: failure, reloadQueued: check.reloadQueued)
+            return
+        }
         if check.timedOut {
             refuseUpgrade(because: "the check of \(check.path) did not finish within \(upgradeContext.checkTimeout)",
                           reloadQueued: check.reloadQueued)
@@ -189,7 +205,7 @@ extension Master {
         do {
             memory = try UpgradeHandover.write(state)
         } catch {
-            execFailed(check.path, "cannot write the upgrade state: \(error)")
+            execFailed(check.path, "cannot write the upgrade state: \(error)", reloadQueued: check.reloadQueued)
             return
         }
         let crossing = state.descriptors + [memory.rawValue]
@@ -197,7 +213,7 @@ extension Master {
             try UpgradeHandover.letCross(crossing)
         } catch {
             Syscall.close(memory)
-            execFailed(check.path, "cannot pass the descriptors on: \(error)")
+            execFailed(check.path, "cannot pass the descriptors on: \(error)", reloadQueued: check.reloadQueued)
             return
         }
         logger.notice("upgrading in place: executing \(check.path) (build \(build))",
@@ -213,7 +229,7 @@ extension Master {
         execFailed(check.path, "exec \(check.path): \(error)", reloadQueued: check.reloadQueued)
     }
 
-    private func execFailed(_ path: String, _ reason: String, reloadQueued: Bool = false) {
+    private func execFailed(_ path: String, _ reason: String, reloadQueued: Bool) {
         upgrade = .idle
         logger.error("upgrade failed, the running build goes on: \(reason)",
                      metadata: ["event": .event(.upgradeExecFailed), "path": "\(path)", "error": "\(reason)"])
@@ -226,16 +242,17 @@ extension Master {
     private func upgradeState(reloadQueued: Bool) -> UpgradeState {
         let limits = Syscall.descriptorLimits()
         let control = controlServer?.upgradeHandover
+        let controlIdentity = control?.socket.fileIdentity
         var listeners = listenerTable.systemdListeners.all.map { listener in
             UpgradeState.Listener(name: listener.name, descriptor: listener.descriptor, origin: .systemd, address: "", backlog: 0,
-                                  mode: nil, bound: "", device: 0, inode: 0)
+                                  mode: nil, bound: "", device: 0, inode: 0, stored: false)
         }
         listeners += listenerTable.ownSockets.map { socket in
             let identity = socket.fileIdentityNumbers
             return UpgradeState.Listener(name: socket.name, descriptor: socket.descriptor.rawValue, origin: .declared,
                                          address: "\(socket.configuration.address)", backlog: socket.configuration.backlog,
                                          mode: socket.configuration.mode, bound: socket.boundAddress,
-                                         device: identity.device, inode: identity.inode)
+                                         device: identity.device, inode: identity.inode, stored: listenerTable.isStored(socket))
         }
         return UpgradeState(
             build: "\(upgradeContext.build)", masterStartedAt: startedAt.nanoseconds, arguments: upgradeContext.arguments,
@@ -245,11 +262,16 @@ extension Master {
             heartbeatBoard: forkContext.heartbeats?.memory.descriptor.rawValue ?? -1,
             logLevel: DaemonLogLevel.shared?.memory.descriptor.rawValue ?? -1,
             reloadQueued: reloadQueued,
-            control: control.map { UpgradeState.Control(listener: $0.listener, path: $0.path) },
-            waitingClients: control?.waitingClients ?? [],
+            control: control.map { handover in
+                UpgradeState.Control(listener: handover.socket.descriptor.rawValue, path: handover.socket.path,
+                                     device: controlIdentity?.device ?? 0, inode: controlIdentity?.inode ?? 0)
+            },
+            waitingClients: (control?.waitingClients ?? []).map { client in
+                UpgradeState.WaitingClient(descriptor: client.descriptor, awaiting: client.awaiting == .reload ? .reload : .upgrade)
+            },
             listeners: listeners,
             services: pools.map { pool in
-                UpgradeState.Service(name: pool.service.name, desiredWorkers: pool.service.desiredWorkers, restarts: pool.restarts,
+                UpgradeState.Service(name: pool.service.name, restarts: pool.restarts,
                                      gracefulShutdownTimeout: pool.service.gracefulShutdownTimeout, slots: pool.slotHistory)
             },
             workers: children.workers.values.sorted { $0.pid < $1.pid }.map { worker in
@@ -259,7 +281,7 @@ extension Master {
                     pidfd: worker.pidfd?.rawValue ?? -1, messages: worker.messages?.rawValue ?? -1, ready: worker.isReady,
                     startedAt: worker.startedAt.nanoseconds, heartbeatSlot: worker.heartbeatSlot ?? -1,
                     stopping: worker.stopRequest?.rawValue, replacement: pool[worker.workerID].replacement === worker,
-                    build: worker.build)
+                    build: worker.build, recycleAt: worker.recycleAt?.nanoseconds, announcedReloadExit: worker.announcedReloadExit)
             },
             leftoverGroups: children.leftoverGroups.values.sorted { $0.id < $1.id }.map {
                 UpgradeState.LeftoverGroup(id: $0.id, label: $0.workerLabel)

@@ -158,6 +158,15 @@ extension Master {
         while let pid = try? Syscall.exitedChild() {
             let worker = children.workers[pid]
             let leftovers = worker.map { terminateLeftovers(of: $0) } ?? 0
+            // A vanished service's worker that leaves nobody in its group: the group's kill
+            // deadline goes with it, before its id can be reused.
+            if children.vanishedWorkers[pid] != nil, children.adoptedProcesses().isEmpty || ProcessGroup.membersBesidesLeader(pid).isEmpty {
+                children.leftoverGroups[pid] = nil
+                deadlines.cancel(.killLeftoverGroup(pid))
+            }
+            // Whatever the check run started in its group goes with it, while its zombie
+            // still holds the group's id.
+            if let check = children.upgradeCheck, check.pid == pid { Syscall.send(.kill, toGroup: pid) }
             guard let raw = try? Syscall.reap(pid) else { return }
             let status = WorkerExitStatus(waitStatus: raw)
             if let check = children.upgradeCheck, check.pid == pid {
@@ -167,6 +176,8 @@ extension Master {
                 children.workers[pid] = nil
                 workerExited(worker, status: status)
                 if leftovers > 0 { watchLeftovers(of: worker, count: leftovers) }
+            } else if let vanished = children.vanishedWorkers.removeValue(forKey: pid) {
+                vanishedWorkerExited(vanished, pid: pid, status: status)
             } else {
                 // As PID 1 or a subreaper, orphans of other processes end up here.
                 logger.info("reaped process \(pid), not a worker: \(status)",

@@ -62,7 +62,7 @@ final class Master {
     /// The counters of the `metrics` control command.
     var metrics = MasterMetrics()
     /// The control socket and its clients, when a control socket was asked for.
-    private(set) var controlServer: ControlServer?
+    var controlServer: ControlServer?
     /// The executable, arguments and build an in-place upgrade starts from.
     let upgradeContext: UpgradeContext
     /// Where an in-place upgrade is: idle, or its check run under way.
@@ -146,34 +146,17 @@ final class Master {
             }
         }
         let raised = FileDescriptorLimit.raiseToHardLimit()
-        let heartbeats = state.map { state in
-            HeartbeatBoard(adopting: state.heartbeatBoard, used: state.workers.map(\.heartbeatSlot).filter { $0 >= 0 })
-        } ?? HeartbeatBoard()
+        let heartbeats = state.map { Self.adoptHeartbeatBoard(of: $0, logger: logger) } ?? HeartbeatBoard()
         forkContext = ForkContext(masterPID: getpid(), listeners: listenerTable.listeners, masterAlive: masterAlive,
                                   descriptorLimit: state.map { FileDescriptorLimit(originalSoftLimit: rlim_t($0.descriptorLimit.soft)) } ?? raised,
                                   heartbeats: heartbeats, settings: published)
-        if let control = state?.control, control.path == controlSocketPath {
+        if let state {
+            try takeOverControlSocket(of: state, path: controlSocketPath)
+        } else if let controlSocketPath {
             do {
-                let socket = try ControlSocket(adopting: FileDescriptor(rawValue: control.listener), path: control.path)
-                controlServer = ControlServer(adopting: socket, waitingClients: state?.waitingClients ?? [], events: events, performer: self)
+                controlServer = try ControlServer(path: controlSocketPath, events: events, performer: self)
             } catch {
                 throw .controlSocket("\(error)")
-            }
-        } else {
-            if let state {
-                // The new configuration moved or dropped the control socket: the old one goes.
-                for client in state.waitingClients { Syscall.close(FileDescriptor(rawValue: client)) }
-                if let control = state.control {
-                    Syscall.close(FileDescriptor(rawValue: control.listener))
-                    try? Syscall.removeFile(control.path)
-                }
-            }
-            if let controlSocketPath {
-                do {
-                    controlServer = try ControlServer(path: controlSocketPath, events: events, performer: self)
-                } catch {
-                    throw .controlSocket("\(error)")
-                }
             }
         }
         // Orphans of the workers' children are re-parented here rather than to init: the
@@ -212,7 +195,7 @@ final class Master {
         }
         deadlines.update(.watchdogPing, to: notifier.watchdogInterval.map { .now + $0 })
         scheduleHealthChecks()
-        if let adoptedFrom { rollAdoptedWorkers(from: adoptedFrom) }
+        if adoptedFrom != nil { rollAdoptedWorkers() }
         spawnMissingWorkers()
         while true {
             publishStatus()

@@ -7,6 +7,9 @@ struct ProcessTable {
     var workers: [pid_t: WorkerRecord] = [:]
     /// Process groups of dead workers with processes left in them, by group id.
     var leftoverGroups: [pid_t: LeftoverGroup] = [:]
+    /// Workers handed over by the master's previous image whose service this build does
+    /// not run, by pid, until they are reaped.
+    var vanishedWorkers: [pid_t: VanishedWorker] = [:]
     /// The check run of an upgrade, until it is reaped.
     var upgradeCheck: UpgradeCheck?
     /// Whether `/proc` lists the master's own pid namespace, where adopted orphans can be found.

@@ -8,21 +8,15 @@ struct FileDescriptorLimit {
 
     /// Raises the soft limit to the hard limit and remembers the original.
     static func raiseToHardLimit() -> FileDescriptorLimit {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        let original = limit.rlim_cur
-        if limit.rlim_cur < limit.rlim_max {
-            limit.rlim_cur = limit.rlim_max
-            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let limits = Syscall.descriptorLimits()
+        if limits.soft < limits.hard {
+            Syscall.setDescriptorSoftLimit(limits.hard)
         }
-        return FileDescriptorLimit(originalSoftLimit: original)
+        return FileDescriptorLimit(originalSoftLimit: limits.soft)
     }
 
     /// Puts the soft limit back to the original (in a worker).
     func restore() {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = originalSoftLimit
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        Syscall.setDescriptorSoftLimit(originalSoftLimit)
     }
 }

@@ -30,4 +30,15 @@ extension Syscall {
     static func removeFile(_ path: String) throws(Errno) {
         try retrying { unlink(path) }
     }
+
+    /// Whether the file at `path` is executable by this process (`access(path, X_OK)`).
+    static func isExecutable(_ path: String) -> Bool {
+        access(path, X_OK) == 0
+    }
+
+    /// `getcwd`: the working directory, `nil` when it cannot be named.
+    static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        return getcwd(&buffer, buffer.count).map { String(cString: $0) }
+    }
 }

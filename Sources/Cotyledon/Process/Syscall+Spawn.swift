@@ -2,8 +2,7 @@ import CCotyledonLinux
 import Glibc
 import SystemPackage
 
-/// Starting another program, sealed memory files, `execve` and close-on-exec: what an
-/// in-place upgrade needs.
+/// Starting another program, `execve` and close-on-exec: what an in-place upgrade needs.
 extension Syscall {
     /// `posix_spawn`s `path` with `arguments` and `environment` in a process group of its
     /// own, standard input on `/dev/null`, standard output and error on `output`, every
@@ -51,49 +50,9 @@ extension Syscall {
         return Errno(rawValue: errno)
     }
 
-    /// A memory file (`memfd_create`, close-on-exec, sealable) named `name`.
-    static func createMemoryFile(_ name: String) throws(Errno) -> FileDescriptor {
-        FileDescriptor(rawValue: try retrying { ccotyledon_memfd_create(name) })
-    }
-
-    /// Seals a memory file: its size and contents never change again.
-    static func sealMemoryFile(_ fd: FileDescriptor) throws(Errno) {
-        try retrying { ccotyledon_memfd_seal_all(fd.rawValue) }
-    }
-
-    /// The seals of a memory file (`F_SEAL_*` bits).
-    static func seals(of fd: FileDescriptor) throws(Errno) -> Int32 {
-        try retrying { ccotyledon_memfd_seals(fd.rawValue) }
-    }
-
     /// Sets (`true`) or clears `FD_CLOEXEC` on `fd`.
     static func setCloseOnExec(_ fd: Int32, _ on: Bool) throws(Errno) {
         try retrying { ccotyledon_set_close_on_exec(fd, on ? 1 : 0) }
-    }
-
-    /// `ftruncate(fd, size)`.
-    static func truncate(_ fd: FileDescriptor, size: Int) throws(Errno) {
-        try retrying { ftruncate(fd.rawValue, off_t(size)) }
-    }
-
-    /// `pread` from `offset`; returns the count read, 0 at end of file.
-    static func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(Errno) -> Int {
-        try retrying { pread(fd.rawValue, buffer.baseAddress, buffer.count, off_t(offset)) }
-    }
-
-    /// `mmap` of `size` bytes of `fd` shared with every process that maps it (read and write).
-    static func mapShared(_ fd: FileDescriptor, size: Int) throws(Errno) -> UnsafeMutableRawPointer {
-        guard let memory = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.rawValue, 0), memory != MAP_FAILED else {
-            throw Errno(rawValue: errno)
-        }
-        return memory
-    }
-
-    /// `getrlimit(RLIMIT_NOFILE)`: the soft and hard limits.
-    static func descriptorLimits() -> (soft: rlim_t, hard: rlim_t) {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        return (limit.rlim_cur, limit.rlim_max)
     }
 
     /// Runs `body` with a NULL-terminated C array of `strings`.

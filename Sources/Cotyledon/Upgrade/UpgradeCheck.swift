@@ -23,6 +23,8 @@ final class UpgradeCheck {
     var reloadQueued = false
     /// Its deadline passed and its group was killed.
     var timedOut = false
+    /// Why the master could not watch it (its group was killed), if it could not.
+    var failure: String?
 
     init(path: String, pid: pid_t, output: FileDescriptor) {
         self.path = path

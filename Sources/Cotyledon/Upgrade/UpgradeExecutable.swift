@@ -17,17 +17,17 @@ enum UpgradeExecutable {
         if !argv0.isEmpty, let searchPath {
             for entry in searchPath.split(separator: ":", omittingEmptySubsequences: true) where entry.hasPrefix("/") {
                 let candidate = "\(entry)/\(argv0)"
-                if access(candidate, X_OK) == 0 { return candidate }
+                if Syscall.isExecutable(candidate) { return candidate }
             }
         }
         return fallback()
     }
 
-    /// The path for this process, from its `argv[0]`, working directory and `PATH`.
+    /// The path for this process, from its `argv[0]`, working directory and `PATH`: called
+    /// as early as the library runs (the manager's creation), before user code may change
+    /// the working directory.
     static func ofThisProcess(arguments: [String]) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let directory = getcwd(&buffer, buffer.count).map { String(cString: $0) }
-        return resolve(argv0: arguments.first ?? "", directory: directory,
+        resolve(argv0: arguments.first ?? "", directory: Syscall.currentDirectory(),
                        searchPath: getenv("PATH").map { String(cString: $0) },
                        fallback: { try? Syscall.linkTarget("/proc/self/exe", maximumLength: Int(PATH_MAX)) })
     }

@@ -36,16 +36,25 @@ enum UpgradeHandover {
     }
 
     /// Reads the record of descriptor `text` (the variable's value): it must be a sealed
-    /// memory file of at most ``maximumSize`` bytes. Unsets the variable and closes the
-    /// descriptor, whatever the outcome.
+    /// memory file of at most ``maximumSize`` bytes, and every descriptor the record names
+    /// must be open. Unsets the variable and closes the descriptor, whatever the outcome.
     static func read(descriptorText text: String) throws(UpgradeStateError) -> UpgradeState {
         unsetenv(stateVariable)
-        guard let number = Int32(text), number >= 0 else {
-            throw UpgradeStateError("\(stateVariable)=\(text) is not a descriptor number")
+        guard let number = Int32(text), number > 2 else {
+            throw UpgradeStateError("\(stateVariable)=\(text) is not a descriptor number above 2")
         }
         let descriptor = FileDescriptor(rawValue: number)
         defer { Syscall.close(descriptor) }
-        return try read(descriptor)
+        let state = try read(descriptor)
+        try checkDescriptorsAreOpen(state)
+        return state
+    }
+
+    /// Refuses a record that names a descriptor this process does not have open.
+    static func checkDescriptorsAreOpen(_ state: UpgradeState) throws(UpgradeStateError) {
+        if let closed = state.descriptors.first(where: { !Syscall.isOpen($0) }) {
+            throw UpgradeStateError("the upgrade state names descriptor \(closed), which is not open")
+        }
     }
 
     /// Reads the record in the sealed memory file `descriptor` (left open).

@@ -17,10 +17,26 @@ struct UpgradeState: Equatable {
         var writeEnd: Int32
     }
 
-    /// The control socket's listening descriptor and path.
+    /// The control socket's listening descriptor and path, and the device and inode of the
+    /// socket file the previous image created there (to recognize it: the file may have been
+    /// removed or replaced since).
     struct Control: Equatable {
         var listener: Int32
         var path: String
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// A control client waiting for the answer of the reload or upgrade it asked for.
+    struct WaitingClient: Equatable {
+        /// What it waits for.
+        enum Awaiting: String, Equatable {
+            case reload
+            case upgrade
+        }
+
+        var descriptor: Int32
+        var awaiting: Awaiting
     }
 
     /// One listening socket.
@@ -43,6 +59,8 @@ struct UpgradeState: Equatable {
         /// The device and inode of a unix socket's file, 0 otherwise.
         var device: UInt64
         var inode: UInt64
+        /// Whether systemd's file descriptor store holds this socket (a declared listener's).
+        var stored: Bool
     }
 
     /// One slot's history.
@@ -57,7 +75,6 @@ struct UpgradeState: Equatable {
     /// One service's counters and slots.
     struct Service: Equatable {
         var name: String
-        var desiredWorkers: Int
         var restarts: Int
         var gracefulShutdownTimeout: Duration
         var slots: [Slot]
@@ -77,6 +94,10 @@ struct UpgradeState: Equatable {
         var stopping: String?
         var replacement: Bool
         var build: String
+        /// When the master recycles it for its service's lifetime (monotonic ns), if it does.
+        var recycleAt: Int64?
+        /// It said it exits for a reload (a worker that handles reloads by exiting).
+        var announcedReloadExit: Bool
     }
 
     /// One leftover process group of a dead worker.
@@ -95,7 +116,7 @@ struct UpgradeState: Equatable {
     var logLevel: Int32
     var reloadQueued: Bool
     var control: Control?
-    var waitingClients: [Int32]
+    var waitingClients: [WaitingClient]
     var listeners: [Listener]
     var services: [Service]
     var workers: [Worker]
@@ -107,7 +128,7 @@ struct UpgradeState: Equatable {
 
     /// Every descriptor the record names, which must cross the `execve`.
     var descriptors: [Int32] {
-        var all = [masterAlive.readEnd, masterAlive.writeEnd, heartbeatBoard, logLevel] + waitingClients
+        var all = [masterAlive.readEnd, masterAlive.writeEnd, heartbeatBoard, logLevel] + waitingClients.map(\.descriptor)
         if let control { all.append(control.listener) }
         all += listeners.map(\.descriptor)
         all += workers.flatMap { [$0.pidfd, $0.messages] }
@@ -128,20 +149,25 @@ struct UpgradeState: Equatable {
             "heartbeatBoard": .integer(heartbeatBoard),
             "logLevel": .integer(logLevel),
             "reloadQueued": .bool(reloadQueued),
-            "control": control.map { .object(["listener": .integer($0.listener), "path": .string($0.path)]) } ?? .null,
-            "waitingClients": .array(waitingClients.map(JSONValue.integer)),
+            "control": control.map {
+                .object(["listener": .integer($0.listener), "path": .string($0.path),
+                         "device": .string(String($0.device)), "inode": .string(String($0.inode))])
+            } ?? .null,
+            "waitingClients": .array(waitingClients.map {
+                .object(["fd": .integer($0.descriptor), "awaiting": .string($0.awaiting.rawValue)])
+            }),
             "listeners": .array(listeners.map { listener in
                 .object([
                     "name": .string(listener.name), "fd": .integer(listener.descriptor), "origin": .string(listener.origin.rawValue),
                     "address": .string(listener.address), "backlog": .integer(listener.backlog),
                     "mode": listener.mode.map(JSONValue.integer) ?? .null, "bound": .string(listener.bound),
                     "device": .string(String(listener.device)), "inode": .string(String(listener.inode)),
+                    "stored": .bool(listener.stored),
                 ])
             }),
             "services": .array(services.map { service in
                 .object([
-                    "name": .string(service.name), "desiredWorkers": .integer(service.desiredWorkers),
-                    "restarts": .integer(service.restarts),
+                    "name": .string(service.name), "restarts": .integer(service.restarts),
                     "gracefulShutdownTimeout": .string(String(service.gracefulShutdownTimeout.nanoseconds)),
                     "slots": .array(service.slots.map { slot in
                         .object([
@@ -159,6 +185,8 @@ struct UpgradeState: Equatable {
                     "startedAt": .string(String(worker.startedAt)), "heartbeatSlot": .integer(worker.heartbeatSlot),
                     "stopping": worker.stopping.map(JSONValue.string) ?? .null, "replacement": .bool(worker.replacement),
                     "build": .string(worker.build),
+                    "recycleAt": worker.recycleAt.map { .string(String($0)) } ?? .null,
+                    "announcedReloadExit": .bool(worker.announcedReloadExit),
                 ])
             }),
             "leftoverGroups": .array(leftoverGroups.map { .object(["id": .integer($0.id), "label": .string($0.label)]) }),
@@ -191,16 +219,24 @@ struct UpgradeState: Equatable {
         let limit = try record.object("descriptorLimit")
         descriptorLimit = (try limit.uint64("soft"), try limit.uint64("hard"))
         let alive = try record.object("masterAlive")
-        masterAlive = Pipe(readEnd: try alive.int32("read"), writeEnd: try alive.int32("write"))
-        heartbeatBoard = try record.int32("heartbeatBoard")
-        logLevel = try record.int32("logLevel")
+        masterAlive = Pipe(readEnd: try alive.descriptor("read"), writeEnd: try alive.descriptor("write"))
+        heartbeatBoard = try record.optionalDescriptor("heartbeatBoard")
+        logLevel = try record.optionalDescriptor("logLevel")
         reloadQueued = try record.bool("reloadQueued")
         if let control = try record.optionalObject("control") {
-            self.control = Control(listener: try control.int32("listener"), path: try control.string("path"))
+            self.control = Control(listener: try control.descriptor("listener"), path: try control.string("path"),
+                                   device: try control.uint64("device"), inode: try control.uint64("inode"))
         } else {
             control = nil
         }
-        waitingClients = try record.array("waitingClients").map { item throws(UpgradeStateError) in Int32(try item.int()) }
+        waitingClients = try record.array("waitingClients").map { item throws(UpgradeStateError) in
+            let client = try item.object()
+            let awaitingText = try client.string("awaiting")
+            guard let awaiting = WaitingClient.Awaiting(rawValue: awaitingText) else {
+                throw UpgradeStateError("\(client.path).awaiting is \"\(awaitingText)\", not reload or upgrade")
+            }
+            return WaitingClient(descriptor: try client.descriptor("fd"), awaiting: awaiting)
+        }
         listeners = try record.array("listeners").map { item throws(UpgradeStateError) in
             let listener = try item.object()
             let originText = try listener.string("origin")
@@ -208,20 +244,19 @@ struct UpgradeState: Equatable {
                 throw UpgradeStateError("\(listener.path).origin is \"\(originText)\", not systemd or declared")
             }
             return Listener(
-                name: try listener.string("name"), descriptor: try listener.int32("fd"), origin: origin,
+                name: try listener.string("name"), descriptor: try listener.descriptor("fd"), origin: origin,
                 address: try listener.string("address"), backlog: try listener.int("backlog"),
                 mode: try listener.optionalInt("mode").map { UInt32(truncatingIfNeeded: $0) }, bound: try listener.string("bound"),
-                device: try listener.uint64("device"), inode: try listener.uint64("inode"))
+                device: try listener.uint64("device"), inode: try listener.uint64("inode"), stored: try listener.bool("stored"))
         }
         services = try record.array("services").map { item throws(UpgradeStateError) in
             let service = try item.object()
             return Service(
-                name: try service.string("name"), desiredWorkers: try service.int("desiredWorkers"),
-                restarts: try service.int("restarts"),
+                name: try service.string("name"), restarts: try service.int("restarts"),
                 gracefulShutdownTimeout: .nanoseconds(try service.int64("gracefulShutdownTimeout")),
                 slots: try service.array("slots").map { item throws(UpgradeStateError) in
                     let slot = try item.object()
-                    return Slot(workerID: try slot.int("workerID"), restarts: try slot.int("restarts"),
+                    return Slot(workerID: try slot.workerID("workerID"), restarts: try slot.int("restarts"),
                                 earlyFailures: try slot.int("earlyFailures"), lastExit: try slot.optionalString("lastExit"),
                                 hasStarted: try slot.bool("hasStarted"))
                 })
@@ -229,22 +264,24 @@ struct UpgradeState: Equatable {
         workers = try record.array("workers").map { item throws(UpgradeStateError) in
             let worker = try item.object()
             return Worker(
-                service: try worker.string("service"), workerID: try worker.int("workerID"), pid: try worker.int32("pid"),
-                pidfd: try worker.int32("pidfd"), messages: try worker.int32("messages"), ready: try worker.bool("ready"),
+                service: try worker.string("service"), workerID: try worker.workerID("workerID"), pid: try worker.processID("pid"),
+                pidfd: try worker.optionalDescriptor("pidfd"), messages: try worker.optionalDescriptor("messages"),
+                ready: try worker.bool("ready"),
                 startedAt: try worker.int64("startedAt"), heartbeatSlot: try worker.int("heartbeatSlot"),
                 stopping: try worker.optionalString("stopping"), replacement: try worker.bool("replacement"),
-                build: try worker.string("build"))
+                build: try worker.string("build"), recycleAt: try worker.optionalInt64("recycleAt"),
+                announcedReloadExit: try worker.bool("announcedReloadExit"))
         }
         leftoverGroups = try record.array("leftoverGroups").map { item throws(UpgradeStateError) in
             let group = try item.object()
-            return LeftoverGroup(id: try group.int32("id"), label: try group.string("label"))
+            return LeftoverGroup(id: try group.processID("id"), label: try group.string("label"))
         }
     }
 
     /// Builds a record from its parts (the old image, and tests).
     init(build: String, masterStartedAt: Int64, arguments: [String], descriptorLimit: (soft: UInt64, hard: UInt64),
          masterAlive: Pipe, heartbeatBoard: Int32, logLevel: Int32, reloadQueued: Bool, control: Control?,
-         waitingClients: [Int32], listeners: [Listener], services: [Service], workers: [Worker], leftoverGroups: [LeftoverGroup]) {
+         waitingClients: [WaitingClient], listeners: [Listener], services: [Service], workers: [Worker], leftoverGroups: [LeftoverGroup]) {
         self.build = build
         self.masterStartedAt = masterStartedAt
         self.arguments = arguments
@@ -259,15 +296,6 @@ struct UpgradeState: Equatable {
         self.services = services
         self.workers = workers
         self.leftoverGroups = leftoverGroups
-    }
-}
-
-/// An upgrade state record the new image cannot read.
-struct UpgradeStateError: Error, CustomStringConvertible, Equatable {
-    let description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }
 
@@ -310,12 +338,6 @@ private struct Fields {
     func int(_ key: String) throws(UpgradeStateError) -> Int { try member(key).int() }
     func object(_ key: String) throws(UpgradeStateError) -> Fields { try member(key).object() }
 
-    func int32(_ key: String) throws(UpgradeStateError) -> Int32 {
-        let field = try member(key)
-        guard let number = Int32(exactly: try field.int()) else { throw field.wrongType("a 32-bit integer") }
-        return number
-    }
-
     func int64(_ key: String) throws(UpgradeStateError) -> Int64 {
         let field = try member(key)
         guard let number = Int64(try field.string()) else { throw field.wrongType("a 64-bit integer in a string") }
@@ -325,6 +347,44 @@ private struct Fields {
     func uint64(_ key: String) throws(UpgradeStateError) -> UInt64 {
         let field = try member(key)
         guard let number = UInt64(try field.string()) else { throw field.wrongType("an unsigned 64-bit integer in a string") }
+        return number
+    }
+
+    /// A descriptor number the previous image handed over: above the standard ones (0-2).
+    func descriptor(_ key: String) throws(UpgradeStateError) -> Int32 {
+        let field = try member(key)
+        guard let number = Int32(exactly: try field.int()), number > 2 else { throw field.wrongType("a descriptor number above 2") }
+        return number
+    }
+
+    /// A descriptor number, or -1 for none.
+    func optionalDescriptor(_ key: String) throws(UpgradeStateError) -> Int32 {
+        let field = try member(key)
+        guard let number = Int32(exactly: try field.int()), number > 2 || number == -1 else {
+            throw field.wrongType("a descriptor number above 2 or -1")
+        }
+        return number
+    }
+
+    /// A worker id: not negative, below the largest pool.
+    func workerID(_ key: String) throws(UpgradeStateError) -> Int {
+        let field = try member(key)
+        let number = try field.int()
+        guard (0..<ServiceManager.maximumWorkers).contains(number) else { throw field.wrongType("a worker id") }
+        return number
+    }
+
+    /// A process id above 1: never the caller's own group (0) nor every process (-1) nor init.
+    func processID(_ key: String) throws(UpgradeStateError) -> Int32 {
+        let field = try member(key)
+        guard let number = Int32(exactly: try field.int()), number > 1 else { throw field.wrongType("a process id above 1") }
+        return number
+    }
+
+    func optionalInt64(_ key: String) throws(UpgradeStateError) -> Int64? {
+        let field = try member(key)
+        guard field.value != .null else { return nil }
+        guard let number = Int64(try field.string()) else { throw field.wrongType("a 64-bit integer in a string") }
         return number
     }
 

@@ -60,6 +60,16 @@ public final class ServiceManager {
     /// before ``run()``. `nil`: the build-id alone identifies the build.
     public var version: String?
 
+    /// Whether this process is the new image of an in-place upgrade: the master executed it
+    /// in place, and ``run()`` will adopt the running workers. Code that runs before `run()`
+    /// and exits on an error (a configuration file that no longer loads) should then exit
+    /// with a status systemd restarts, such as ``MasterExitCode/upgradeHandoverFailed``,
+    /// rather than one the unit's `RestartPreventExitStatus=` lists (64, 70, 78): the
+    /// adopted workers exit with the master, and the daemon is down until it restarts.
+    public static var isTakingOver: Bool {
+        getenv(UpgradeHandover.stateVariable) != nil
+    }
+
     /// How `status` names the build of this executable with `version`: `1.4.0 (build
     /// 3f2a9c1b7d4e)`, the build-id being the first 12 hexadecimal digits of the GNU build-id
     /// the linker wrote into the executable. For a `--version` option.

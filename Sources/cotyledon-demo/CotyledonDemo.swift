@@ -107,7 +107,9 @@ struct CotyledonDemo: ParsableCommand {
             configuration = try source.load()
         } catch {
             Self.report("\(error)")
-            throw ExitCode(MasterExitCode.configuration.rawValue)
+            // In the new image of an upgrade, a status systemd restarts: the workers it was to
+            // adopt exit with it (the check had passed, so the file broke since).
+            throw ExitCode((ServiceManager.isTakingOver ? MasterExitCode.upgradeHandoverFailed : .configuration).rawValue)
         }
         LoggingSystem.bootstrap { _ in CotyledonLogHandler() }
         let interval = Duration.seconds(self.interval)

@@ -262,6 +262,35 @@ extension DaemonSuite.UpgradeTests {
         try driver.expectCleanEnd()
     }
 
+    @Test("demo: a configuration file that breaks between the check and the exec makes the new image exit 71 (systemd restarts it), not 78, and the workers go",
+          .timeLimit(.minutes(2)))
+    func aConfigurationBrokenAfterTheCheckExits71() throws {
+        let driver = try Driver()
+        defer { driver.close() }
+        try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
+        let configuration = try ConfigurationFixture()
+        try configuration.write(ConfigurationFixture.printer(workers: 2))
+        let real = driver.runtimeDirectory + "/demo-real"
+        let executable = driver.runtimeDirectory + "/demo"
+        try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-demo"), at: real)
+        try Deployment.install(copyOf: real, at: executable)
+        let demo = try driver.spawn(path: executable, argv: [executable, "--config", configuration.path])
+        _ = try demo.waitForEvent("all-ready", timeout: .seconds(30))
+        let workers = Set(try demo.waitForEvents("worker-ready", count: 2, timeout: .seconds(5)).compactMap(\.subjectPid))
+        // The new "build" passes the check as the real demo, then, in the new image, breaks
+        // the file before the real demo reads it.
+        try Deployment.install(script: """
+            if [ -n "$COTYLEDON_UPGRADE_STATE" ]; then echo 'services: [' > '\(configuration.path)'; fi
+            exec '\(real)' "$@"
+            """, at: executable)
+        try driver.signal(demo.pid, SIGUSR2)
+        let exit = try demo.waitForExit(timeout: .seconds(30))
+        #expect(exit.status == .exited(71), "the new image's status: \(exit.status); last lines: \(demo.lines.suffix(3).map(\.text))")
+        try driver.waitForNoDescendants(timeout: .seconds(20))
+        let reaped = Set(driver.reapedPids)
+        #expect(workers.count == 2 && workers.allSatisfy { reaped.contains($0) }, "the adopted workers exit with the master: \(workers), reaped \(reaped)")
+    }
+
     @Test("check mode opens nothing and forks nothing: one ok line with the build on stdout, exit 0", .timeLimit(.minutes(1)))
     func checkModePrintsOneLine() throws {
         let driver = try Driver()

@@ -106,7 +106,9 @@ struct HTTPDaemon: ParsableCommand {
         } catch {
             let message = Array("http-daemon: \(error)\n".utf8)
             _ = write(STDERR_FILENO, message, message.count)
-            throw ExitCode(MasterExitCode.configuration.rawValue)
+            // The new image of an upgrade exits with a status systemd restarts: the workers
+            // it was to adopt exit with it.
+            throw ExitCode((ServiceManager.isTakingOver ? MasterExitCode.upgradeHandoverFailed : .configuration).rawValue)
         }
         // Nothing here may start a thread before manager.run(): the event loops are
         // created by each worker, in HTTPService.run().

@@ -134,11 +134,11 @@ extension DaemonSuite.UpgradeTests {
         for pid in old.values {
             let stopping = try daemon.process.waitForEvent("worker-stopping", from: mark) { $0.subjectPid == pid }
             #expect(stopping.fields["service"] == "answerer" && stopping.fields["reason"] == "service-removed", "\(stopping)")
-            // Its exit is the new image's to reap, whatever it calls it.
-            _ = try daemon.process.waitForLine("the reap of \(pid)", from: stopping.index, timeout: .seconds(30)) {
-                guard let log = $0.log else { return false }
-                return ["reaped-other", "worker-exited"].contains(log.event) && log.subjectPid == pid
+            // Its exit is the new image's to reap, named as a vanished service's worker.
+            let exited = try daemon.process.waitForEvent("upgrade-vanished-worker-exited", from: stopping.index, timeout: .seconds(30)) {
+                $0.subjectPid == pid
             }
+            #expect(exited.fields["service"] == "answerer", "\(exited)")
         }
         _ = try daemon.process.waitForEvent("worker-ready", from: adopted.index, timeout: .seconds(30)) { $0.fields["service"] == "fixture" }
         _ = try daemon.process.waitForEvent("upgrade-complete", from: adopted.index, timeout: .seconds(30))

@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// cotyledon-demo and cotyledon-demo-next build the same source, so they need the same modules.
+let demoDependencies: [Target.Dependency] = [
+    "Cotyledon",
+    "CotyledonConfiguration",
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "swift-cotyledon",
     // Linux only: epoll, signalfd, pidfd, prctl and libsystemd have no macOS counterpart,
@@ -76,24 +84,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "cotyledon-demo",
-            dependencies: [
-                "Cotyledon",
-                "CotyledonConfiguration",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: demoDependencies
         ),
         // The demo's next version: the same source (its folder is a symbolic link to the demo's)
         // built with NEXT_BUILD, so it reports another version and build-id. The upgrade tests
         // and the systemd suite put it in place of the demo's file and upgrade to it.
         .executableTarget(
             name: "cotyledon-demo-next",
-            dependencies: [
-                "Cotyledon",
-                "CotyledonConfiguration",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: demoDependencies,
             swiftSettings: [.define("NEXT_BUILD")]
         ),
         // The control socket's client: small, it shares the protocol module and nothing else of Cotyledon.

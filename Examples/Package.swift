@@ -5,6 +5,19 @@ import PackageDescription
 // through a package dependency. (A path dependency is known by its folder's name, which a clone
 // may choose freely, hence `name:` on it; a package of yours would write
 // `.package(url: "https://github.com/…/swift-cotyledon", from: …)` and name the products the same.)
+
+// http-daemon and http-daemon-next build the same source, so they need the same modules.
+let httpDaemonDependencies: [Target.Dependency] = [
+    .product(name: "Cotyledon", package: "swift-cotyledon"),
+    .product(name: "CotyledonConfiguration", package: "swift-cotyledon"),
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+
 let package = Package(
     name: "cotyledon-examples",
     // Linux only: epoll, signalfd, pidfd, prctl and libsystemd have no macOS counterpart,
@@ -25,32 +38,14 @@ let package = Package(
         // A pre-forking HTTP server: N worker processes serving one port with SwiftNIO.
         .executableTarget(
             name: "http-daemon",
-            dependencies: [
-                .product(name: "Cotyledon", package: "swift-cotyledon"),
-                .product(name: "CotyledonConfiguration", package: "swift-cotyledon"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            dependencies: httpDaemonDependencies
         ),
         // The same daemon as its next version would build it: the folder is a symbolic link to
         // http-daemon's, built with NEXT_BUILD, so it reports another version and build-id. The
         // upgrade tests rename it over http-daemon's file and upgrade to it under load.
         .executableTarget(
             name: "http-daemon-next",
-            dependencies: [
-                .product(name: "Cotyledon", package: "swift-cotyledon"),
-                .product(name: "CotyledonConfiguration", package: "swift-cotyledon"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: httpDaemonDependencies,
             swiftSettings: [.define("NEXT_BUILD")]
         ),
         // Workers that each run a swift-service-lifecycle ServiceGroup.

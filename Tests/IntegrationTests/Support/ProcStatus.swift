@@ -31,15 +31,7 @@ enum ProcStatus {
 
     /// CPU time (user + system, in clock ticks) the process has used, from `/proc/PID/stat`.
     static func cpuTicks(of pid: Int32) throws -> Int {
-        let stat: String
-        do {
-            stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-        } catch {
-            throw DriverError("cannot read /proc/\(pid)/stat: \(error)")
-        }
-        // The fields after the command name, which may contain spaces and parentheses.
-        guard let close = stat.lastIndex(of: ")") else { throw DriverError("unreadable /proc/\(pid)/stat: \(stat)") }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let (stat, fields) = try statFields(of: pid)
         guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else {
             throw DriverError("no utime/stime in /proc/\(pid)/stat: \(stat)")
         }
@@ -49,6 +41,16 @@ enum ProcStatus {
     /// When the process started (clock ticks after boot), from `/proc/PID/stat`: with the pid,
     /// it names one process, where the pid alone may name a later one that reused it.
     static func startTime(of pid: Int32) throws -> UInt64 {
+        let (stat, fields) = try statFields(of: pid)
+        guard fields.count > 19, let start = UInt64(fields[19]) else {
+            throw DriverError("no starttime in /proc/\(pid)/stat: \(stat)")
+        }
+        return start
+    }
+
+    /// `/proc/PID/stat` and its fields after the command name (which may contain spaces and
+    /// parentheses): the state is `fields[0]`, field N of proc(5) is `fields[N - 3]`.
+    private static func statFields(of pid: Int32) throws -> (stat: String, fields: [Substring]) {
         let stat: String
         do {
             stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
@@ -56,11 +58,7 @@ enum ProcStatus {
             throw DriverError("cannot read /proc/\(pid)/stat: \(error)")
         }
         guard let close = stat.lastIndex(of: ")") else { throw DriverError("unreadable /proc/\(pid)/stat: \(stat)") }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let start = UInt64(fields[19]) else {
-            throw DriverError("no starttime in /proc/\(pid)/stat: \(stat)")
-        }
-        return start
+        return (stat, stat[stat.index(after: close)...].split(separator: " "))
     }
 
     /// Resident set size in KiB (`VmRSS`).

@@ -137,25 +137,20 @@ extension DaemonSuite.UpgradeTests {
     func aVanishedServiceIsStopped() throws {
         let driver = try Driver()
         defer { driver.close() }
-        try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
-        let executable = driver.runtimeDirectory + "/answerer-daemon"
-        try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-fixture"), at: executable)
-        let control = try ControlSocketFixture()
-        let daemon = try driver.spawn(path: executable, argv: [executable, "listeners", "--workers", "1", "--listen", "http=127.0.0.1:0",
-                                                               "--with-fixture-service"] + control.daemonArguments)
-        _ = try daemon.waitForEvent("all-ready")
-        let before = try driver.control(socket: control.path, ["--json", "status"])
+        let daemon = try Daemon(driver: driver, workers: 1, options: ["--with-fixture-service"])
+        let before = try driver.control(socket: daemon.control.path, ["--json", "status"])
         let vanished = try #require(before.workerPids(of: "fixture")[0])
         // The new build registers the answerer only.
-        try Self.wrap(executable, newImageArguments: "$(for a in \"$@\"; do [ \"$a\" = --with-fixture-service ] || printf '%s\\n' \"$a\"; done)")
-        let mark = daemon.cursor
-        let run = try driver.control(socket: control.path, ["upgrade", "--wait"])
+        try Self.wrap(daemon.executable,
+                      newImageArguments: "$(for a in \"$@\"; do [ \"$a\" = --with-fixture-service ] || printf '%s\\n' \"$a\"; done)")
+        let mark = daemon.process.cursor
+        let run = try daemon.upgrade()
         #expect(run.status == .exited(0), "\(run)")
-        let exited = try daemon.waitForEvent("upgrade-vanished-worker-exited", from: mark)
+        let exited = try daemon.process.waitForEvent("upgrade-vanished-worker-exited", from: mark)
         #expect(exited.subjectPid == vanished && exited.fields["service"] == "fixture", "\(exited)")
-        let after = try driver.control(socket: control.path, ["--json", "status"])
+        let after = try driver.control(socket: daemon.control.path, ["--json", "status"])
         #expect(after.service("fixture") == nil && after.workerPids(of: "answerer").count == 1, "\(after)")
-        try daemon.stopAndExpectCleanExit()
+        try daemon.process.stopAndExpectCleanExit()
         try driver.expectCleanEnd()
     }
 
@@ -164,9 +159,7 @@ extension DaemonSuite.UpgradeTests {
     func aRelativePathIsResolvedBeforeUserCodeMoves() throws {
         let driver = try Driver()
         defer { driver.close() }
-        try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
-        let executable = driver.runtimeDirectory + "/answerer-daemon"
-        try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-fixture"), at: executable)
+        let executable = try Daemon.install(in: driver)
         let control = try ControlSocketFixture()
         let arguments = ["listeners", "--workers", "1", "--listen", "http=127.0.0.1:0", "--chdir-before-run"] + control.daemonArguments
         let daemon = try driver.spawn(path: "/bin/sh", argv: ["sh", "-c", "cd \"$0\" && exec ./answerer-daemon \"$@\"", driver.runtimeDirectory]

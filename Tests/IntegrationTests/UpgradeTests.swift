@@ -18,18 +18,25 @@ extension DaemonSuite {
             let control: ControlSocketFixture
             let process: DaemonProcess
 
-            /// `listen`: the `--listen NAME=ADDRESS` arguments.
+            /// `listen`: the `--listen NAME=ADDRESS` arguments; `options`: more of the fixture's.
             init(driver: Driver, workers: Int = 2, configuration: String? = nil, environment: [String] = [],
-                 listen: [String] = ["http=127.0.0.1:0"]) throws {
+                 listen: [String] = ["http=127.0.0.1:0"], options: [String] = []) throws {
                 self.driver = driver
-                try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
-                executable = driver.runtimeDirectory + "/answerer-daemon"
-                try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-fixture"), at: executable)
+                executable = try Self.install(in: driver)
                 control = try ControlSocketFixture()
                 let arguments = ["listeners", "--workers", "\(workers)"] + listen.flatMap { ["--listen", $0] }
-                    + (configuration.map { ["--config", $0] } ?? []) + control.daemonArguments
+                    + (configuration.map { ["--config", $0] } ?? []) + options + control.daemonArguments
                 process = try driver.spawn(path: executable, argv: [executable] + arguments, environment: environment)
                 _ = try process.waitForEvent("all-ready")
+            }
+
+            /// Copies the fixture to the driver's runtime directory as `answerer-daemon`.
+            /// - Returns: the copy's path.
+            static func install(in driver: Driver) throws -> String {
+                try FileManager.default.createDirectory(atPath: driver.runtimeDirectory, withIntermediateDirectories: true)
+                let executable = driver.runtimeDirectory + "/answerer-daemon"
+                try Deployment.install(copyOf: try BuildProducts.path(of: "cotyledon-fixture"), at: executable)
+                return executable
             }
 
             /// Replaces the executable with a shell script (atomically, as a deploy would).

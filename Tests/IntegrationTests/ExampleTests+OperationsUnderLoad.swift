@@ -34,21 +34,8 @@ extension DaemonSuite.ExampleTests {
         defer { driver.close() }
         let controlSocket = driver.runtimeDirectory + "/http-control.sock"
         let arguments = ["--workers", "4", "--control-socket", controlSocket, "--graceful-timeout", "30"]
-        let daemon: DaemonProcess
-        let port: Int
-        switch listening {
-        case .socketActivation:
-            let listener = try ListeningSocket()
-            defer { listener.close() } // the daemon holds its own copy
-            daemon = try spawnSocketActivatedHTTPDaemon(driver: driver, listener: listener, arguments: arguments)
-            port = listener.port
-        case .master:
-            daemon = try driver.spawn(path: try ExampleProducts.path(of: "http-daemon"),
-                                      argv: ["http-daemon", "--port", "0"] + arguments)
-            port = try daemon.listenerPort(named: "http")
-        }
-        let serving = try daemon.waitForEvents("http-serving", count: 4, timeout: .seconds(30))
-        _ = try daemon.waitForEvent("all-ready", timeout: .seconds(30))
+        let (daemon, port, serving) = try startFourWorkers(driver: driver, path: try ExampleProducts.path(of: "http-daemon"),
+                                                           listening: listening, arguments: arguments)
         #expect(Set(serving.map(\.pid)).count == 4)
         #expect(serving.allSatisfy { $0.fields["listener"] == "inherited" }, "every worker serves the passed socket: \(serving.map(\.text))")
 
@@ -140,6 +127,29 @@ extension DaemonSuite.ExampleTests {
         #expect(exits.allSatisfy { $0.fields["status"] == "exited:0" }, "\(exits)")
         try driver.expectCleanEnd()
         print("http-daemon (\(listening)) \(mode.rawValue) load: \(steady); phases: \(phases); slow requests at SIGTERM: \(final)")
+    }
+
+    /// Starts the http-daemon at `path` with `arguments` (which ask for 4 workers), listening
+    /// as `listening` says, and waits until the 4 workers serve and all are ready.
+    /// - Returns: the daemon, its port, and the workers' `http-serving` events.
+    static func startFourWorkers(driver: Driver, path: String, listening: Listening, arguments: [String]) throws
+        -> (daemon: DaemonProcess, port: Int, serving: [LogLine])
+    {
+        let daemon: DaemonProcess
+        let port: Int
+        switch listening {
+        case .socketActivation:
+            let listener = try ListeningSocket()
+            defer { listener.close() } // the daemon holds its own copy
+            daemon = try driver.spawnSocketActivated(path: path, arguments, sockets: [("http", listener.descriptor)])
+            port = listener.port
+        case .master:
+            daemon = try driver.spawn(path: path, argv: [path, "--port", "0"] + arguments)
+            port = try daemon.listenerPort(named: "http")
+        }
+        let serving = try daemon.waitForEvents("http-serving", count: 4, timeout: .seconds(30))
+        _ = try daemon.waitForEvent("all-ready", timeout: .seconds(30))
+        return (daemon, port, serving)
     }
 
     /// Starts `http-daemon arguments` with `listener` as the socket systemd would pass

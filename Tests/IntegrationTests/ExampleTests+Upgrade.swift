@@ -28,20 +28,7 @@ extension DaemonSuite.ExampleTests {
         let next = try ExampleProducts.path(of: "http-daemon-next")
         let controlSocket = driver.runtimeDirectory + "/http-control.sock"
         let arguments = ["--workers", "4", "--control-socket", controlSocket, "--graceful-timeout", "30"]
-        let daemon: DaemonProcess
-        let port: Int
-        switch listening {
-        case .socketActivation:
-            let listener = try ListeningSocket()
-            defer { listener.close() } // the daemon holds its own copy
-            daemon = try driver.spawnSocketActivated(path: deployed, arguments, sockets: [("http", listener.descriptor)])
-            port = listener.port
-        case .master:
-            daemon = try driver.spawn(path: deployed, argv: [deployed, "--port", "0"] + arguments)
-            port = try daemon.listenerPort(named: "http")
-        }
-        _ = try daemon.waitForEvents("http-serving", count: 4, timeout: .seconds(30))
-        _ = try daemon.waitForEvent("all-ready", timeout: .seconds(30))
+        let (daemon, port, _) = try startFourWorkers(driver: driver, path: deployed, listening: listening, arguments: arguments)
         let before = try driver.control(socket: controlSocket, ["--json", "status"])
         let oldWorkers = Set(before.workerPids(of: "http").values)
         try #require(oldWorkers.count == 4, "\(before)")

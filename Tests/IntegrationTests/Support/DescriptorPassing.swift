@@ -19,14 +19,8 @@ enum DescriptorPassing {
             }
         }
         return control.withUnsafeMutableBytes { controlBytes in
-            var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
-            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                var message = msghdr()
-                message.msg_iov = vectorPointer
-                message.msg_iovlen = 1
-                message.msg_control = controlBytes.baseAddress
-                message.msg_controllen = controlBytes.count
-                return sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+            withMessage(data: UnsafeMutableRawBufferPointer(mutating: bytes), control: controlBytes) { message in
+                sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
             }
         }
     }
@@ -40,13 +34,7 @@ enum DescriptorPassing {
         var controlLength = 0
         let count = buffer.withUnsafeMutableBytes { data in
             control.withUnsafeMutableBytes { controlBytes in
-                var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                    var message = msghdr()
-                    message.msg_iov = vectorPointer
-                    message.msg_iovlen = 1
-                    message.msg_control = controlBytes.baseAddress
-                    message.msg_controllen = controlBytes.count
+                withMessage(data: data, control: controlBytes) { message in
                     let received = recvmsg(fd, &message, flags | Int32(MSG_CMSG_CLOEXEC))
                     controlLength = message.msg_controllen
                     return received
@@ -63,5 +51,19 @@ enum DescriptorPassing {
             control.withUnsafeBytes { $0.load(fromByteOffset: headerSize + index * 4, as: Int32.self) }
         }
         return (count, descriptors)
+    }
+
+    /// Calls `body` with a `msghdr` over `data` (one `iovec`) and the control buffer `control`.
+    private static func withMessage<Result>(data: UnsafeMutableRawBufferPointer, control: UnsafeMutableRawBufferPointer,
+                                            _ body: (inout msghdr) -> Result) -> Result {
+        var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+        return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+            var message = msghdr()
+            message.msg_iov = vectorPointer
+            message.msg_iovlen = 1
+            message.msg_control = control.baseAddress
+            message.msg_controllen = control.count
+            return body(&message)
+        }
     }
 }

@@ -107,7 +107,15 @@ extension DaemonSuite.UpgradeTests {
         }
         let new = try #require(never.text.split(separator: " ").last.flatMap { Int32($0.dropFirst("pid=".count)) }, "\(never.text)")
 
-        let after = try OpenDescriptor.all(of: master)
+        // The new worker may print before the master, back from the fork, closed its copy of
+        // the worker's message pipe's write end: read the master's table once it holds both
+        // ends of no pipe but the master-alive one.
+        var after = try OpenDescriptor.all(of: master)
+        try ProcStatus.waitUntil("the master holds both ends of no pipe of a worker", timeout: .seconds(10)) {
+            after = try OpenDescriptor.all(of: master)
+            let writeEnds = Set(after.filter { $0.access == O_WRONLY && $0.identity != alive }.map(\.identity))
+            return !after.contains { $0.access == O_RDONLY && writeEnds.contains($0.identity) }
+        }
         #expect(after.contains { $0.identity == alive && $0.access == O_WRONLY }, "the master-alive pipe crossed the execve: \(after)")
         for (label, pid) in old.map({ ("adopted worker \($0.key)", $0.value) }) + [("new worker", new)] {
             let found = try Self.leaks(ofWorker: pid, master: after, alive: alive, listener: listener)

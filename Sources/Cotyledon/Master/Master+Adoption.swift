@@ -80,8 +80,7 @@ extension Master {
             }
         }
         let waiting = state.waitingClients.map { client in
-            (descriptor: FileDescriptor(rawValue: client.descriptor),
-             awaiting: client.awaiting == .reload ? ControlAwaited.reload : ControlAwaited.upgrade)
+            (descriptor: FileDescriptor(rawValue: client.descriptor), awaiting: client.awaiting)
         }
         if let controlServer {
             controlServer.adoptWaitingClients(waiting)

@@ -267,7 +267,7 @@ extension Master {
                                      device: controlIdentity?.device ?? 0, inode: controlIdentity?.inode ?? 0)
             },
             waitingClients: (control?.waitingClients ?? []).map { client in
-                UpgradeState.WaitingClient(descriptor: client.descriptor, awaiting: client.awaiting == .reload ? .reload : .upgrade)
+                UpgradeState.WaitingClient(descriptor: client.descriptor, awaiting: client.awaiting)
             },
             listeners: listeners,
             services: pools.map { pool in

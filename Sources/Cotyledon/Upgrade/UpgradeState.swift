@@ -29,14 +29,9 @@ struct UpgradeState: Equatable {
 
     /// A control client waiting for the answer of the reload or upgrade it asked for.
     struct WaitingClient: Equatable {
-        /// What it waits for.
-        enum Awaiting: String, Equatable {
-            case reload
-            case upgrade
-        }
-
         var descriptor: Int32
-        var awaiting: Awaiting
+        /// What it waits for.
+        var awaiting: ControlAwaited
     }
 
     /// One listening socket.
@@ -232,7 +227,7 @@ struct UpgradeState: Equatable {
         waitingClients = try record.array("waitingClients").map { item throws(UpgradeStateError) in
             let client = try item.object()
             let awaitingText = try client.string("awaiting")
-            guard let awaiting = WaitingClient.Awaiting(rawValue: awaitingText) else {
+            guard let awaiting = ControlAwaited(rawValue: awaitingText) else {
                 throw UpgradeStateError("\(client.path).awaiting is \"\(awaitingText)\", not reload or upgrade")
             }
             return WaitingClient(descriptor: try client.descriptor("fd"), awaiting: awaiting)

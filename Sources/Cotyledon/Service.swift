@@ -83,6 +83,24 @@ open class Service {
         false
     }
 
+    /// Where the workers run their Swift tasks; default: ``WorkerConcurrency/mainThread``.
+    ///
+    /// The main actor (``run()``, ``terminate()``, ``reload()``) runs on the worker's main
+    /// thread either way. With ``WorkerConcurrency/mainThread`` every other task runs there
+    /// too: the worker has one thread and an idle worker never wakes up, but code that blocks
+    /// the main thread blocks every task of the worker (put it in ``runBlocking(_:)``).
+    /// ``WorkerConcurrency/threadPool`` runs the tasks that are not on the main actor on the
+    /// platform's thread pool, for CPU-bound work in parallel:
+    ///
+    /// ```swift
+    /// final class RenderService: Service, WorkerIDInitializable {
+    ///     override class var concurrency: WorkerConcurrency { .threadPool }
+    /// }
+    /// ```
+    nonisolated open class var concurrency: WorkerConcurrency {
+        .mainThread
+    }
+
     /// The service's work. Return or throw when done.
     ///
     /// Throwing counts as a crash: the worker exits with status 1 and is respawned.

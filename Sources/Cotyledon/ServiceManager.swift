@@ -190,7 +190,7 @@ public final class ServiceManager {
     /// - Parameters:
     ///   - type: the ``Service`` subclass; its class settings (``Service/name``,
     ///     ``Service/readiness``, ``Service/reloadsInPlace``, ``Service/heartbeatTimeout``,
-    ///     ``Service/gracefulShutdownTimeout``) apply.
+    ///     ``Service/gracefulShutdownTimeout``, ``Service/concurrency``) apply.
     ///   - workers: how many workers to keep alive, `1...maximumWorkers`.
     ///   - gracefulShutdownTimeout: overrides the class's and the manager's timeout.
     /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
@@ -208,7 +208,7 @@ public final class ServiceManager {
     ///
     /// Every class setting of `type` applies (``Service/name``, ``Service/readiness``,
     /// ``Service/reloadsInPlace``, ``Service/heartbeatTimeout``,
-    /// ``Service/gracefulShutdownTimeout``), and `type` needs no `init(workerID:)`. The closure
+    /// ``Service/gracefulShutdownTimeout``, ``Service/concurrency``), and `type` needs no `init(workerID:)`. The closure
     /// runs in each worker process, after the fork, on the main actor. When the manager's
     /// configuration has an entry named ``Service/name``, it supplies every setting and
     /// `workers` and `gracefulShutdownTimeout` are not used.
@@ -230,7 +230,7 @@ public final class ServiceManager {
         return try add(name: type.name, workers: workers,
                 gracefulShutdownTimeout: gracefulShutdownTimeout ?? type.gracefulShutdownTimeout,
                 readiness: type.readiness, reloadsInPlace: type.reloadsInPlace,
-                heartbeatTimeout: type.heartbeatTimeout, makeService: makeService)
+                heartbeatTimeout: type.heartbeatTimeout, concurrency: type.concurrency, makeService: makeService)
     }
 
     /// Adds a service built by a closure, with every setting given here rather than read
@@ -249,13 +249,14 @@ public final class ServiceManager {
     ///   - reloadsInPlace: whether a reload calls `reload()` in the workers instead of
     ///     rolling them (see ``Service/reloadsInPlace``).
     ///   - heartbeatTimeout: hung-worker detection (see ``Service/heartbeatTimeout``).
+    ///   - concurrency: where the workers run their tasks (see ``Service/concurrency``).
     ///   - makeService: builds the service for a worker id; a thrown error counts as a crash.
     /// - Returns: the id to pass to ``reconfigure(_:workers:)``.
     @discardableResult
     public func add(
         name: String, workers: Int = 1, gracefulShutdownTimeout: Duration? = nil,
         readiness: ReadinessMode = .whenRunStarts, reloadsInPlace: Bool = false,
-        heartbeatTimeout: Duration? = nil,
+        heartbeatTimeout: Duration? = nil, concurrency: WorkerConcurrency = .mainThread,
         makeService: @escaping @MainActor (_ workerID: Int) throws -> Service
     ) throws(CotyledonError) -> ServiceID {
         guard !runStarted else { throw .addAfterRun(service: name) }
@@ -274,7 +275,7 @@ public final class ServiceManager {
             id: id, name: name, configuration: settings,
             defaultGracefulShutdownTimeout: configuration.gracefulShutdownTimeout,
             readiness: readiness, reloadsInPlace: reloadsInPlace, heartbeatTimeout: heartbeatTimeout,
-            makeService: makeService))
+            concurrency: concurrency, makeService: makeService))
         return id
     }
 

@@ -5,6 +5,8 @@ final class ServiceRegistration {
     let readiness: ReadinessMode
     /// Whether a reload calls `reload()` in the workers instead of rolling them.
     let reloadsInPlace: Bool
+    /// Where the workers run their tasks (see ``Service/concurrency``).
+    let concurrency: WorkerConcurrency
     /// The service class's hung-worker detection (see ``Service/heartbeatTimeout``).
     private let classHeartbeatTimeout: Duration?
     /// Builds the service in the worker process, after the fork.
@@ -24,6 +26,7 @@ final class ServiceRegistration {
     init(
         id: ServiceID, name: String, configuration: ServiceConfiguration, defaultGracefulShutdownTimeout: Duration,
         readiness: ReadinessMode, reloadsInPlace: Bool, heartbeatTimeout: Duration?,
+        concurrency: WorkerConcurrency = .mainThread,
         makeService: @escaping @MainActor (Int) throws -> Service
     ) {
         self.classHeartbeatTimeout = heartbeatTimeout
@@ -31,6 +34,7 @@ final class ServiceRegistration {
         self.name = name
         self.readiness = readiness
         self.reloadsInPlace = reloadsInPlace
+        self.concurrency = concurrency
         self.makeService = makeService
         self.configuration = configuration
         self.gracefulShutdownTimeout = configuration.gracefulShutdownTimeout ?? defaultGracefulShutdownTimeout

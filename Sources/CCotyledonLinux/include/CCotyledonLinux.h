@@ -7,13 +7,16 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <time.h>
 
 static inline int ccotyledon_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
@@ -120,15 +123,75 @@ struct ccotyledon_signal_record {
     int32_t sender_pid;
 };
 
-/// Installs, for each of `signals`, an `SA_SIGINFO` handler that writes one
-/// `ccotyledon_signal_record` to `fd` (a non-blocking pipe) in a single write, which a
-/// pipe keeps whole: the self-pipe technique, async-signal-safe.
-int ccotyledon_forward_signals_to_pipe(int fd, const int *signals, int count);
+/// Installs a worker's signal handling: for each of `signals`, an `SA_SIGINFO` handler that
+/// writes one `ccotyledon_signal_record` to `pipe_fd` (a non-blocking pipe) in a single
+/// write, which a pipe keeps whole (the self-pipe technique, async-signal-safe), and the
+/// handler of `backstop_signal`, which the worker's two backstop timers send. Beyond
+/// writing the record, the handler:
+/// - for SIGINT and SIGQUIT, when the worker's event loop is not waiting in `epoll_wait`
+///   (a `run()` may hold the main thread), ends the worker itself: it reports an outside
+///   sender to the master (see `ccotyledon_worker_claim_outside_report`) by writing
+///   `outside_message` (`outside_length` bytes, at most 16) with the signal number in its
+///   byte 1 and the sender's pid, little-endian, in its bytes 2 to 5, then kills the
+///   process group if the master is gone, then `_exit(0)`. When the loop is waiting, it
+///   leaves the signal to the loop and arms a timer that does the same after
+///   `fast_stop_backstop_ns`, should the loop have stopped waiting in between;
+/// - for SIGTERM while the parent is no longer `master_pid` (the parent-death signal),
+///   arms the group kill `orphan_grace_ns` from now (`ccotyledon_worker_arm_group_kill`).
+/// Returns 0, or -1 with errno.
+int ccotyledon_worker_signals_install(int pipe_fd, int message_fd, pid_t master_pid,
+                                      const unsigned char *outside_message, int outside_length,
+                                      const int *signals, int count, int backstop_signal,
+                                      int64_t fast_stop_backstop_ns, int64_t orphan_grace_ns);
+
+/// The signal of the worker's backstop timers: `SIGRTMAX`, a real-time signal no library
+/// the project knows of uses (`SIGALRM` would clash with `alarm()` in service code).
+static inline int ccotyledon_worker_backstop_signal(void) {
+    return SIGRTMAX;
+}
+
+/// Tells the handler whether the worker's event loop waits in `epoll_wait` (1) or runs
+/// code (0), with a sequentially consistent store.
+void ccotyledon_worker_set_loop_waiting(int waiting);
+
+/// Takes the one report of an outside stop signal the worker may make: returns 1 the first
+/// time (the caller reports), 0 once it was taken or withdrawn (`..._withdraw_...`).
+int ccotyledon_worker_claim_outside_report(void);
+
+/// Withdraws the report of an outside stop signal: the worker is already stopping, or has
+/// no master to tell.
+void ccotyledon_worker_withdraw_outside_report(void);
+
+/// Arms the backstop that SIGKILLs the worker's whole process group (itself included)
+/// `delay_ns` from now on `CLOCK_MONOTONIC`, unless it is already armed to fire sooner.
+/// Async-signal-safe. Returns 0, or -1 with errno.
+int ccotyledon_worker_arm_group_kill(int64_t delay_ns);
 
 /// Whether the handler above has seen SIGTERM, SIGINT or SIGQUIT: set in the handler
 /// itself, so it is true from the moment the signal is delivered, before any thread
 /// reads the pipe.
 int ccotyledon_stop_signal_received(void);
+
+/// `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`.
+static inline int ccotyledon_eventfd(void) {
+    return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+/// `timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)`.
+static inline int ccotyledon_timerfd_create(void) {
+    return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+}
+
+/// Arms `fd` to expire once at `deadline_ns` on `CLOCK_MONOTONIC` (absolute; a deadline
+/// already past expires at once), or disarms it when `deadline_ns` is 0 or less.
+static inline int ccotyledon_timerfd_set(int fd, int64_t deadline_ns) {
+    struct itimerspec value = {{0, 0}, {0, 0}};
+    if (deadline_ns > 0) {
+        value.it_value.tv_sec = (time_t)(deadline_ns / 1000000000);
+        value.it_value.tv_nsec = (long)(deadline_ns % 1000000000);
+    }
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &value, NULL);
+}
 
 /// `accept4(fd, NULL, NULL, flags)` (needs _GNU_SOURCE, so not importable directly).
 int ccotyledon_accept(int fd, int flags);

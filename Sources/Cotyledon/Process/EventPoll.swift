@@ -28,6 +28,12 @@ struct EventPoll {
         try Syscall.epollControl(descriptor, EPOLL_CTL_ADD, fd.rawValue, &event)
     }
 
+    /// Stops watching `fd`; one that is not watched is not an error.
+    func remove(_ fd: FileDescriptor) {
+        var event = epoll_event()
+        try? Syscall.epollControl(descriptor, EPOLL_CTL_DEL, fd.rawValue, &event)
+    }
+
     /// Changes what `fd` is watched for: input unless `readable` is false, output when
     /// `writable` (hang-up and errors always).
     func modify(_ fd: Int32, token: UInt64, readable: Bool = true, writable: Bool) {

@@ -3,7 +3,7 @@ import Glibc
 import SystemPackage
 
 /// The first code a worker runs after `fork`: it cuts the ties to the master's state,
-/// then hands over to async Swift on the main actor. Signals the master blocked stay
+/// then hands over to async Swift, whose jobs its ``WorkerEventLoop`` runs on the main thread. Signals the master blocked stay
 /// blocked until the worker's own handling is installed, so none is lost or handled
 /// by master code in between.
 enum WorkerProcess {
@@ -37,35 +37,23 @@ enum WorkerProcess {
         ProcessTitle.set("\(ProgramName.current): \(name) worker(\(launch.workerID))")
         ProcessTitle.setShortName("\(name)/\(launch.workerID)")
         launch.descriptorLimit.restore()
+        let loop: WorkerEventLoop
+        do {
+            loop = try WorkerEventLoop()
+        } catch {
+            launch.logger.critical("worker cannot create its event loop: \(error)", metadata: ["event": .event(.workerSetupFailed)])
+            _exit(MasterExitCode.software.rawValue)
+        }
+        // Before any task exists: from here on, the main actor and (by default) every task
+        // run on this thread, in `loop`.
+        WorkerExecutorFactory.install(on: loop, concurrency: launch.service.concurrency)
         // After fork the process has this one (main) thread and the master's state is
         // never touched again, so handing `launch` to the main actor cannot race.
         nonisolated(unsafe) let launch = launch
         MainActor.assumeIsolated {
-            WorkerRuntime(launch: launch).start()
+            WorkerRuntime(launch: launch, loop: loop).start()
         }
-        drainMainQueueForever()
-    }
-
-    /// Runs the main actor's jobs on the main thread, as they come, until the process exits.
-    ///
-    /// `dispatchMain()` would end the main thread and have pool threads drain the main
-    /// queue: one or two more threads in every worker, to create at each fork and a
-    /// thread hop for every main-actor job. Here the main thread sleeps in `poll` on
-    /// libdispatch's main-queue eventfd (as Foundation's RunLoop does) and drains the
-    /// queue itself: the service's main actor is the worker's main thread.
-    private static func drainMainQueueForever() -> Never {
-        let wakeups = _dispatch_get_main_queue_handle_4CF()
-        var pending = [pollfd(fd: wakeups, events: Int16(POLLIN), revents: 0)]
-        var counter: UInt64 = 0
-        while true {
-            do {
-                _ = try Syscall.poll(&pending, timeout: -1)
-            } catch {
-                fatalError("poll on the main queue's eventfd failed: \(error)")
-            }
-            _ = withUnsafeMutableBytes(of: &counter) { try? Syscall.read(FileDescriptor(rawValue: wakeups), into: $0) }
-            _dispatch_main_queue_callback_4CF(nil)
-        }
+        loop.run()
     }
 
     /// Keeps its service's listeners, moves the worker's two pipe ends right after them,

@@ -1,7 +1,7 @@
 import CCotyledonLinux
-import Dispatch
 import Glibc
 import Logging
+import SystemPackage
 
 /// Runs one ``Service`` in a worker process: creates it, reports readiness, maps the
 /// master's signals to `terminate()`/`reload()`, and exits when the service is done.
@@ -9,16 +9,21 @@ import Logging
 /// | worker gets | does |
 /// |---|---|
 /// | SIGTERM | `terminate()`, waits for `run()` to return, exits 0 |
-/// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop) |
+/// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop), even while `run()` blocks the main thread |
 /// | SIGTERM, SIGINT, SIGQUIT from another process than the master | tells the master who sent it, then as above |
 /// | SIGHUP | reads the newest settings (``SettingsService/settings``), then `reload()` |
-/// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSentinel/gracePeriod``, then kills its process group |
+/// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSignals/orphanGracePeriod``, then kills its process group, even while `run()` blocks the main thread |
 ///
 /// Once `run()` has ended, a worker still waiting for `terminate()` says so in the log and
 /// gives up just before its graceful shutdown timeout (see ``giveUpDelay(after:)``).
+///
+/// Signals and the master-alive pipe are read by the worker's ``WorkerEventLoop``, between
+/// jobs; what must happen while a job holds the main thread is done by the signal handlers
+/// and their timers (``WorkerSignals``).
 @MainActor
 final class WorkerRuntime {
     private let launch: WorkerLaunch
+    private let loop: WorkerEventLoop
     private let descriptors: (messages: Int32, masterAlive: Int32)
     private var logger: Logger
     private var service: Service?
@@ -34,12 +39,12 @@ final class WorkerRuntime {
     private var isWaitingForTerminate = false
     private var isOrphaned = false
     private var sentReady = false
-    private var reportedOutsideSignal = false
     /// The application's settings this worker holds, for a manager created with them.
     private var settings: WorkerSettings?
 
-    init(launch: WorkerLaunch) {
+    init(launch: WorkerLaunch, loop: WorkerEventLoop) {
         self.launch = launch
+        self.loop = loop
         self.descriptors = WorkerProcess.descriptors(listeners: launch.listeners)
         var logger = launch.logger
         // The master's logger has the level it had at the fork; the worker follows the
@@ -61,7 +66,7 @@ final class WorkerRuntime {
 
     /// Installs signal handling, creates the service and starts `run()`.
     func start() {
-        startSentinel()
+        watchSignalsAndMaster()
         WorkerSettingsHolder.current = settings?.value
         let service: Service
         do {
@@ -144,6 +149,7 @@ final class WorkerRuntime {
     private func beginTermination() {
         guard !isTerminating else { return }
         isTerminating = true
+        WorkerSignals.withdrawOutsideReport()
         guard let service else { finish(status: 0) }
         terminationStart = .now
         stopDeadline = .now + Self.giveUpDelay(after: launch.service.gracefulShutdownTimeout)
@@ -174,10 +180,12 @@ final class WorkerRuntime {
 
     /// `run()` has ended and `terminate()` has not returned: says so, and arms the give-up.
     ///
-    /// The give-up runs on a Dispatch thread, so a `terminate()` that blocks the main actor
-    /// cannot hold it up. It does what the master's `SIGKILL` would do a moment later (the
-    /// worker's process group goes), and also bounds the waits no master clock covers: a
-    /// default `reload()` and a `SIGTERM` sent to the worker directly.
+    /// The give-up is a task on the main actor that sleeps until then. It does what the
+    /// master's `SIGKILL` would do a moment later (the worker's process group goes), and also
+    /// bounds the waits no master clock covers: a default `reload()` and a `SIGTERM` sent to
+    /// the worker directly. Should a `terminate()` block the main thread instead of
+    /// suspending, the task cannot run: the signal handlers' group kill, armed for the end
+    /// of the graceful shutdown timeout, is the bound then.
     private func waitForTerminate() {
         guard !isWaitingForTerminate, let terminationStart else { return }
         isWaitingForTerminate = true
@@ -187,10 +195,11 @@ final class WorkerRuntime {
         let seconds = Double(remaining.nanoseconds / 1_000_000) / 1000
         logger.info("\(label) run() has returned; waiting for terminate() to return, at most \(seconds) s more (graceful shutdown timeout \(timeout.secondsValue) s)",
                     metadata: ["event": .event(.waitingForTerminate), "remaining": "\(seconds)"])
-        let logger = logger, label = label
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(remaining.nanoseconds))) {
-            logger.warning("\(label) terminate() has not returned and the graceful shutdown timeout (\(timeout.secondsValue) s) is nearly over; giving up: killing the worker's process group, exiting with status 1",
-                           metadata: ["event": .event(.terminateTimeout)])
+        WorkerSignals.killGroup(after: max((terminationStart + timeout) - .now, .zero))
+        Task {
+            try? await Task.sleep(for: remaining)
+            self.logger.warning("\(self.label) terminate() has not returned and the graceful shutdown timeout (\(timeout.secondsValue) s) is nearly over; giving up: killing the worker's process group, exiting with status 1",
+                                metadata: ["event": .event(.terminateTimeout)])
             ProcessGroup.killOtherMembers()
             fflush(nil)
             _exit(1)
@@ -225,13 +234,15 @@ final class WorkerRuntime {
     private func masterGone() {
         guard !isOrphaned else { return }
         isOrphaned = true
-        logger.warning("\(label): master process is gone; stopping within \(WorkerSentinel.gracePeriod)",
+        WorkerSignals.withdrawOutsideReport()
+        WorkerSignals.killGroup(after: WorkerSignals.orphanGracePeriod)
+        logger.warning("\(label): master process is gone; stopping within \(WorkerSignals.orphanGracePeriod)",
                        metadata: ["event": .event(.orphaned)])
         beginTermination()
     }
 
     /// Exits at once: `_exit` after flushing stdio, so no exit-time destructor races the
-    /// Dispatch threads. An orphan first kills what it started (its process group).
+    /// worker's other threads. An orphan first kills what it started (its process group).
     private func finish(status: Int32) -> Never {
         if isOrphaned { ProcessGroup.killOtherMembers() }
         fflush(nil)
@@ -240,23 +251,39 @@ final class WorkerRuntime {
 
     // MARK: - Signals and the master
 
-    /// Starts the sentinel thread that forwards signals and watches the master.
-    private func startSentinel() {
-        let sentinel: WorkerSentinel
+    /// Installs signal handling and has the loop read the signals and watch the master.
+    private func watchSignalsAndMaster() {
         do {
-            sentinel = try WorkerSentinel(
-                masterPID: launch.masterPID, masterAliveDescriptor: descriptors.masterAlive,
-                onSignal: { [self] signal, sender in
-                    DispatchQueue.main.async { MainActor.assumeIsolated { self.handle(signal, from: sender) } }
-                },
-                onMasterGone: { [self] in
-                    DispatchQueue.main.async { MainActor.assumeIsolated { self.masterGone() } }
-                })
+            let signals = try WorkerSignals(masterPID: launch.masterPID, messages: descriptors.messages)
+            try loop.watch(signals.readEnd) { [self] in
+                MainActor.assumeIsolated { handleSignals(signals.received()) }
+            }
+            let masterAlive = FileDescriptor(rawValue: descriptors.masterAlive)
+            try loop.watch(masterAlive) { [self] in
+                MainActor.assumeIsolated { readMasterAlive(masterAlive) }
+            }
         } catch {
             logger.critical("\(label) cannot install its signal handling: \(error)", metadata: ["event": .event(.workerSetupFailed)])
             finish(status: MasterExitCode.software.rawValue)
         }
-        sentinel.start()
+    }
+
+    /// The master-alive pipe is readable: at its end of file, the master is gone (only the
+    /// master holds the write end, and never writes to it).
+    private func readMasterAlive(_ masterAlive: FileDescriptor) {
+        var byte: UInt8 = 0
+        let count = withUnsafeMutableBytes(of: &byte) { try? Syscall.read(masterAlive, into: $0) }
+        guard (count ?? 0) <= 0 else { return }
+        loop.unwatch(masterAlive)
+        masterGone()
+    }
+
+    private func handleSignals(_ signals: [(signal: Signal, sender: pid_t)]) {
+        // The master first: its death closes the pipe and re-parents this worker before the
+        // parent-death SIGTERM is sent, so "master gone" is reported before that SIGTERM,
+        // and the worker logs why it stops.
+        if !signals.isEmpty, getppid() != launch.masterPID { masterGone() }
+        for (signal, sender) in signals { handle(signal, from: sender) }
     }
 
     private func handle(_ signal: Signal, from sender: pid_t) {
@@ -276,9 +303,8 @@ final class WorkerRuntime {
     /// the master (the master's own stops are signalled by its pid), so that it does not
     /// take the exit for a crash. An orphan has no master to tell.
     private func reportIfFromOutside(_ signal: Signal, sender: pid_t) {
-        guard sender != launch.masterPID, !isTerminating, !reportedOutsideSignal, !isOrphaned,
-              getppid() == launch.masterPID else { return }
-        reportedOutsideSignal = true
+        guard sender != launch.masterPID, !isTerminating, !isOrphaned, getppid() == launch.masterPID,
+              WorkerSignals.claimOutsideReport() else { return }
         logger.warning("\(label) got \(signal) from pid \(sender), not from the master; stopping",
                        metadata: ["event": .event(.outsideSignal), "signal": "\(signal)", "sender": "\(sender)"])
         send(.stoppedByOutsideSignal(signal, sender: sender))

@@ -138,19 +138,19 @@ final class WorkerEventLoop: @unchecked Sendable {
         var events: [EventPoll.Event] = []
         while true {
             let now = MonotonicInstant.now
-            let earliest = queues.withLock { queues in
+            queues.withLock { queues in
                 queues.scheduled.removeDue(at: now, into: &queues.ready)
                 swap(&batch, &queues.ready)
-                return queues.scheduled.earliestDeadline
             }
             for job in batch { run(job) }
             batch.removeAll(keepingCapacity: true)
-            let sleeps = queues.withLock { queues in
-                let idle = queues.ready.isEmpty && !(queues.scheduled.earliestDeadline.map { $0 <= .now } ?? false)
+            let (sleeps, earliest) = queues.withLock { queues in
+                let earliest = queues.scheduled.earliestDeadline
+                let idle = queues.ready.isEmpty && !(earliest.map { $0 <= .now } ?? false)
                 queues.isSleeping = idle
-                return idle
+                return (idle, earliest)
             }
-            // A job scheduled meanwhile by another thread finds the loop sleeping and wakes it.
+            // A job queued by another thread from here on finds the loop sleeping and wakes it.
             if sleeps { arm(earliest) }
             ccotyledon_worker_set_loop_waiting(1)
             do {

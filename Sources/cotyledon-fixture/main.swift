@@ -17,6 +17,7 @@ import Logging
 // the working directory to / after the manager is created. Misuse exits 70 with the
 // library's error message on stderr.
 
+fixtureMainThread = pthread_self()
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let scenario = arguments.first else {
     emit("usage: cotyledon-fixture SCENARIO [--workers N] [--graceful-timeout SECONDS]")
@@ -155,6 +156,14 @@ do {
         })
     case "blocking":
         try manager.add(BlockingService.self, workers: workers)
+    case "idle":
+        try manager.add(IdleService.self, workers: workers)
+    case "probe":
+        try manager.add(ProbeService.self, workers: workers)
+    case "parallel":
+        try manager.add(ParallelService.self, workers: workers)
+    case "block-main":
+        try manager.add(MainBlockingService.self, workers: workers)
     case "default-reload":
         try manager.add(RestartingService.self, workers: workers)
     case "never-ready":

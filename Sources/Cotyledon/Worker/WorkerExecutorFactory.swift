@@ -2,6 +2,10 @@
 // runtime says why the worker uses them. Only the worker's executor files import it.
 @_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
 
+#if !compiler(>=6.3)
+#error("Cotyledon needs Swift 6.3 or later: its workers run on the executor factory Swift 6.3 introduced")
+#endif
+
 /// Makes Swift concurrency run on a worker's ``WorkerEventLoop``: the main actor always,
 /// every other task too under ``WorkerConcurrency/mainThread``, or on the platform's
 /// default executor (Dispatch's thread pool) under ``WorkerConcurrency/threadPool``.

@@ -65,9 +65,13 @@ final class ProbeService: Service, WorkerIDInitializable {
         let dispatchOnMain = await withCheckedContinuation { continuation in
             DispatchQueue.main.async { continuation.resume(returning: onMainThread()) }
         }
+        // Queued on the main queue by another thread, which must wake the loop up.
+        let dispatchFromThreadOnMain = await withCheckedContinuation { continuation in
+            ThreadStarter.start { DispatchQueue.main.async { continuation.resume(returning: onMainThread()) } }
+        }
         let total = await counter.value
         let actorOnMain = await counter.onMain
-        emit("probe worker=\(workerID) sleeps=ok actor=\(total) actor-on-main=\(actorOnMain) group-on-main=\(groupOnMain) detached-on-main=\(detachedOnMain) hop-on-main=\(hopOnMain) blocking=\(blocking.answer) blocking-on-main=\(blocking.onMain) dispatch-main-on-main=\(dispatchOnMain)")
+        emit("probe worker=\(workerID) sleeps=ok actor=\(total) actor-on-main=\(actorOnMain) group-on-main=\(groupOnMain) detached-on-main=\(detachedOnMain) hop-on-main=\(hopOnMain) blocking=\(blocking.answer) blocking-on-main=\(blocking.onMain) dispatch-main-on-main=\(dispatchOnMain) dispatch-from-thread-on-main=\(dispatchFromThreadOnMain)")
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(3600))
         }

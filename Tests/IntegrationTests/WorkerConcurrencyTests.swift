@@ -51,7 +51,8 @@ extension DaemonSuite {
             let line = try fixture.waitForLine("the probe's report") { $0.stream == "stdout" && $0.text.hasPrefix("probe worker=0 ") }
             let report = Self.words(line.text)
             #expect(report["sleeps"] == "ok" && report["actor"] == "10", "\(line)")
-            for part in ["actor-on-main", "group-on-main", "detached-on-main", "hop-on-main", "dispatch-main-on-main"] {
+            for part in ["actor-on-main", "group-on-main", "detached-on-main", "hop-on-main", "dispatch-main-on-main",
+                         "dispatch-from-thread-on-main"] {
                 #expect(report[part] == "true", "\(part) in \(line)")
             }
             #expect(report["blocking"] == "42" && report["blocking-on-main"] == "false", "runBlocking runs on a thread of its own: \(line)")

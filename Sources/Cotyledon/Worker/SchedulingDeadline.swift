@@ -9,7 +9,8 @@
 /// machine is not suspended, and a server is not. Any other clock whose `Duration` is
 /// `Swift.Duration` is taken to tick at that rate as well; a clock with another `Duration`
 /// cannot be placed on the loop's clock and stops the worker with a message saying so
-/// (`Task.sleep` and the standard clocks never schedule one).
+/// (`Task.sleep` and the standard clocks never schedule one). A tolerance is not used: the
+/// loop's timerfd fires at the deadline itself.
 enum SchedulingDeadline {
     /// The monotonic deadline of `instant` on `clock`.
     static func monotonic<C: Clock>(for instant: C.Instant, on clock: C, now: MonotonicInstant = .now) -> MonotonicInstant {

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Benchmarks cotyledon-demo against Python's cotyledon 2.2.0, side by side.
 
-    python3 Benchmarks/run.py            full run (about 8 minutes): builds the demo in release
+    python3 Benchmarks/run.py            full run (about 10 minutes once built): builds the demo
+                                         and the Examples' printer-daemon in release
                                          mode (dynamic and static Swift stdlib), makes
                                          Benchmarks/.venv with the pinned cotyledon 2.2.0 and
                                          matplotlib, compiles the C baseline, measures, and
                                          writes Benchmarks/results/results.{md,json,png}
-    python3 Benchmarks/run.py --smoke    tiny counts, one run (about 20 s), for the tests;
+    python3 Benchmarks/run.py --smoke    tiny counts, one run (about 30 s), for the tests;
                                          needs no network (without the venv it measures the
-                                         Swift side alone and says so)
+                                         Swift side alone and says so) and builds no Examples
+                                         (printer-daemon: their last build, if any)
 
 Standard library only; matplotlib runs from the venv (Benchmarks/plot.py). Exit status 0
 when every Swift measurement succeeded, 1 otherwise, 64 on a usage error.
@@ -228,7 +230,9 @@ def notes(plan: Plan, record: Recorder, sides: list[Side], failures: dict) -> li
         "process's pidfd returned (the harness is a child subreaper, so a killed master's workers "
         "stay observable). Memory is read from `/proc/PID/smaps_rollup` (1 MB = 10⁶ bytes; "
         "USS = private clean + private dirty); context switches are summed over all threads "
-        "(cotyledon's master has two).",
+        "(cotyledon's master has two). Per worker (PSS, USS, threads, wake-ups), the median over "
+        "the pool's workers; a worker's wake-ups are its voluntary context switches (each one a "
+        "sleep that ended), summed over its threads.",
     ]
     for side in sides:
         forked = record.extra[side.key].get("respawn_forked")

@@ -32,6 +32,10 @@ class _Run:
         return value["median"] if value and "median" in value else None
 
 
+def _n(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
 def _ms(value: float) -> str:
     return report.format_number(value, "ms") + " ms"
 
@@ -59,8 +63,8 @@ def _start(run: _Run, key: str, workers: int, wall: float) -> str:
     if master is not None and workers_cpu is not None:
         mappings, threads = run.seen("master_mappings"), run.value("worker_threads")
         parts.append(f"the master used {_ms(master)} of CPU (its own start included; {master / workers:.2f} ms a worker, "
-                     f"{mappings:.0f} mappings), the workers {workers_cpu / workers:.2f} ms each "
-                     f"({threads:g} threads an idle worker)")
+                     f"{_n(mappings)} mappings), the workers {workers_cpu / workers:.2f} ms each "
+                     f"({_n(threads)} threads an idle worker)")
         parts.append(_cpu(run, master + workers_cpu, wall, "together"))
     limit = run.results["limit"].get("start")
     if limit and workers == run.results["plan"]["large"]:
@@ -77,8 +81,8 @@ def _replacement(run: _Run, key: str, workers: int, wall: float) -> str:
                      "worker starting until it reported running")
     if cpu is not None:
         threads, mappings = run.value("worker_threads"), run.seen("worker_mappings")
-        parts.append(f"a replacement used {_ms(cpu)} of CPU by then ({threads:g} threads, "
-                     f"{mappings:.0f} mappings)")
+        parts.append(f"a replacement used {_ms(cpu)} of CPU by then ({_n(threads)} threads, "
+                     f"{_n(mappings)} mappings)")
         if workers > 1:
             parts.append(f"{workers} of them: {_ms(workers * cpu / run.cores)} of the {_ms(wall)} "
                          f"on {run.cores} cores")
@@ -96,7 +100,8 @@ def _stop(run: _Run, key: str, workers: int, wall: float) -> str:
         if at is not None:
             parts.append(f"{what} at {_ms(at)}")
     if parts:
-        parts = ["after the SIGTERM: " + ", ".join(parts) + f", exit seen at {_ms(wall)}"]
+        parts = ["after the SIGTERM: " + ", ".join(parts) + f", exit seen at {_ms(wall)}"
+                 f" ({_n(run.value('worker_threads'))} threads a worker to end)"]
     size = key.removeprefix("stop_")
     cpu = run.seen(f"stop_{size}_cpu")
     if cpu is not None:
@@ -112,7 +117,7 @@ def _master_kill(run: _Run, wall: float) -> str:
     threads = run.value("worker_threads")
     return (f"the workers end on their parent-death signal: the first was gone at "
             f"{_ms(first) if first is not None else '?'}, the last at {_ms(wall)} "
-            f"({threads:g} threads a worker to end)")
+            f"({_n(threads)} threads a worker to end)")
 
 
 def _memory(run: _Run, key: str, field: str) -> str:
@@ -123,11 +128,11 @@ def _memory(run: _Run, key: str, field: str) -> str:
              + ", ".join(f"{name} {_mb(sizes[field])}" for name, sizes in biggest if sizes[field])]
     mappings = run.seen(f"{prefix}_mappings")
     if mappings is not None:
-        parts.append(f"{mappings:.0f} mappings")
+        parts.append(f"{_n(mappings)} mappings")
     sharers = run.seen(f"{prefix}_runtime_sharers")
     if field == "pss" and sharers is not None:
         runtime = ", ".join(run.details.get(f"{prefix}_runtime") or []) or "its runtime"
-        parts.append(f"{sharers:.0f} processes outside the daemon mapped {runtime} meanwhile")
+        parts.append(f"{_n(sharers)} processes outside the daemon mapped {runtime} meanwhile")
     row = run.rows[key]
     goal = report.goal_of(row, run.results)
     if isinstance(row["target"][1], str) and goal is not None:

@@ -1,5 +1,5 @@
-"""Everything the measurements need: system packages, the demo and printer-daemon builds, the cotyledon
-virtualenv, the C baseline, and a description of the machine."""
+"""Everything the measurements need: system packages, the demo and printer-daemon builds,
+the cotyledon virtualenv, the C baseline, and a description of the machine."""
 
 from __future__ import annotations
 

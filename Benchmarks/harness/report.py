@@ -49,10 +49,9 @@ def metrics(plan: Plan) -> list[Metric]:
                ("<=", 1)),
         Metric("pss_worker", 6, "PSS of a worker", "MB", ("<=", 1.25)),
         Metric("uss_worker", 6, "USS of a worker", "MB", ("<=", 0.4)),
-        Metric("worker_threads", 7, "threads of an idle worker (median of the workers)", "", ("==", 1)),
+        Metric("worker_threads", 7, "threads of an idle worker", "", ("==", 1)),
         Metric("idle_wakeups", 7, f"idle master: context switches in {idle}", "", ("==", 0)),
-        Metric("worker_wakeups", 7, f"idle worker: wake-ups in {idle} (voluntary context switches, "
-               "median of the workers)", "", ("==", 0)),
+        Metric("worker_wakeups", 7, f"idle worker: wake-ups in {idle}", "", ("==", 0)),
         Metric("churn_rss", 8, f"master RSS after {churn}", "MB"),
         Metric("churn_rss_growth", 8, "master RSS growth during those respawns", "MB"),
         Metric("churn_fds", 8, "master open descriptors after those respawns", ""),

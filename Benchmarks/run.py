@@ -202,6 +202,17 @@ def cpu_note(side: Side, plan: Plan, record: Recorder) -> str | None:
     return None
 
 
+def runtime_files(names: list[str]) -> str:
+    """`cotyledon-demo, 8 libswift*.so`: a master's runtime files, the libraries counted."""
+    libraries = [name for name in names if name.startswith(("libswift", "libpython"))]
+    shown = [name for name in names if name not in libraries]
+    for prefix in ("libswift", "libpython"):
+        count = sum(1 for name in libraries if name.startswith(prefix))
+        if count:
+            shown.append(f"{count} {prefix}*.so")
+    return ", ".join(shown)
+
+
 def sharing_note(side: Side, record: Recorder) -> str | None:
     """With whom the master's PSS was shared while it was read: processes outside the daemon
     (none of the run: the harness checks) that mapped its runtime."""
@@ -209,7 +220,7 @@ def sharing_note(side: Side, record: Recorder) -> str | None:
     if not side.is_swift or "master_runtime_sharers" not in observed:
         return None
     counts = [(f"{statistics.median(observed[name + '_runtime_sharers']):.0f}",
-               ", ".join(details.get(name + "_runtime") or []))
+               runtime_files(details.get(name + "_runtime") or []))
               for name in ("master", "master_printer") if name + "_runtime_sharers" in observed]
     shown = "; printer-daemon's: ".join(f"{count} ({files})" for count, files in counts)
     return (f"{side.label}: the masters' memory was read with no other process of the run alive; "

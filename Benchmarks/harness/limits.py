@@ -131,7 +131,10 @@ def _memory(run: _Run, key: str, field: str) -> str:
         parts.append(f"{_n(mappings)} mappings")
     sharers = run.seen(f"{prefix}_runtime_sharers")
     if field == "pss" and sharers is not None:
-        runtime = ", ".join(run.details.get(f"{prefix}_runtime") or []) or "its runtime"
+        names = run.details.get(f"{prefix}_runtime") or []
+        libraries = sum(1 for name in names if name.startswith(("libswift", "libpython")))
+        runtime = ", ".join([name for name in names if not name.startswith(("libswift", "libpython"))]
+                            + ([f"{libraries} runtime libraries"] if libraries else [])) or "its runtime"
         parts.append(f"{_n(sharers)} processes outside the daemon mapped {runtime} meanwhile")
     row = run.rows[key]
     goal = report.goal_of(row, run.results)

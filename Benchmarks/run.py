@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks cotyledon-demo against Python's cotyledon 2.2.0, side by side.
 
-    python3 Benchmarks/run.py            full run (about 10 minutes once built): builds the demo
+    python3 Benchmarks/run.py            full run (about 12 minutes once built): builds the demo
                                          and the Examples' printer-daemon in release
                                          mode (dynamic and static Swift stdlib), makes
                                          Benchmarks/.venv with the pinned cotyledon 2.2.0 and

@@ -66,7 +66,7 @@ def main():
     memory = [row for row in rows if row["unit"] == "MB" and row["key"] != "churn_rss_growth" and row["values"]]
     counts = [row for row in rows if row["unit"] == "" and row["values"]]
 
-    figure = plt.figure(figsize=(15, 9))
+    figure = plt.figure(figsize=(15, 11))
     grid = figure.add_gridspec(2, 2, width_ratios=[1.35, 1], height_ratios=[len(memory), max(len(counts), 1)])
     time_axis = figure.add_subplot(grid[:, 0])
     grouped_bars(time_axis, times, sides, log=True, limit=results.get("limit"))
@@ -80,7 +80,7 @@ def main():
     count_axis = figure.add_subplot(grid[1, 1])
     grouped_bars(count_axis, counts, sides, log=False)
     count_axis.set_xlabel("count")
-    count_axis.set_title("Wake-ups and descriptors", fontsize=10)
+    count_axis.set_title("Threads, wake-ups and descriptors", fontsize=10)
 
     machine, setup = results["machine"], results["setup"]
     figure.suptitle(f"swift-cotyledon vs cotyledon 2.2.0 — {machine['cpu']}, {machine['os']}, "

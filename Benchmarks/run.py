@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Benchmarks cotyledon-demo against Python's cotyledon 2.2.0, side by side.
 
-    python3 Benchmarks/run.py            full run (about 8 minutes): builds the demo in release
+    python3 Benchmarks/run.py            full run (about 12 minutes once built): builds the demo
+                                         and the Examples' printer-daemon in release
                                          mode (dynamic and static Swift stdlib), makes
                                          Benchmarks/.venv with the pinned cotyledon 2.2.0 and
                                          matplotlib, compiles the C baseline, measures, and
                                          writes Benchmarks/results/results.{md,json,png}
-    python3 Benchmarks/run.py --smoke    tiny counts, one run (about 20 s), for the tests;
+    python3 Benchmarks/run.py --smoke    tiny counts, one run (about 30 s), for the tests;
                                          needs no network (without the venv it measures the
-                                         Swift side alone and says so)
+                                         Swift side alone and says so) and builds no Examples
+                                         (printer-daemon: their last build, if any)
 
 Standard library only; matplotlib runs from the venv (Benchmarks/plot.py). Exit status 0
 when every Swift measurement succeeded, 1 otherwise, 64 on a usage error.
@@ -33,8 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import prepare  # noqa: E402
 from harness.baseline import measure_limit  # noqa: E402
 from harness.daemon import BenchmarkError, become_subreaper, close_all_daemons  # noqa: E402
-from harness.report import build_results, format_number, write_markdown  # noqa: E402
-from harness.scenarios import Plan, Recorder, big_pool, churn, master_kill, pool_lifecycle  # noqa: E402
+from harness.report import build_results, format_number, units, write_markdown  # noqa: E402
+from harness.scenarios import Plan, Recorder, big_pool, churn, master_kill, pool_lifecycle, printer  # noqa: E402
 from harness.sides import BENCHMARKS, Side, cotyledon_side, swift_side  # noqa: E402
 
 SMOKE_PLAN = Plan(runs=1, small=4, medium=10, large=20, idle_seconds=1.0, churn_swift=50,
@@ -42,9 +44,10 @@ SMOKE_PLAN = Plan(runs=1, small=4, medium=10, large=20, idle_seconds=1.0, churn_
 LIMIT_ITERATIONS = {"full": 1000, "smoke": 50}
 
 SCENARIO_METRICS = {
-    "pool": ["start_small", "pss_master", "pss_worker", "uss_worker", "idle_wakeups", "respawn",
-             "mass_kill_1", "mass_kill_2", "stop_small"],
+    "pool": ["start_small", "pss_master", "uss_master", "pss_worker", "uss_worker", "worker_threads",
+             "idle_wakeups", "worker_wakeups", "respawn", "mass_kill_1", "mass_kill_2", "stop_small"],
     "master-kill": ["master_kill"],
+    "printer": ["pss_master_printer", "uss_master_printer"],
     "medium": ["start_medium", "stop_medium"],
     "large": ["start_large", "stop_large"],
     "churn": ["churn_rss", "churn_rss_growth", "churn_fds"],
@@ -60,22 +63,42 @@ def parse_options() -> argparse.Namespace:
                         "(default Benchmarks/results; smoke Benchmarks/results/raw/smoke)")
     parser.add_argument("--demo", help="a prebuilt cotyledon-demo to measure instead of building "
                         "the release variants")
-    parser.add_argument("--no-static", action="store_true", help="skip the --static-swift-stdlib build")
+    parser.add_argument("--printer-daemon", help="a prebuilt printer-daemon (Examples) to measure with "
+                        "--demo; without it, --demo and --smoke use the Examples' last build, if any")
+    parser.add_argument("--no-static", action="store_true", help="skip the --static-swift-stdlib builds")
     parser.add_argument("--no-cotyledon", action="store_true", help="measure the Swift side only")
     return parser.parse_args()
 
 
-def swift_sides(options: argparse.Namespace) -> list[Side]:
+def prebuilt_printer(options: argparse.Namespace, skipped: list[str]) -> tuple[str | None, str]:
+    """printer-daemon for a run that builds no Examples (--demo, --smoke): the one given, or
+    the Examples package's last build; without one, its rows are left out and the table says so."""
+    path = os.path.abspath(options.printer_daemon) if options.printer_daemon else prepare.built_printer()
+    if path is None:
+        skipped.append("printer-daemon (not built: `swift build -c release --package-path Examples "
+                       "--product printer-daemon`, or pass --printer-daemon)")
+        return None, ""
+    return path, f"prebuilt `{os.path.relpath(path, prepare.PACKAGE_ROOT)}`"
+
+
+def swift_sides(options: argparse.Namespace, skipped: list[str]) -> list[Side]:
+    dynamic = "(release, Swift runtime linked dynamically from the toolchain)"
+    static = "(release, Swift runtime linked statically)"
+    if options.demo or options.smoke:
+        printer_path, printer_flags = prebuilt_printer(options, skipped)
     if options.demo:
         demo = os.path.abspath(options.demo)
-        return [swift_side("swift", "Swift", f"prebuilt `{demo}`", demo)]
-    sides = [swift_side("swift", "Swift", "`" + " ".join(prepare.SWIFT_BUILD_DYNAMIC)
-                        + "` (release, Swift runtime linked dynamically from the toolchain)",
-                        prepare.build_demo(static=False))]
+        return [swift_side("swift", "Swift", f"prebuilt `{demo}`", demo, printer_path, printer_flags)]
+    if not options.smoke:
+        printer_path = prepare.build_printer(static=False)
+        printer_flags = "`" + " ".join(prepare.PRINTER_BUILD_DYNAMIC) + "`"
+    sides = [swift_side("swift", "Swift", "`" + " ".join(prepare.SWIFT_BUILD_DYNAMIC) + f"` {dynamic}",
+                        prepare.build_demo(static=False), printer_path, printer_flags)]
     if not options.no_static and not options.smoke:
         sides.append(swift_side("swift-static", "Swift static", "`" + " ".join(prepare.SWIFT_BUILD_STATIC)
-                                + "` (release, Swift runtime linked statically)",
-                                prepare.build_demo(static=True)))
+                                + f"` {static}", prepare.build_demo(static=True),
+                                prepare.build_printer(static=True),
+                                "`" + " ".join(prepare.PRINTER_BUILD_STATIC) + "`"))
     return sides
 
 
@@ -103,6 +126,7 @@ class Runner:
     def __init__(self, plan: Plan, record: Recorder) -> None:
         self.plan = plan
         self.record = record
+        self.units = units(plan)
         self.swift_failed = False
 
     def run(self, name: str, side: Side, scenario, label: str) -> None:
@@ -120,8 +144,7 @@ class Runner:
         for metric in metrics:
             values = self.record.samples[side.key].get(metric)
             if values:
-                unit = "MB" if metric.startswith(("pss", "uss")) or metric.startswith("churn_rss") else (
-                    "" if metric in ("idle_wakeups", "churn_fds") else "ms")
+                unit = self.units[metric]
                 shown.append(f"{metric} {format_number(values[-1], unit)}{' ' + unit if unit else ''}")
         prepare.say(f"{label} {side.key} {name}: " + ", ".join(shown))
 
@@ -134,6 +157,9 @@ def measure(plan: Plan, sides: list[Side], record: Recorder) -> bool:
             runner.run("pool", side, lambda: pool_lifecycle(side, plan, record), label)
         for side in sides:
             runner.run("master-kill", side, lambda: master_kill(side, plan, record), label)
+        for side in sides:
+            if side.printer:
+                runner.run("printer", side, lambda: printer(side, plan, record), label)
         for side in sides:
             runner.run("medium", side, lambda: big_pool(side, plan, plan.medium, "medium", record), label)
         for side in sides:
@@ -157,13 +183,13 @@ def cpu_note(side: Side, plan: Plan, record: Recorder) -> str | None:
             continue
         master, workers, stop = (statistics.median(samples) for samples in values)
         mappings = statistics.median(observed.get("master_mappings") or [0])
-        threads = statistics.median(observed.get("worker_threads") or [0])
+        threads = statistics.median(record.samples[side.key].get("worker_threads") or [0])
         start_wall = statistics.median(record.samples[side.key][f"start_{size}"])
         stop_wall = statistics.median(record.samples[side.key][f"stop_{size}"])
         note = (f"{side.label}, {n} workers: until all ran, the master used {master:,.0f} ms of CPU "
                 f"(its own start included; {master / n:.2f} ms a worker, from a master with "
                 f"{mappings:.0f} mappings) and the workers {workers:,.0f} ms ({workers / n:.2f} ms each; "
-                f"an idle worker has {threads:.0f} threads); stopping used {stop:,.0f} ms "
+                f"an idle worker has {threads:g} threads); stopping used {stop:,.0f} ms "
                 f"({stop / n:.2f} ms a worker). Spread over {cores} cores that is "
                 f"{(master + workers) / cores:,.0f} ms of the {start_wall:,.0f} ms start and "
                 f"{stop / cores:,.0f} ms of the {stop_wall:,.0f} ms stop"
@@ -174,6 +200,34 @@ def cpu_note(side: Side, plan: Plan, record: Recorder) -> str | None:
                      "child, its children have one thread and almost nothing mapped.")
         return note
     return None
+
+
+def runtime_files(names: list[str]) -> str:
+    """`cotyledon-demo, 8 libswift*.so`: a master's runtime files, the libraries counted."""
+    libraries = [name for name in names if name.startswith(("libswift", "libpython"))]
+    shown = [name for name in names if name not in libraries]
+    for prefix in ("libswift", "libpython"):
+        count = sum(1 for name in libraries if name.startswith(prefix))
+        if count:
+            shown.append(f"{count} {prefix}*.so")
+    return ", ".join(shown)
+
+
+def sharing_note(side: Side, record: Recorder) -> str | None:
+    """With whom the master's PSS was shared while it was read: processes outside the daemon
+    (none of the run: the harness checks) that mapped its runtime."""
+    observed, details = record.extra[side.key], record.details[side.key]
+    if not side.is_swift or "master_runtime_sharers" not in observed:
+        return None
+    counts = [(f"{statistics.median(observed[name + '_runtime_sharers']):.0f}",
+               runtime_files(details.get(name + "_runtime") or []))
+              for name in ("master", "master_printer") if name + "_runtime_sharers" in observed]
+    shown = "; printer-daemon's: ".join(f"{count} ({files})" for count, files in counts)
+    return (f"{side.label}: the masters' memory was read with no other process of the run alive; "
+            f"processes elsewhere on the machine that mapped the master's runtime files meanwhile "
+            f"(median): {shown}. The PSS of a master splits those files' pages with them (a dynamic "
+            "build shares the toolchain's libswift*.so with any Swift program; a static build only its "
+            "own executable); its USS does not depend on them.")
 
 
 def notes(plan: Plan, record: Recorder, sides: list[Side], failures: dict) -> list[str]:
@@ -187,7 +241,9 @@ def notes(plan: Plan, record: Recorder, sides: list[Side], failures: dict) -> li
         "process's pidfd returned (the harness is a child subreaper, so a killed master's workers "
         "stay observable). Memory is read from `/proc/PID/smaps_rollup` (1 MB = 10⁶ bytes; "
         "USS = private clean + private dirty); context switches are summed over all threads "
-        "(cotyledon's master has two).",
+        "(cotyledon's master has two). Per worker (PSS, USS, threads, wake-ups), the median over "
+        "the pool's workers; a worker's wake-ups are its voluntary context switches (each one a "
+        "sleep that ended), summed over its threads.",
     ]
     for side in sides:
         forked = record.extra[side.key].get("respawn_forked")
@@ -197,6 +253,10 @@ def notes(plan: Plan, record: Recorder, sides: list[Side], failures: dict) -> li
             lines.append(f"{side.label}: the master has forked the replacement {format_number(median_forked, 'ms')} ms "
                          f"after the kill (median of its `worker-started` lines); the rest of the respawn "
                          "is the new worker starting its runtime and reporting ready.")
+    for side in sides:
+        note = sharing_note(side, record)
+        if note:
+            lines.append(note)
     for side in sides:
         note = cpu_note(side, plan, record)
         if note:
@@ -236,7 +296,7 @@ def main() -> int:
 
     prepare.ensure_tools(install=not options.smoke)
     skipped: list[str] = []
-    sides = swift_sides(options)
+    sides = swift_sides(options, skipped)
     other = cotyledon(options, skipped)
     if other:
         sides.append(other)
@@ -268,8 +328,8 @@ def main() -> int:
         "skipped": skipped,
         "notes": notes(plan, record, sides, failures),
     }
-    results = build_results(plan, sides, record.samples, failures, record.extra, limit,
-                            prepare.describe_machine(), setup)
+    results = build_results(plan, sides, record.samples, failures, record.extra, record.details,
+                            limit, prepare.describe_machine(), setup)
     results["plan"]["limit_iterations"] = LIMIT_ITERATIONS[mode]
     results_json = os.path.join(output, "results.json")
     with open(results_json, "w") as file:

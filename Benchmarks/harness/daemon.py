@@ -180,6 +180,26 @@ class Daemon:
             self.pump(min(left, 1.0))
         self._check_log()
 
+    def wait_line(self, text: str, timeout: float) -> None:
+        """Drains output until a line containing `text` came (for a daemon whose log lines
+        carry no `mono=`, such as printer-daemon with swift-log's default handler)."""
+        self.wait_until(lambda: any(text in line for line in self.lines), timeout, repr(text))
+
+    def event_times(self, name: str, since: float) -> list[float]:
+        """The `mono` times of the `name` events logged at or after `since`."""
+        return [event.mono for event in self.events if event.name == name and event.mono >= since]
+
+    def expect_alone(self) -> None:
+        """Raises unless this daemon's processes are the only ones the harness has running:
+        memory shared with another master of the run would lower this one's PSS.
+
+        Every process the harness started stays below it (it is a child subreaper), so any
+        live child of the harness other than this master is another daemon's."""
+        others = [pid for pid in _adopted_children() if pid != self.pid]
+        if others or Daemon.live - {self}:
+            raise BenchmarkError(f"{self.name}: other processes of the run are alive ({others}); "
+                                 "memory is read with one daemon running")
+
     def _read_stderr(self) -> None:
         while True:
             try:

@@ -1,5 +1,5 @@
-"""Everything the measurements need: system packages, the demo builds, the cotyledon
-virtualenv, the C baseline, and a description of the machine."""
+"""Everything the measurements need: system packages, the demo and printer-daemon builds,
+the cotyledon virtualenv, the C baseline, and a description of the machine."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ PLOT_REQUIREMENTS = os.path.join(BENCHMARKS, "requirements-plot.txt")
 SWIFT_BUILD_DYNAMIC = ["swift", "build", "-c", "release", "--product", "cotyledon-demo"]
 SWIFT_BUILD_STATIC = ["swift", "build", "-c", "release", "--static-swift-stdlib",
                       "--scratch-path", ".build-static", "--product", "cotyledon-demo"]
+# The Examples package's printer-daemon (the README's first example), the same two ways; the
+# static build's folder is Examples/.build-static (ignored by git, as every .build-*/).
+PRINTER_BUILD_DYNAMIC = ["swift", "build", "-c", "release", "--package-path", "Examples",
+                         "--product", "printer-daemon"]
+PRINTER_BUILD_STATIC = ["swift", "build", "-c", "release", "--package-path", "Examples",
+                        "--static-swift-stdlib", "--scratch-path", "Examples/.build-static",
+                        "--product", "printer-daemon"]
+EXAMPLES_BUILDS = [os.path.join(PACKAGE_ROOT, "Examples", ".build", mode, "printer-daemon")
+                   for mode in ("release", "debug")]
 
 
 def say(message: str) -> None:
@@ -60,12 +69,28 @@ def ensure_tools(install: bool) -> None:
 
 def build_demo(static: bool) -> str:
     """Builds cotyledon-demo in release mode; returns the executable's path."""
-    command = SWIFT_BUILD_STATIC if static else SWIFT_BUILD_DYNAMIC
+    return _build(SWIFT_BUILD_STATIC if static else SWIFT_BUILD_DYNAMIC)
+
+
+def build_printer(static: bool) -> str:
+    """Builds the Examples' printer-daemon in release mode; returns the executable's path."""
+    return _build(PRINTER_BUILD_STATIC if static else PRINTER_BUILD_DYNAMIC)
+
+
+def built_printer() -> str | None:
+    """printer-daemon as the Examples package was last built (release, else debug), if it
+    was: the smoke run builds no Examples (they need network the first time)."""
+    return next((path for path in EXAMPLES_BUILDS if os.access(path, os.X_OK)), None)
+
+
+def _build(command: list[str]) -> str:
+    """Runs `swift build … --product NAME` from the package root; returns the product's path."""
     say("$ " + " ".join(command))
+    product = command[-1]
     if _run(command, cwd=PACKAGE_ROOT).returncode:
-        raise SystemExit("bench: the demo did not build")
+        raise SystemExit(f"bench: {product} did not build")
     shown = _run([*command[:-2], "--show-bin-path"], cwd=PACKAGE_ROOT, capture_output=True)
-    return os.path.join(shown.stdout.strip(), "cotyledon-demo")
+    return os.path.join(shown.stdout.strip(), product)
 
 
 def compile_forkbench() -> str | None:
@@ -191,6 +216,7 @@ def describe_machine() -> dict[str, str]:
                 hypervisor = f", {line.split(':', 1)[1].strip()} guest"
     return {
         "cpu": f"{cpu}, {cores} cores{hypervisor}",
+        "cores": cores,
         "memory": memory,
         "kernel": f"Linux {platform.release()}",
         "os": system,

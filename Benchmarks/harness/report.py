@@ -5,44 +5,62 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from . import limits
 from .scenarios import Plan
+from .sides import PRINTER_WORKERS
 
 
 @dataclass
 class Metric:
     """One row of the table. `target` is the project's goal for the Swift side, as
-    (comparison, value)."""
+    (comparison, value); a value that is a side's key (`"cotyledon"`) means that side's
+    median in the same run. `target_sides`: the Swift sides the target is for (None: all)."""
 
     key: str
     number: int
     label: str
     unit: str
-    target: tuple[str, float] | None = None
+    target: tuple[str, float | str] | None = None
+    target_sides: tuple[str, ...] | None = None
 
 
 def metrics(plan: Plan) -> list[Metric]:
     """The rows, numbered by scenario (start, respawn, mass respawn, stop, master kill,
-    memory, idle wake-ups, churn)."""
+    memory, idle threads and wake-ups, churn)."""
     churn = f"{plan.churn_swift:,} respawns (cotyledon: {plan.churn_cotyledon})"
+    idle = f"{plan.idle_seconds:g} s"
     return [
         Metric("start_small", 1, f"exec → {plan.small} workers running", "ms", ("<=", 8)),
         Metric("start_medium", 1, f"exec → {plan.medium} workers running", "ms"),
         Metric("start_large", 1, f"exec → {plan.large} workers running", "ms", ("<=", 300)),
-        Metric("respawn", 2, "SIGKILL one worker → replacement running", "ms", ("<=", 2)),
+        Metric("respawn", 2, "SIGKILL one worker → replacement running", "ms", ("<=", 1)),
         Metric("mass_kill_1", 3, f"SIGKILL all {plan.small} workers → all replaced", "ms", ("<=", 5)),
         Metric("mass_kill_2", 3, f"… again {plan.mass_kill_spacing:g} s later → all replaced", "ms", ("<=", 5)),
-        Metric("stop_small", 4, f"SIGTERM → master exit, {plan.small} workers", "ms", ("<=", 5)),
+        Metric("stop_small", 4, f"SIGTERM → master exit, {plan.small} workers", "ms", ("<=", 3)),
         Metric("stop_medium", 4, f"SIGTERM → master exit, {plan.medium} workers", "ms"),
         Metric("stop_large", 4, f"SIGTERM → master exit, {plan.large} workers", "ms", ("<=", 200)),
         Metric("master_kill", 5, f"master SIGKILL → all {plan.small} workers gone", "ms", ("<=", 20)),
-        Metric("pss_master", 6, f"PSS of the master ({plan.small} workers)", "MB", ("<=", 2.5)),
+        Metric("pss_master", 6, f"PSS of the master ({plan.small} workers)", "MB",
+               ("<=", "cotyledon"), ("swift-static",)),
+        Metric("uss_master", 6, f"USS of the master ({plan.small} workers)", "MB", ("<=", 1)),
+        Metric("pss_master_printer", 6, f"printer-daemon: PSS of the master ({PRINTER_WORKERS} workers)", "MB",
+               ("<=", "cotyledon"), ("swift-static",)),
+        Metric("uss_master_printer", 6, f"printer-daemon: USS of the master ({PRINTER_WORKERS} workers)", "MB",
+               ("<=", 1)),
         Metric("pss_worker", 6, "PSS of a worker", "MB", ("<=", 1.25)),
         Metric("uss_worker", 6, "USS of a worker", "MB", ("<=", 0.4)),
-        Metric("idle_wakeups", 7, f"idle master: context switches in {plan.idle_seconds:g} s", "", ("==", 0)),
+        Metric("worker_threads", 7, "threads of an idle worker", "", ("==", 1)),
+        Metric("idle_wakeups", 7, f"idle master: context switches in {idle}", "", ("==", 0)),
+        Metric("worker_wakeups", 7, f"idle worker: wake-ups in {idle}", "", ("==", 0)),
         Metric("churn_rss", 8, f"master RSS after {churn}", "MB"),
         Metric("churn_rss_growth", 8, "master RSS growth during those respawns", "MB"),
         Metric("churn_fds", 8, "master open descriptors after those respawns", ""),
     ]
+
+
+def units(plan: Plan) -> dict[str, str]:
+    """Each metric's unit by key."""
+    return {metric.key: metric.unit for metric in metrics(plan)}
 
 
 def summarise(values: list[float]) -> dict:
@@ -59,7 +77,7 @@ def format_number(value: float, unit: str) -> str:
         return f"{value:,.0f}"
     if unit == "MB":
         return f"{value:.2f}"
-    return f"{value:,.0f}"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
 def format_cell(summary: dict, unit: str) -> str:
@@ -69,21 +87,47 @@ def format_cell(summary: dict, unit: str) -> str:
     return f"{median} ({format_number(summary['min'], unit)}–{format_number(summary['max'], unit)})"
 
 
-def meets(target: tuple[str, float], value: float) -> bool:
-    comparison, goal = target
-    return value <= goal if comparison == "<=" else value == goal
+def goal_of(row: dict, results: dict) -> float | None:
+    """The row's target value: a number, or the median of the side the target names."""
+    goal = row["target"][1]
+    if isinstance(goal, str):
+        value = row["values"].get(goal)
+        return value["median"] if value and "median" in value else None
+    return goal
 
 
-def format_target(target: tuple[str, float] | None, unit: str) -> str:
-    if target is None:
+def verdict(row: dict, side: str, results: dict) -> bool | None:
+    """Whether `side`'s median meets the row's target; None when the row has no target for
+    that side or either number is missing."""
+    target = row.get("target")
+    if not target or (row.get("target_sides") and side not in row["target_sides"]):
+        return None
+    value = row["values"].get(side)
+    goal = goal_of(row, results)
+    if not value or "median" not in value or goal is None:
+        return None
+    return value["median"] <= goal if target[0] == "<=" else value["median"] == goal
+
+
+def format_target(row: dict, results: dict) -> str:
+    target = row.get("target")
+    if not target:
         return "—"
     comparison, goal = target
     symbol = "≤" if comparison == "<=" else "="
+    if isinstance(goal, str):
+        label = next((side["label"] for side in results["sides"] if side["key"] == goal), goal)
+        shown = f"{symbol} {label}'s"
+        if row.get("target_sides"):
+            names = [side["label"] for side in results["sides"] if side["key"] in row["target_sides"]]
+            shown += f" ({', '.join(names) or ' / '.join(row['target_sides'])})"
+        return shown
+    unit = row["unit"]
     return f"{symbol} {goal:g}{' ' + unit if unit else ''}"
 
 
 def build_results(plan: Plan, sides: list, samples: dict, failures: dict, extra: dict,
-                  limit: dict, machine: dict, setup: dict) -> dict:
+                  details: dict, limit: dict, machine: dict, setup: dict) -> dict:
     """Everything measured, as written to results.json (and read by plot.py)."""
     rows = []
     for metric in metrics(plan):
@@ -94,16 +138,18 @@ def build_results(plan: Plan, sides: list, samples: dict, failures: dict, extra:
             elif samples.get(side.key, {}).get(metric.key):
                 values[side.key] = summarise(samples[side.key][metric.key])
         rows.append({"key": metric.key, "number": metric.number, "label": metric.label,
-                     "unit": metric.unit, "target": metric.target, "values": values})
+                     "unit": metric.unit, "target": metric.target, "target_sides": metric.target_sides,
+                     "values": values})
     return {
         "setup": setup,
         "machine": machine,
         "plan": dict(vars(plan)),
         "sides": [{"key": side.key, "label": side.label, "flags": side.flags,
-                   "swift": side.is_swift} for side in sides],
+                   "printer_flags": side.printer_flags, "swift": side.is_swift} for side in sides],
         "metrics": rows,
         "observations": {key: {name: summarise(values) for name, values in notes.items()}
                          for key, notes in extra.items()},
+        "details": {key: dict(value) for key, value in details.items()},
         "limit": {name: summarise(values) for name, values in limit.items()},
     }
 
@@ -141,15 +187,15 @@ def write_markdown(results: dict, path: str) -> None:
         f"| system | {machine['os']}, {machine['kernel']} |",
         f"| toolchain | {machine['swift']}; {machine['gcc']} |",
     ]
-    for side in swift_sides:
-        lines.append(f"| {side['label']} | {side['flags']} |")
-    if cotyledon:
-        lines.append(f"| {cotyledon['label']} | {cotyledon['flags']} |")
+    for side in swift_sides + ([cotyledon] if cotyledon else []):
+        printer = side.get("printer_flags")
+        lines.append(f"| {side['label']} | {side['flags']}" + (f"; printer-daemon: {printer}" if printer else "") + " |")
     for note in setup.get("skipped", []):
         lines.append(f"| not measured | {note} |")
     lines += [
         "| service | N idle workers that print one line at start, then sleep; the masters log at "
-        "info level to a pipe the harness drains |",
+        "info level to a pipe the harness drains. printer-daemon rows: the Examples' printer-daemon, "
+        f"{PRINTER_WORKERS} workers printing every second (cotyledon: the same service) |",
         "",
     ]
     header = ["#", "metric", *[side["label"] for side in sides]]
@@ -177,15 +223,9 @@ def write_markdown(results: dict, path: str) -> None:
             cells.append(" / ".join(_ratio(row["values"].get(side["key"]),
                                            row["values"].get(cotyledon["key"]))
                                     for side in swift_sides))
-        target = row["target"]
-        verdicts = []
-        if target:
-            for side in swift_sides:
-                value = row["values"].get(side["key"])
-                if value and "median" in value:
-                    verdicts.append("✓" if meets(tuple(target), value["median"]) else "✗")
-        cells.append(format_target(tuple(target) if target else None, unit)
-                     + (" " + " / ".join(verdicts) if verdicts else ""))
+        verdicts = [verdict(row, side["key"], results) for side in swift_sides]
+        marks = " / ".join("–" if met is None else "✓" if met else "✗" for met in verdicts)
+        cells.append(format_target(row, results) + (f" {marks}" if any(met is not None for met in verdicts) else ""))
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     for index, reason in enumerate(footnotes, 1):
@@ -193,6 +233,7 @@ def write_markdown(results: dict, path: str) -> None:
     if footnotes:
         lines.append("")
     lines += _limit_section(results)
+    lines += limits.section(results)
     lines += _notes(results)
     with open(path, "w") as output:
         output.write("\n".join(lines).rstrip() + "\n")

@@ -14,8 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .daemon import BenchmarkError, Daemon
-from .procfs import (context_switches, cpu_ms, descriptor_count, is_alive, monotonic,
-                     pss_and_uss_mib, reaped_children_cpu_ms, rss_mib, thread_count)
+from .procfs import (context_switches, cpu_ms, descendants, descriptor_count, is_alive,
+                     mapped_paths, mapping_count, monotonic, parents, processes_mapping,
+                     pss_and_uss_mib, reaped_children_cpu_ms, rss_mib, smaps_by_file,
+                     thread_count, thread_names, voluntary_switches_by_thread)
 from .sides import Side
 
 MIB_TO_MB = 1024 * 1024 / 1e6
@@ -38,11 +40,13 @@ class Plan:
 
 
 class Recorder:
-    """Samples by side and metric, plus side observations for the notes."""
+    """Samples by side and metric, plus side observations for the notes: numbers (one a run,
+    summarised like the metrics) and details (breakdowns, the last run's)."""
 
     def __init__(self, raw_directory: str) -> None:
         self.samples: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.extra: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        self.details: dict[str, dict[str, object]] = defaultdict(dict)
         self.failures: dict[str, dict[str, str]] = defaultdict(dict)
         self.raw_directory = raw_directory
         self._logs = 0
@@ -59,6 +63,9 @@ class Recorder:
 
     def note(self, side: Side, name: str, value: float) -> None:
         self.extra[side.key][name].append(value)
+
+    def detail(self, side: Side, name: str, value: object) -> None:
+        self.details[side.key][name] = value
 
     def log_path(self, side: Side, scenario: str) -> str:
         self._logs += 1
@@ -77,6 +84,71 @@ def _expect_clean_exit(daemon: Daemon, pids: list[int]) -> None:
         raise BenchmarkError(f"{daemon.name}: workers {left} outlived the master")
 
 
+def _start_notes(daemon: Daemon, side: Side, record: Recorder, metric: str, pids: list[int]) -> None:
+    """Where an exec → N running went: the master's CPU and the workers' until all ran (read
+    just after), and from the master's log, when it had started and when it forked the last."""
+    record.note(side, f"{metric}_master_cpu", cpu_ms(daemon.pid))
+    record.note(side, f"{metric}_workers_cpu", sum(cpu_ms(pid) for pid in pids))
+    started = daemon.event_times("master-started", daemon.spawned_at)
+    if started:
+        record.note(side, f"{metric}_master_started", _ms(min(started) - daemon.spawned_at))
+    forked = daemon.event_times("worker-started", daemon.spawned_at)
+    if forked:
+        record.note(side, f"{metric}_last_fork", _ms(max(forked) - daemon.spawned_at))
+
+
+def _replacement_notes(daemon: Daemon, side: Side, record: Recorder, metric: str, at: float,
+                       killed: dict[int, int]) -> None:
+    """Where a respawn went: when the master forked the (last) replacement, by its
+    `worker-started` line, and the CPU each replacement used until it ran."""
+    replacements = [daemon.pool[worker][0] for worker in killed]
+    forked = [daemon.started[pid] for pid in replacements if pid in daemon.started]
+    if forked:
+        record.note(side, f"{metric}_forked", _ms(max(forked) - at))
+    record.note(side, f"{metric}_worker_cpu", statistics.median(cpu_ms(pid) for pid in replacements))
+
+
+def _stop_notes(daemon: Daemon, side: Side, record: Recorder, metric: str, sent_at: float) -> None:
+    """Where a SIGTERM → exit went, from the master's log: `stopping`, the last
+    `worker-exited`, `master-exit` (the harness then sees the exit)."""
+    for name, phase, pick in (("stopping", "stopping", min), ("worker-exited", "workers_exited", max),
+                              ("master-exit", "master_exit", min)):
+        times = daemon.event_times(name, sent_at)
+        if times:
+            record.note(side, f"{metric}_{phase}", _ms(pick(times) - sent_at))
+
+
+def _master_memory(daemon: Daemon, side: Side, record: Recorder, suffix: str = "") -> None:
+    """The master's PSS and USS, read with no other process of the run alive; its biggest
+    mappings (for the notes); and how many processes outside this daemon map its runtime
+    (the executable, libswift*.so or libpython*.so), with whom its PSS is shared."""
+    daemon.expect_alone()
+    pss, uss = pss_and_uss_mib(daemon.pid)
+    record.add(side, f"pss_master{suffix}", pss * MIB_TO_MB)
+    record.add(side, f"uss_master{suffix}", uss * MIB_TO_MB)
+    record.note(side, f"master{suffix}_mappings", mapping_count(daemon.pid))
+    record.note(side, f"master{suffix}_threads", thread_count(daemon.pid))
+    record.detail(side, f"master{suffix}_smaps", smaps_by_file(daemon.pid))
+    executable = os.path.realpath(f"/proc/{daemon.pid}/exe")
+    runtime = {path for path in mapped_paths(daemon.pid)
+               if path == executable or os.path.basename(path).startswith(("libswift", "libpython"))}
+    tree = descendants(daemon.pid, parents())
+    record.note(side, f"master{suffix}_runtime_sharers", processes_mapping(runtime, tree))
+    record.detail(side, f"master{suffix}_runtime", sorted(os.path.basename(path) for path in runtime))
+
+
+def _idle_switches(pids: list[int]) -> dict[int, dict[int, tuple[str, int]]]:
+    return {pid: voluntary_switches_by_thread(pid) for pid in pids}
+
+
+def _wakeups(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]]) -> dict[str, int]:
+    """Voluntary context switches between two readings, by thread name."""
+    woken: dict[str, int] = defaultdict(int)
+    for tid, (name, count) in after.items():
+        woken[name] += count - before.get(tid, (name, 0))[1]
+    return dict(woken)
+
+
 def pool_lifecycle(side: Side, plan: Plan, record: Recorder) -> None:
     """exec → N running; PSS/USS; idle wake-ups; one respawn; two mass kills 0.5 s apart;
     SIGTERM → exit. One master, in this order, so that cotyledon's pool is older than its
@@ -86,44 +158,56 @@ def pool_lifecycle(side: Side, plan: Plan, record: Recorder) -> None:
     daemon = side.start(n)
     try:
         running = daemon.wait_pool(n, 60)
+        pids = [pid for pid, _ in daemon.pool.values()]
+        _start_notes(daemon, side, record, "start_small", pids)
         daemon.pump_for(plan.settle)
         daemon.expect_no_deaths("in the idle pool")
         record.add(side, "start_small", _ms(running - daemon.spawned_at))
 
-        master_pss, _ = pss_and_uss_mib(daemon.pid)
-        workers = [pss_and_uss_mib(pid) for pid, _ in daemon.pool.values()]
-        record.add(side, "pss_master", master_pss * MIB_TO_MB)
+        _master_memory(daemon, side, record)
+        workers = [pss_and_uss_mib(pid) for pid in pids]
         record.add(side, "pss_worker", statistics.median(pss for pss, _ in workers) * MIB_TO_MB)
         record.add(side, "uss_worker", statistics.median(uss for _, uss in workers) * MIB_TO_MB)
-        with open(f"/proc/{daemon.pid}/maps") as maps:
-            record.note(side, "master_mappings", sum(1 for _ in maps))
-        record.note(side, "master_threads", thread_count(daemon.pid))
-        record.note(side, "worker_threads", thread_count(daemon.pool[0][0]))
+        record.detail(side, "worker_smaps", smaps_by_file(pids[0]))
+        record.note(side, "worker_mappings", mapping_count(pids[0]))
+        record.add(side, "worker_threads", statistics.median(thread_count(pid) for pid in pids))
+        record.detail(side, "worker_thread_names", sorted(thread_names(pids[0])))
 
         before = context_switches(daemon.pid)
+        master_before, workers_before = voluntary_switches_by_thread(daemon.pid), _idle_switches(pids)
         daemon.pump_for(plan.idle_seconds)
         record.add(side, "idle_wakeups", context_switches(daemon.pid) - before)
+        master_woken = _wakeups(master_before, voluntary_switches_by_thread(daemon.pid))
+        workers_woken = [_wakeups(workers_before[pid], after) for pid, after in _idle_switches(pids).items()]
+        record.add(side, "worker_wakeups", statistics.median(sum(woken.values()) for woken in workers_woken))
+        record.detail(side, "master_wakeups_by_thread", master_woken)
+        by_name: dict[str, int] = defaultdict(int)
+        for woken in workers_woken:
+            for name, count in woken.items():
+                by_name[name] += count
+        record.detail(side, "worker_wakeups_by_thread", {name: count / len(pids) for name, count in by_name.items()})
 
         killed_at, killed = daemon.kill_workers([0])
         running = daemon.wait_replaced(killed, 30)
         record.add(side, "respawn", _ms(running - killed_at))
-        replacement = daemon.pool[0][0]
-        if replacement in daemon.started:
-            record.note(side, "respawn_forked", _ms(daemon.started[replacement] - killed_at))
+        _replacement_notes(daemon, side, record, "respawn", killed_at, killed)
         daemon.pump_for(plan.settle)
 
         first_at, killed = daemon.kill_workers(sorted(daemon.pool))
         running = daemon.wait_replaced(killed, 30)
         record.add(side, "mass_kill_1", _ms(running - first_at))
+        _replacement_notes(daemon, side, record, "mass_kill_1", first_at, killed)
         daemon.pump_for(max(0.0, first_at + plan.mass_kill_spacing - monotonic()))
         second_at, killed = daemon.kill_workers(sorted(daemon.pool))
         running = daemon.wait_replaced(killed, 30)
         record.add(side, "mass_kill_2", _ms(running - second_at))
+        _replacement_notes(daemon, side, record, "mass_kill_2", second_at, killed)
         daemon.pump_for(plan.settle)
 
         pids = [pid for pid, _ in daemon.pool.values()]
         sent_at = daemon.signal_master(signal.SIGTERM)
         record.add(side, "stop_small", _ms(daemon.wait_exit(30) - sent_at))
+        _stop_notes(daemon, side, record, "stop_small", sent_at)
         _expect_clean_exit(daemon, pids)
     finally:
         daemon.close(record.log_path(side, "pool"))
@@ -139,8 +223,24 @@ def master_kill(side: Side, plan: Plan, record: Recorder) -> None:
         daemon.watch_gone(pids)
         sent_at = daemon.signal_master(signal.SIGKILL)
         record.add(side, "master_kill", _ms(daemon.wait_gone(pids, 30) - sent_at))
+        record.note(side, "master_kill_first_gone", _ms(min(daemon.gone[pid] for pid in pids) - sent_at))
     finally:
         daemon.close(record.log_path(side, "master-kill"))
+
+
+def printer(side: Side, plan: Plan, record: Recorder) -> None:
+    """printer-daemon (cotyledon: the same service): its master's PSS and USS once both
+    workers run, with nothing else of the run alive; then SIGTERM → exit 0."""
+    daemon = side.start_printer()
+    try:
+        side.wait_printer_ready(daemon, 60)
+        daemon.pump_for(plan.settle)
+        _master_memory(daemon, side, record, "_printer")
+        daemon.signal_master(signal.SIGTERM)
+        daemon.wait_exit(30)
+        _expect_clean_exit(daemon, [])
+    finally:
+        daemon.close(record.log_path(side, "printer"))
 
 
 def big_pool(side: Side, plan: Plan, n: int, size: str, record: Recorder) -> None:
@@ -151,18 +251,17 @@ def big_pool(side: Side, plan: Plan, n: int, size: str, record: Recorder) -> Non
     try:
         running = daemon.wait_pool(n, 120 + 0.05 * n)
         pids = [pid for pid, _ in daemon.pool.values()]
-        master_cpu, workers_cpu = cpu_ms(daemon.pid), sum(cpu_ms(pid) for pid in pids)
+        _start_notes(daemon, side, record, f"start_{size}", pids)
         daemon.pump_for(2 * plan.settle)
         daemon.expect_no_deaths("in the idle pool")
         record.add(side, f"start_{size}", _ms(running - daemon.spawned_at))
         before_stop = cpu_ms(daemon.pid) + sum(cpu_ms(pid) for pid in pids)
         sent_at = daemon.signal_master(signal.SIGTERM)
         record.add(side, f"stop_{size}", _ms(daemon.wait_exit(300) - sent_at))
+        _stop_notes(daemon, side, record, f"stop_{size}", sent_at)
         _expect_clean_exit(daemon, pids)
-        # Where the time goes (for the notes): CPU until every worker ran, and for the stop
-        # (the master's and its reaped workers' lifetime CPU, less what they had used before).
-        record.note(side, f"start_{size}_master_cpu", master_cpu)
-        record.note(side, f"start_{size}_workers_cpu", workers_cpu)
+        # The stop's CPU (for the notes): the master's and its reaped workers' lifetime CPU,
+        # less what they had used before.
         record.note(side, f"stop_{size}_cpu", reaped_children_cpu_ms() - children_cpu - before_stop)
     finally:
         daemon.close(record.log_path(side, f"pool-{n}"))

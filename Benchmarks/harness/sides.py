@@ -13,6 +13,10 @@ from .daemon import Daemon, clean_environment
 
 BENCHMARKS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IDLE_INTERVAL = "3600"  # seconds between two "Doing stuff" lines: the workers stay idle
+# printer-daemon (the Examples' README service) has no options: two workers printing every
+# second. cotyledon's printer runs the same.
+PRINTER_WORKERS = 2
+PRINTER_INTERVAL = "1"
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Side:
     command: list[str]
     is_swift: bool
     control_sockets: str | None = None
+    printer: list[str] | None = None
+    printer_flags: str = ""
     _started: int = field(default=0, repr=False)
 
     def start(self, workers: int, churn: bool = False) -> Daemon:
@@ -42,15 +48,30 @@ class Side:
             argv += ["--control-socket", os.path.join(self.control_sockets, f"{self.key}-{self._started}.sock")]
         return Daemon(argv, clean_environment(), f"{self.key}[{workers}]")
 
+    def start_printer(self) -> Daemon:
+        """Spawns the side's printer-daemon (cotyledon: the same service, two workers
+        printing every second). Only for a side with ``printer``."""
+        assert self.printer is not None
+        return Daemon(list(self.printer), clean_environment(), f"{self.key}-printer")
 
-def swift_side(key: str, label: str, flags: str, demo: str) -> Side:
+    def wait_printer_ready(self, daemon: Daemon, timeout: float) -> None:
+        """printer-daemon logs with swift-log's default handler (no `mono=`): its master's
+        `event=all-ready` line; cotyledon's workers write their usual line."""
+        if self.is_swift:
+            daemon.wait_line("event=all-ready", timeout)
+        else:
+            daemon.wait_pool(PRINTER_WORKERS, timeout)
+
+
+def swift_side(key: str, label: str, flags: str, demo: str, printer: str | None = None,
+               printer_flags: str = "") -> Side:
     """The demo's printer service (default settings: graceful timeout 60 s, restart
     policy of the README), logging at info level. A demo with a control socket gets one of
     its own per master, in a private folder, so that another demo running on the machine
     (whose socket is the default path) does not stop it from starting."""
     shown = subprocess.run([demo, "--help"], capture_output=True, text=True, check=False)
     sockets = _control_socket_folder() if "--control-socket" in shown.stdout else None
-    return Side(key, label, flags, [demo], True, sockets)
+    return Side(key, label, flags, [demo], True, sockets, [printer] if printer else None, printer_flags)
 
 
 _folder: list[str] = []
@@ -65,5 +86,7 @@ def _control_socket_folder() -> str:
 
 def cotyledon_side(python: str, label: str, flags: str) -> Side:
     """Benchmarks/cotyledon_idle.py under cotyledon's default ServiceManager settings."""
-    return Side("cotyledon", label, flags, [python, os.path.join(BENCHMARKS, "cotyledon_idle.py")],
-                False)
+    script = os.path.join(BENCHMARKS, "cotyledon_idle.py")
+    return Side("cotyledon", label, flags, [python, script], False,
+                printer=[python, script, "--workers", str(PRINTER_WORKERS), "--interval", PRINTER_INTERVAL],
+                printer_flags=f"`cotyledon_idle.py --workers {PRINTER_WORKERS} --interval {PRINTER_INTERVAL}`")

@@ -93,11 +93,12 @@ final class Master {
         self.logger = logger
         // First, so that they get the lowest free numbers: workers number their pipes after them.
         let table: ListenerTable
+        let systemdListeners = state == nil ? try Listeners.fromEnvironment(logger: logger) : .none
         do {
             if let state {
                 table = try Self.adoptListeners(of: state, declared: configuration.listeners, declaredInCode: listenersFromCode, logger: logger)
             } else {
-                table = try ListenerTable(systemd: Listeners.fromEnvironment(logger: logger), declared: configuration.listeners,
+                table = try ListenerTable(systemd: systemdListeners, declared: configuration.listeners,
                                           declaredInCode: listenersFromCode, logger: logger)
             }
         } catch {
@@ -109,7 +110,7 @@ final class Master {
         var started = false
         defer { if !started { table.closeAll() } }
         DaemonLogLevel.install(configuration.logLevel, adopting: state?.logLevel)
-        self.notifier = SystemdNotifier(logger: logger)
+        self.notifier = try SystemdNotifier(logger: logger)
         lifecycle = state.map { .adoptedUpgrade(reloadQueued: $0.reloadQueued) } ?? .start(deadline: configuration.startupTimeout.map { .now + $0 })
         deadlines.update(.startup, to: lifecycle.startupDeadline)
         MasterLogGuard.setInMaster(true)

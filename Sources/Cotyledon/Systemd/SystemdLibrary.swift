@@ -18,12 +18,12 @@ struct SystemdLibrary {
     let listenFdsWithNames: ccotyledon_sd_listen_fds_with_names
 
     /// Loads the library (once: a second `dlopen` returns the same handle) for `variable`,
-    /// the environment variable systemd set that needs it.
+    /// the environment variable systemd set that needs it. `file` is ``fileName`` but in tests.
     ///
     /// - Throws: ``CotyledonError/systemdLibraryUnavailable(variable:reason:)`` when the
     ///   library or one of its functions cannot be found.
-    static func load(for variable: String) throws(CotyledonError) -> SystemdLibrary {
-        guard let handle = dlopen(fileName, RTLD_NOW | RTLD_LOCAL) else {
+    static func load(for variable: String, file: String = fileName) throws(CotyledonError) -> SystemdLibrary {
+        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
             throw .systemdLibraryUnavailable(variable: variable, reason: lastError())
         }
         func function<F>(_ name: String, as type: F.Type) throws(CotyledonError) -> F {
@@ -38,6 +38,6 @@ struct SystemdLibrary {
     }
 
     private static func lastError() -> String {
-        dlerror().map { String(cString: $0) } ?? "\(fileName) could not be loaded"
+        dlerror().map { String(cString: $0) } ?? "dlopen failed without saying why"
     }
 }

@@ -19,7 +19,7 @@ enum LogEventName: String, CaseIterable {
     case pollFailed = "poll-failed"
     /// Every worker of every service has reported ready.
     case allReady = "all-ready"
-    /// Settled after its start, a reload or an upgrade check, the master unmapped the pages
+    /// Settled after its start or a reload, the master unmapped the pages
     /// of files only it mapped (debug level).
     case startupPagesReleased = "startup-pages-released"
     /// The initial workers were not all ready when the startup timeout expired; the master stops.

@@ -71,9 +71,9 @@ final class Master {
     let startedAt: MonotonicInstant
     /// The build of the master's previous image, when this one took over from it.
     var adoptedFrom: String?
-    /// Whether the master was settled (running, no reload or upgrade under way) at the end
-    /// of the last loop turn: it releases start-up pages each time it settles (``StartupPages``).
-    var wasSettled = false
+    /// Whether pages mapped by the start or a reload wait to be released (``StartupPages``)
+    /// once the master is settled: running, no reload or upgrade under way.
+    var startupPagesPending = true
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
@@ -214,14 +214,12 @@ final class Master {
         }
     }
 
-    /// When the master settles — every initial worker ready (each has mapped what it shares
-    /// with the master), or a reload or upgrade check over — unmaps the pages of files only
-    /// the master mapped meanwhile: the loader's tables, parsing and validating the configuration.
+    /// Once the master is settled after its start (every initial worker ready: each has mapped
+    /// what it shares with the master) or a reload, unmaps the pages of files only the master
+    /// mapped meanwhile: the loader's tables, parsing and validating the configuration.
     private func releaseStartupPagesWhenSettled() {
-        let settled: Bool
-        if case .running(reload: nil) = lifecycle, case .idle = upgrade { settled = true } else { settled = false }
-        defer { wasSettled = settled }
-        guard settled, !wasSettled else { return }
+        guard startupPagesPending, case .running(reload: nil) = lifecycle, case .idle = upgrade else { return }
+        startupPagesPending = false
         let released = StartupPages.release()
         logger.debug("released \(released / 1024) KiB of start-up pages", metadata: ["event": .event(.startupPagesReleased), "bytes": "\(released)"])
     }

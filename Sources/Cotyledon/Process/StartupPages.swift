@@ -2,7 +2,7 @@ import Glibc
 import SystemPackage
 
 /// Pages of files the master mapped while it started and no other process maps, released
-/// once the start is over (and again after each reload or upgrade check).
+/// once the start is over (and again after each reload).
 ///
 /// Starting reads much that the master never reads again: the dynamic loader's symbol and
 /// relocation tables of every library (hundreds of kilobytes for libswiftCore and

@@ -34,11 +34,11 @@ let package = Package(
             name: "CCotyledonLinux",
             path: "Sources/CCotyledonLinux"
         ),
+        // libsystemd's header (libsystemd-dev), for the declarations: nothing links the library.
+        // The master loads libsystemd.so.0 when systemd passes a watchdog or sockets (SystemdLibrary).
         .systemLibrary(
             name: "CSystemd",
-            path: "Sources/CSystemd",
-            pkgConfig: "libsystemd",
-            providers: [.apt(["libsystemd-dev"])]
+            path: "Sources/CSystemd"
         ),
         // libyaml, the system's YAML parser: CotyledonConfiguration composes its events (./dev installs libyaml-dev).
         .systemLibrary(

@@ -44,6 +44,9 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
     /// A declared listener could not be opened at start (its address is in use, a port
     /// needs privileges, a directory is missing…); the master exits 78 before any fork.
     case listenerUnavailable(name: String, address: String, reason: String)
+    /// systemd set `variable` (`WATCHDOG_USEC`, `LISTEN_FDS`), which the master reads with
+    /// libsystemd, and `libsystemd.so.0` could not be loaded; nothing was forked.
+    case systemdLibraryUnavailable(variable: String, reason: String)
 
     /// The message, naming the fix.
     public var description: String {
@@ -86,6 +89,8 @@ public enum CotyledonError: Error, Equatable, CustomStringConvertible {
             return "cannot add a listener after run() has started (listener \"\(name)\"); add every listener before calling run(), or declare it in the configuration file and reload"
         case .listenerUnavailable(let name, let address, let reason):
             return "cannot open listener \"\(name)\" on \(address): \(reason)"
+        case .systemdLibraryUnavailable(let variable, let reason):
+            return "systemd set \(variable), which Cotyledon reads with libsystemd, but \(SystemdLibrary.fileName) cannot be used (\(reason)); install systemd's library (Debian and Ubuntu: apt-get install libsystemd0)"
         }
     }
 }

@@ -20,8 +20,10 @@ extension DaemonSuite.FaultInjectionTests {
             let driver = try Driver()
             defer { driver.close() }
             let demo = try driver.spawn("cotyledon-demo", ["--workers", "2", "--min-uptime", "0", "--max-restarts", "0",
-                                                           "--interval", "3600"])
+                                                           "--interval", "3600", "--log-level", "debug"])
             var ready = try demo.waitForEvents("worker-ready", count: 2)
+            // At rest: once ready, the master releases its start-up pages, reading /proc/self/pagemap meanwhile.
+            _ = try demo.waitForEvents("startup-pages-released", count: 1)
             let masterAtStart = try FileDescriptorTable(pid: demo.pid)
             var workersAtStart: [FileDescriptorTable] = []
             for event in ready { workersAtStart.append(try FileDescriptorTable(pid: try #require(event.subjectPid))) }

@@ -194,7 +194,7 @@ prop() { inside systemctl show -p "$2" --value "$1"; }
 print_container_log() { sed 's/^/    container: /' "$state/container.log"; }
 
 make_root() {
-    # The demo links libsystemd (systemd brings it) and libyaml; a root made before libyaml
+    # The demo loads libsystemd (systemd brings it) and links libyaml; a root made before libyaml
     # was needed is made again.
     if [ ! -x "$root/lib/systemd/systemd" ] || ! compgen -G "$root/usr/lib/*/libyaml-0.so.2" >/dev/null; then
         local mirror

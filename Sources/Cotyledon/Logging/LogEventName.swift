@@ -19,6 +19,9 @@ enum LogEventName: String, CaseIterable {
     case pollFailed = "poll-failed"
     /// Every worker of every service has reported ready.
     case allReady = "all-ready"
+    /// Settled after its start or a reload, the master unmapped the pages
+    /// of files only it mapped (debug level).
+    case startupPagesReleased = "startup-pages-released"
     /// The initial workers were not all ready when the startup timeout expired; the master stops.
     case startupTimeout = "startup-timeout"
     /// The master gives up after a crash loop or repeated boot failures, stopping every service.

@@ -41,6 +41,8 @@ extension Master {
         }
         logger.info("reloading", metadata: ["event": .event(.reloading)])
         statusNote = nil
+        // Reading and checking the file maps code the loop does not run: released once settled.
+        startupPagesPending = true
         notifier.reloading()
         let new: ManagerConfiguration
         let snapshot: SettingsSnapshot?

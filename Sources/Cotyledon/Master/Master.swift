@@ -71,6 +71,9 @@ final class Master {
     let startedAt: MonotonicInstant
     /// The build of the master's previous image, when this one took over from it.
     var adoptedFrom: String?
+    /// Whether pages mapped by the start or a reload wait to be released (``StartupPages``)
+    /// once the master is settled: running, no reload or upgrade under way.
+    var startupPagesPending = true
 
     /// Prepares the process to supervise: signal dispositions and mask, the signalfd,
     /// the master-alive pipe, descriptor limit and process title. Nothing is forked yet.
@@ -93,11 +96,12 @@ final class Master {
         self.logger = logger
         // First, so that they get the lowest free numbers: workers number their pipes after them.
         let table: ListenerTable
+        let systemdListeners = state == nil ? try Listeners.fromEnvironment(logger: logger) : .none
         do {
             if let state {
                 table = try Self.adoptListeners(of: state, declared: configuration.listeners, declaredInCode: listenersFromCode, logger: logger)
             } else {
-                table = try ListenerTable(systemd: Listeners.fromEnvironment(logger: logger), declared: configuration.listeners,
+                table = try ListenerTable(systemd: systemdListeners, declared: configuration.listeners,
                                           declaredInCode: listenersFromCode, logger: logger)
             }
         } catch {
@@ -109,7 +113,7 @@ final class Master {
         var started = false
         defer { if !started { table.closeAll() } }
         DaemonLogLevel.install(configuration.logLevel, adopting: state?.logLevel)
-        self.notifier = SystemdNotifier(logger: logger)
+        self.notifier = try SystemdNotifier(logger: logger)
         lifecycle = state.map { .adoptedUpgrade(reloadQueued: $0.reloadQueued) } ?? .start(deadline: configuration.startupTimeout.map { .now + $0 })
         deadlines.update(.startup, to: lifecycle.startupDeadline)
         MasterLogGuard.setInMaster(true)
@@ -206,7 +210,18 @@ final class Master {
             fireDueDeadlines()
             executePassedUpgrade()
             spawnMissingWorkers()
+            releaseStartupPagesWhenSettled()
         }
+    }
+
+    /// Once the master is settled after its start (every initial worker ready: each has mapped
+    /// what it shares with the master) or a reload, unmaps the pages of files only the master
+    /// mapped meanwhile: the loader's tables, parsing and validating the configuration.
+    private func releaseStartupPagesWhenSettled() {
+        guard startupPagesPending, case .running(reload: nil) = lifecycle, case .idle = upgrade else { return }
+        startupPagesPending = false
+        let released = StartupPages.release()
+        logger.debug("released \(released / 1024) KiB of start-up pages", metadata: ["event": .event(.startupPagesReleased), "bytes": "\(released)"])
     }
 
     // MARK: - Waiting

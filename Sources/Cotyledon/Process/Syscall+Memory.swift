@@ -37,4 +37,11 @@ extension Syscall {
         }
         return memory
     }
+
+    /// `madvise(MADV_DONTNEED)` on `length` bytes from `address`: the process stops mapping
+    /// those pages. Only for pages that are the file's own (a private file mapping's pages
+    /// never written): they read back the same from the page cache or the file.
+    static func unmapFilePages(at address: UInt, length: Int) throws(Errno) {
+        try retrying { madvise(UnsafeMutableRawPointer(bitPattern: address), length, MADV_DONTNEED) }
+    }
 }

@@ -34,7 +34,11 @@ public struct Listeners: Sendable {
     /// Reads the sockets systemd passed to this process. `LISTEN_PID` naming another
     /// process (the variables leaked from a parent) is ignored with a warning, and so is
     /// each passed descriptor that is not a socket: it is closed and not handed to workers.
-    static func fromEnvironment(logger: Logger) -> Listeners {
+    /// libsystemd is loaded only when the sockets are this process's.
+    ///
+    /// - Throws: ``CotyledonError/systemdLibraryUnavailable(variable:reason:)`` when systemd
+    ///   passed sockets and libsystemd cannot be loaded.
+    static func fromEnvironment(logger: Logger) throws(CotyledonError) -> Listeners {
         guard let count = getenv("LISTEN_FDS").map({ String(cString: $0) }) else { return .none }
         let target = getenv("LISTEN_PID").map { String(cString: $0) }
         guard target == String(getpid()) else {
@@ -43,7 +47,7 @@ public struct Listeners: Sendable {
             return .none
         }
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-        let received = sd_listen_fds_with_names(0, &names)
+        let received = try SystemdLibrary.load(for: "LISTEN_FDS").listenFdsWithNames(0, &names)
         guard received > 0 else {
             if received < 0 {
                 logger.warning("ignoring LISTEN_FDS=\(count): \(String(cString: strerror(-received)))",

@@ -1,4 +1,3 @@
-import CSystemd
 import Glibc
 import Logging
 import SystemPackage
@@ -21,7 +20,8 @@ import SystemPackage
 /// flood the manager; the latest text always goes out. Sockets for the manager's file
 /// descriptor store travel the same way, as copies the queue owns
 /// (``store(_:name:)``; libsystemd's `sd_pid_notify_with_fds` would block too).
-/// libsystemd still reads the watchdog settings (`sd_watchdog_enabled`).
+/// libsystemd still reads the watchdog settings (`sd_watchdog_enabled`), loaded for that
+/// when systemd set `WATCHDOG_USEC` for this process (``SystemdLibrary``).
 final class SystemdNotifier {
     /// The shortest time between two `STATUS=` datagrams.
     static let statusInterval: Duration = .milliseconds(100)
@@ -46,10 +46,13 @@ final class SystemdNotifier {
 
     /// Reads `NOTIFY_SOCKET` and the watchdog settings of the calling (master) process and
     /// creates the socket.
-    init(logger: Logger) {
+    ///
+    /// - Throws: ``CotyledonError/systemdLibraryUnavailable(variable:reason:)`` when systemd
+    ///   set a watchdog for this process and libsystemd cannot be loaded.
+    init(logger: Logger) throws(CotyledonError) {
         self.logger = logger
+        watchdogInterval = try Self.watchdogInterval(logger: logger)
         connection = Self.connection(logger: logger)
-        watchdogInterval = Self.watchdogInterval(logger: logger)
     }
 
     private static func connection(logger: Logger) -> NotifyConnection? {
@@ -62,9 +65,13 @@ final class SystemdNotifier {
         }
     }
 
-    private static func watchdogInterval(logger: Logger) -> Duration? {
+    private static func watchdogInterval(logger: Logger) throws(CotyledonError) -> Duration? {
+        // Without WATCHDOG_USEC, or with a WATCHDOG_PID naming another process,
+        // sd_watchdog_enabled answers 0: libsystemd is not loaded for that.
+        guard getenv("WATCHDOG_USEC") != nil else { return nil }
+        if let pid = getenv("WATCHDOG_PID").flatMap({ pid_t(String(cString: $0)) }), pid != getpid() { return nil }
         var microseconds: UInt64 = 0
-        let enabled = sd_watchdog_enabled(0, &microseconds)
+        let enabled = try SystemdLibrary.load(for: "WATCHDOG_USEC").watchdogEnabled(0, &microseconds)
         guard enabled > 0, microseconds > 0 else {
             if enabled < 0 {
                 let usec = getenv("WATCHDOG_USEC").map { String(cString: $0) } ?? "(unset)"

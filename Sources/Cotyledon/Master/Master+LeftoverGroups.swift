@@ -2,26 +2,27 @@ import Glibc
 import Logging
 
 extension Master {
-    /// Sends `SIGTERM` and `SIGCONT` to what is left in the process group of `worker`, which
-    /// has exited and is not reaped yet: its zombie keeps the group's id from being reused, so
-    /// the signal reaches that group and no other.
+    /// Counts what is left in the process groups of `workers`, reaped in one batch after
+    /// their groups got `SIGTERM` and `SIGCONT`, logs the groups with processes left and arms
+    /// the `SIGKILL` that follows after each service's graceful shutdown timeout.
     ///
-    /// - Returns: how many processes were in the group besides the worker, 0 when none or
-    ///   when `/proc` shows another pid namespace (the group is signalled all the same:
-    ///   see ``ProcessTable/adoptedProcesses()``).
-    func terminateLeftovers(of worker: WorkerRecord) -> Int {
-        // What is left in the group descends from the worker, whose children the master
-        // adopted when it died: with no adopted process, the group is empty (and `/proc`
-        // need not be scanned at every exit).
-        let left = children.adoptedProcesses().isEmpty ? 0 : ProcessGroup.membersBesidesLeader(worker.pid).count
-        worker.sendToGroup(.terminate)
-        worker.sendToGroup(.continue)
-        return left
+    /// What is left in a group descends from its worker, whose children the master adopted
+    /// when it died: with no adopted process, every group is empty. So the master reads its
+    /// children list once per batch, and scans `/proc` once per batch only when it adopted
+    /// some (see ``ProcessGroup/leftovers(of:)-(Set<pid_t>)``), never once per exit. While
+    /// stopping the groups are not counted: the master exits once its workers are reaped,
+    /// killing whatever it adopted (logged `reaped-other`), so no group deadline would come.
+    func watchLeftovers(of workers: [WorkerRecord]) {
+        guard !workers.isEmpty, lifecycle.isSupervising, !children.adoptedProcesses().isEmpty else { return }
+        let left = ProcessGroup.leftovers(of: Set(workers.map(\.pid)))
+        for worker in workers {
+            if let count = left[worker.pid]?.count, count > 0 { watchLeftovers(of: worker, count: count) }
+        }
     }
 
-    /// Logs what ``terminateLeftovers(of:)`` signalled and arms the `SIGKILL` that follows
-    /// after the service's graceful shutdown timeout.
-    func watchLeftovers(of worker: WorkerRecord, count: Int) {
+    /// Logs the `count` processes left in the group of `worker`, which got `SIGTERM`, and arms
+    /// the `SIGKILL` that follows after the service's graceful shutdown timeout.
+    private func watchLeftovers(of worker: WorkerRecord, count: Int) {
         let timeout = worker.service.gracefulShutdownTimeout
         var fields = workerFields(worker, event: .workerGroupCleanup)
         fields["processes"] = "\(count)"

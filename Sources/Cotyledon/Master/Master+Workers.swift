@@ -59,8 +59,7 @@ extension Master {
             logger.error("cannot watch \(service.name) worker(\(workerID))'s pipe: \(error)",
                          metadata: ["event": .event(.epollFailed), "service": "\(service.name)", "worker": "\(workerID)"])
         }
-        let worker = WorkerRecord(service: service, workerID: workerID, pid: child,
-                                  pidfd: try? Syscall.openPIDFileDescriptor(child), messages: messages.readEnd, startedAt: .now,
+        let worker = WorkerRecord(service: service, workerID: workerID, pid: child, messages: messages.readEnd, startedAt: .now,
                                   build: "\(upgradeContext.build)")
         if let lifetime = service.configuration.maxLifetime {
             let spread = 1 - service.configuration.lifetimeJitter * Double.random(in: 0...1)
@@ -151,13 +150,26 @@ extension Master {
 
     // MARK: - Reaping
 
-    /// Reaps every exited child. A worker's process group is signalled before its zombie
-    /// is reaped, while the group's id (the worker's pid) cannot have been reused.
+    /// Reaps the children that exited, at most ``reapBatch`` in one turn of the loop (the
+    /// next turns take the rest without waiting: ``reapBacklog``). A worker's process group
+    /// is signalled before its zombie is reaped, while the group's id (the worker's pid)
+    /// cannot have been reused; what is left in the groups of the batch is counted after it,
+    /// from one look at `/proc` (see ``watchLeftovers(of:)``).
     func reapChildren() {
-        // Ends when no child has exited, or none is left (ECHILD).
-        while let pid = try? Syscall.exitedChild() {
+        var exitedWorkers: [WorkerRecord] = []
+        var reaped = 0
+        defer {
+            reapBacklog = reaped == Self.reapBatch
+            watchLeftovers(of: exitedWorkers)
+        }
+        // Ends when no child has exited, or none is left (ECHILD), or the batch is full.
+        while reaped < Self.reapBatch, let pid = try? Syscall.exitedChild() {
+            reaped += 1
             let worker = children.workers[pid]
-            let leftovers = worker.map { terminateLeftovers(of: $0) } ?? 0
+            if let worker {
+                worker.sendToGroup(.terminate)
+                worker.sendToGroup(.continue)
+            }
             // A vanished service's worker that leaves nobody in its group: the group's kill
             // deadline goes with it, before its id can be reused.
             if children.vanishedWorkers[pid] != nil, children.adoptedProcesses().isEmpty || ProcessGroup.membersBesidesLeader(pid).isEmpty {
@@ -175,7 +187,7 @@ extension Master {
             } else if let worker {
                 children.workers[pid] = nil
                 workerExited(worker, status: status)
-                if leftovers > 0 { watchLeftovers(of: worker, count: leftovers) }
+                exitedWorkers.append(worker)
             } else if let vanished = children.vanishedWorkers.removeValue(forKey: pid) {
                 vanishedWorkerExited(vanished, pid: pid, status: status)
             } else {

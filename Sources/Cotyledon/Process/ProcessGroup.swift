@@ -39,16 +39,30 @@ enum ProcessGroup {
     /// and exited, leaving members; that takes the pids to wrap around within one graceful
     /// timeout and such a process in the caller's own tree.
     static func leftovers(of id: pid_t) -> [ProcessStat] {
-        let processes = ProcessStat.all()
-        guard !processes.contains(where: { $0.pid == id }) else { return [] }
-        let me = getpid()
-        let session = getsid(0)
+        leftovers(of: [id])[id] ?? []
+    }
+
+    /// ``leftovers(of:)-(pid_t)`` of several groups, from one scan of `/proc`: the groups
+    /// with processes left, by id.
+    static func leftovers(of ids: Set<pid_t>) -> [pid_t: [ProcessStat]] {
+        leftovers(of: ids, among: ProcessStat.all(), caller: getpid(), session: getsid(0))
+    }
+
+    /// ``leftovers(of:)-(Set<pid_t>)`` among `processes`, seen from `caller` in `session`:
+    /// the pure rule, tested in-process.
+    static func leftovers(of ids: Set<pid_t>, among processes: [ProcessStat], caller: pid_t, session: pid_t) -> [pid_t: [ProcessStat]] {
         var parents: [pid_t: pid_t] = [:]
-        for process in processes { parents[process.pid] = process.parent }
-        return processes.filter { process in
-            process.processGroup == id && process.session == session
-                && descends(process.pid, from: me, parents: parents)
+        var live = Set<pid_t>()
+        for process in processes {
+            parents[process.pid] = process.parent
+            live.insert(process.pid)
         }
+        var found: [pid_t: [ProcessStat]] = [:]
+        for process in processes where ids.contains(process.processGroup) && !live.contains(process.processGroup)
+            && process.session == session && descends(process.pid, from: caller, parents: parents) {
+            found[process.processGroup, default: []].append(process)
+        }
+        return found
     }
 
     /// Whether following `parents` up from `pid` reaches `ancestor`.

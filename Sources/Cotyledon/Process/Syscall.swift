@@ -65,16 +65,6 @@ package enum Syscall {
         _ = Glibc.kill(-pgid, signal.rawValue)
     }
 
-    /// `pidfd_open(pid, 0)`.
-    static func openPIDFileDescriptor(_ pid: pid_t) throws(Errno) -> FileDescriptor {
-        FileDescriptor(rawValue: try retrying { ccotyledon_pidfd_open(pid) })
-    }
-
-    /// `pidfd_send_signal`; a process that already exited is not an error.
-    static func send(_ signal: Signal, to pidfd: FileDescriptor) {
-        _ = ccotyledon_pidfd_send_signal(pidfd.rawValue, signal.rawValue)
-    }
-
     /// `pipe2(O_CLOEXEC)`.
     static func pipe() throws(Errno) -> (readEnd: FileDescriptor, writeEnd: FileDescriptor) {
         var fds: [Int32] = [-1, -1]

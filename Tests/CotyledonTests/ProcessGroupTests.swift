@@ -2,8 +2,8 @@ import Glibc
 import Testing
 @testable import Cotyledon
 
-/// What the master finds left in the process groups of workers it reaped, from one look at
-/// `/proc`, and how it reads its children list.
+/// What the master finds left in the process groups of dead workers, and how it reads its
+/// children list.
 @Suite struct ProcessGroupTests {
     /// The master (pid 100, session 1) and what `/proc` shows around it.
     private static let master: pid_t = 100
@@ -13,9 +13,9 @@ import Testing
         ProcessStat(pid: pid, parent: parent, processGroup: group, session: session)
     }
 
-    /// Two dead workers' groups from one scan: an adopted shell and its child in the first,
-    /// nothing in the second; a live worker's group and unrelated processes are not counted.
-    @Test func theGroupsOfABatchAreCountedFromOneScan() {
+    /// A dead worker's group: the adopted shell and its child are left; a live worker's
+    /// child and a process that does not descend from the master are not.
+    @Test func aDeadWorkersGroupKeepsWhatDescendsFromTheMaster() {
         let processes = [
             Self.process(Self.master, parent: 1, group: Self.master),
             Self.process(300, parent: Self.master, group: 201),   // adopted shell of dead worker 201
@@ -24,8 +24,9 @@ import Testing
             Self.process(211, parent: 210, group: 210),           // its child
             Self.process(500, parent: 1, group: 201),             // not the master's descendant
         ]
-        let left = ProcessGroup.leftovers(of: [201, 202, 210], among: processes, caller: Self.master, session: Self.session)
-        #expect(left.mapValues { $0.map(\.pid) } == [201: [300, 301]])
+        #expect(ProcessGroup.leftovers(of: 201, among: processes, caller: Self.master, session: Self.session).map(\.pid) == [300, 301])
+        #expect(ProcessGroup.leftovers(of: 202, among: processes, caller: Self.master, session: Self.session).isEmpty)
+        #expect(ProcessGroup.leftovers(of: 210, among: processes, caller: Self.master, session: Self.session).isEmpty, "a live worker's group")
     }
 
     /// A process that left with setsid is in another session: not a leftover.
@@ -33,7 +34,7 @@ import Testing
         let processes = [
             Self.process(300, parent: Self.master, group: 201, session: 300),
         ]
-        #expect(ProcessGroup.leftovers(of: [201], among: processes, caller: Self.master, session: Self.session).isEmpty)
+        #expect(ProcessGroup.leftovers(of: 201, among: processes, caller: Self.master, session: Self.session).isEmpty)
     }
 
     /// A process whose pid is the group's id means the id was reused: the old group is gone.
@@ -42,7 +43,32 @@ import Testing
             Self.process(201, parent: Self.master, group: 201),
             Self.process(300, parent: Self.master, group: 201),
         ]
-        #expect(ProcessGroup.leftovers(of: [201], among: processes, caller: Self.master, session: Self.session).isEmpty)
+        #expect(ProcessGroup.leftovers(of: 201, among: processes, caller: Self.master, session: Self.session).isEmpty)
+    }
+
+    /// A census counts a dying worker's group (its zombie, the leader, left out) from one
+    /// list, whoever the members' parents are.
+    @Test func aCensusCountsTheGroupBesidesItsLeader() {
+        let processes = [
+            Self.process(201, parent: Self.master, group: 201),   // the zombie worker
+            Self.process(300, parent: Self.master, group: 201),
+            Self.process(301, parent: 300, group: 201),
+            Self.process(302, parent: 300, group: 302),           // left the group
+        ]
+        #expect(GroupCensus.members(ofGroup: 201, among: processes) == 2)
+        #expect(GroupCensus.members(ofGroup: 202, among: processes) == 0)
+    }
+
+    /// With no adopted process the census does not scan `/proc`: nothing can be left.
+    @Test func aCensusWithoutAdoptedProcessesCountsNothing() {
+        var census = GroupCensus()
+        var reads = 0
+        #expect(census.membersBesidesLeader(201) { reads += 1; return [] } == 0)
+        #expect(census.membersBesidesLeader(202) { reads += 1; return [] } == 0)
+        #expect(reads == 1, "one children list for the batch")
+        census.invalidate()
+        _ = census.membersBesidesLeader(203) { reads += 1; return [] }
+        #expect(reads == 2, "read again once a child exited since")
     }
 
     /// `/proc/PID/task/TID/children` as the kernel writes it: pids separated by spaces,

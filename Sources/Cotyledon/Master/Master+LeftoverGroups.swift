@@ -2,27 +2,13 @@ import Glibc
 import Logging
 
 extension Master {
-    /// Counts what is left in the process groups of `workers`, reaped in one batch after
-    /// their groups got `SIGTERM` and `SIGCONT`, logs the groups with processes left and arms
-    /// the `SIGKILL` that follows after each service's graceful shutdown timeout.
-    ///
-    /// What is left in a group descends from its worker, whose children the master adopted
-    /// when it died: with no adopted process, every group is empty. So the master reads its
-    /// children list once per batch, and scans `/proc` once per batch only when it adopted
-    /// some (see ``ProcessGroup/leftovers(of:)-(Set<pid_t>)``), never once per exit. While
-    /// stopping the groups are not counted: the master exits once its workers are reaped,
-    /// killing whatever it adopted (logged `reaped-other`), so no group deadline would come.
-    func watchLeftovers(of workers: [WorkerRecord]) {
-        guard !workers.isEmpty, lifecycle.isSupervising, !children.adoptedProcesses().isEmpty else { return }
-        let left = ProcessGroup.leftovers(of: Set(workers.map(\.pid)))
-        for worker in workers {
-            if let count = left[worker.pid]?.count, count > 0 { watchLeftovers(of: worker, count: count) }
-        }
-    }
-
     /// Logs the `count` processes left in the group of `worker`, which got `SIGTERM`, and arms
     /// the `SIGKILL` that follows after the service's graceful shutdown timeout.
-    private func watchLeftovers(of worker: WorkerRecord, count: Int) {
+    ///
+    /// Only while supervising: while stopping, the groups get their `SIGTERM` uncounted, since
+    /// the master exits once its workers are reaped and kills whatever it adopted then
+    /// (logged `reaped-other`); no group deadline would come.
+    func watchLeftovers(of worker: WorkerRecord, count: Int) {
         let timeout = worker.service.gracefulShutdownTimeout
         var fields = workerFields(worker, event: .workerGroupCleanup)
         fields["processes"] = "\(count)"

@@ -153,26 +153,31 @@ extension Master {
     /// Reaps the children that exited, at most ``reapBatch`` in one turn of the loop (the
     /// next turns take the rest without waiting: ``reapBacklog``). A worker's process group
     /// is signalled before its zombie is reaped, while the group's id (the worker's pid)
-    /// cannot have been reused; what is left in the groups of the batch is counted after it,
-    /// from one look at `/proc` (see ``watchLeftovers(of:)``).
+    /// cannot have been reused.
+    ///
+    /// While supervising, what a worker left in its group is counted first, from a
+    /// ``GroupCensus`` the batch shares; while stopping it is not (see
+    /// ``watchLeftovers(of:count:)``), so a stop costs no look at `/proc` per exit.
     func reapChildren() {
-        var exitedWorkers: [WorkerRecord] = []
+        var census = GroupCensus()
         var reaped = 0
-        defer {
-            reapBacklog = reaped == Self.reapBatch
-            watchLeftovers(of: exitedWorkers)
-        }
+        defer { reapBacklog = reaped == Self.reapBatch }
+        let childSignal = SignalSet([.child])
         // Ends when no child has exited, or none is left (ECHILD), or the batch is full.
         while reaped < Self.reapBatch, let pid = try? Syscall.exitedChild() {
             reaped += 1
             let worker = children.workers[pid]
+            let counting = lifecycle.isSupervising && (worker != nil || children.vanishedWorkers[pid] != nil)
+            // A child exited since the census was taken: its children may be missing from it.
+            if counting, Syscall.takePendingSignal(in: childSignal) { census.invalidate() }
+            let left = counting ? census.membersBesidesLeader(pid, adoptedProcesses: children.adoptedProcesses) : 0
             if let worker {
                 worker.sendToGroup(.terminate)
                 worker.sendToGroup(.continue)
             }
             // A vanished service's worker that leaves nobody in its group: the group's kill
             // deadline goes with it, before its id can be reused.
-            if children.vanishedWorkers[pid] != nil, children.adoptedProcesses().isEmpty || ProcessGroup.membersBesidesLeader(pid).isEmpty {
+            if children.vanishedWorkers[pid] != nil, !lifecycle.isSupervising || left == 0 {
                 children.leftoverGroups[pid] = nil
                 deadlines.cancel(.killLeftoverGroup(pid))
             }
@@ -187,7 +192,7 @@ extension Master {
             } else if let worker {
                 children.workers[pid] = nil
                 workerExited(worker, status: status)
-                exitedWorkers.append(worker)
+                if left > 0 { watchLeftovers(of: worker, count: left) }
             } else if let vanished = children.vanishedWorkers.removeValue(forKey: pid) {
                 vanishedWorkerExited(vanished, pid: pid, status: status)
             } else {

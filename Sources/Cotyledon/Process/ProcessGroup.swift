@@ -19,13 +19,6 @@ enum ProcessGroup {
         }
     }
 
-    /// The processes in group `leader` other than the leader itself. Call it while the
-    /// leader is an unreaped zombie: its pid, the group's id, cannot be reused until then,
-    /// so every process found is in the leader's group.
-    static func membersBesidesLeader(_ leader: pid_t) -> [pid_t] {
-        ProcessStat.all().filter { $0.processGroup == leader && $0.pid != leader }.map(\.pid)
-    }
-
     /// The processes still in the group of a leader that was reaped, confirmed from `/proc`
     /// as members of that same group: in group `id`, in the caller's session, descending
     /// from the caller (adopted by it as a subreaper, or children of such).
@@ -39,30 +32,19 @@ enum ProcessGroup {
     /// and exited, leaving members; that takes the pids to wrap around within one graceful
     /// timeout and such a process in the caller's own tree.
     static func leftovers(of id: pid_t) -> [ProcessStat] {
-        leftovers(of: [id])[id] ?? []
+        leftovers(of: id, among: ProcessStat.all(), caller: getpid(), session: getsid(0))
     }
 
-    /// ``leftovers(of:)-(pid_t)`` of several groups, from one scan of `/proc`: the groups
-    /// with processes left, by id.
-    static func leftovers(of ids: Set<pid_t>) -> [pid_t: [ProcessStat]] {
-        leftovers(of: ids, among: ProcessStat.all(), caller: getpid(), session: getsid(0))
-    }
-
-    /// ``leftovers(of:)-(Set<pid_t>)`` among `processes`, seen from `caller` in `session`:
-    /// the pure rule, tested in-process.
-    static func leftovers(of ids: Set<pid_t>, among processes: [ProcessStat], caller: pid_t, session: pid_t) -> [pid_t: [ProcessStat]] {
+    /// ``leftovers(of:)`` among `processes`, seen from `caller` in `session`: the pure rule,
+    /// tested in-process.
+    static func leftovers(of id: pid_t, among processes: [ProcessStat], caller: pid_t, session: pid_t) -> [ProcessStat] {
+        guard !processes.contains(where: { $0.pid == id }) else { return [] }
         var parents: [pid_t: pid_t] = [:]
-        var live = Set<pid_t>()
-        for process in processes {
-            parents[process.pid] = process.parent
-            live.insert(process.pid)
+        for process in processes { parents[process.pid] = process.parent }
+        return processes.filter { process in
+            process.processGroup == id && process.session == session
+                && descends(process.pid, from: caller, parents: parents)
         }
-        var found: [pid_t: [ProcessStat]] = [:]
-        for process in processes where ids.contains(process.processGroup) && !live.contains(process.processGroup)
-            && process.session == session && descends(process.pid, from: caller, parents: parents) {
-            found[process.processGroup, default: []].append(process)
-        }
-        return found
     }
 
     /// Whether following `parents` up from `pid` reaches `ancestor`.

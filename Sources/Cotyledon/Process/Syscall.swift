@@ -60,6 +60,13 @@ package enum Syscall {
         _ = Glibc.kill(pid, signal.rawValue)
     }
 
+    /// `sigtimedwait` with a zero timeout: takes one pending signal of `set` (blocked in the
+    /// caller) without waiting; whether one was pending.
+    static func takePendingSignal(in set: SignalSet) -> Bool {
+        var timeout = timespec(tv_sec: 0, tv_nsec: 0)
+        return withUnsafePointer(to: set.raw) { sigtimedwait($0, nil, &timeout) } > 0
+    }
+
     /// `kill(-pgid, signal)`; a group that is already gone is not an error.
     static func send(_ signal: Signal, toGroup pgid: pid_t) {
         _ = Glibc.kill(-pgid, signal.rawValue)

@@ -29,6 +29,10 @@ final class Master {
     /// The most children reaped in one turn of the loop, so that a thousand exits at once
     /// (a stop, a mass kill) leave turns for signals, messages and control clients.
     static let reapBatch = 128
+    /// The most workers forked one after the other before their records are made (see
+    /// ``forkBurst(in:workerIDs:)``), so a stop signal or the watchdog waits for at most
+    /// this many forks.
+    static let forkBurst = 64
 
     /// One pool per service, in registration order: a service's id is its index.
     let pools: [ServicePool]

@@ -354,13 +354,13 @@ private struct Fields {
         return number
     }
 
-    /// A descriptor number, or -1 for none.
     /// Whether the object has a member `key` (one that older builds wrote and this one does not).
     func has(_ key: String) -> Bool {
         guard case .object(let members) = value else { return false }
         return members[key] != nil
     }
 
+    /// A descriptor number, or -1 for none.
     func optionalDescriptor(_ key: String) throws(UpgradeStateError) -> Int32 {
         let field = try member(key)
         guard let number = Int32(exactly: try field.int()), number > 2 || number == -1 else {

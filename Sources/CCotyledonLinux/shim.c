@@ -22,7 +22,7 @@ extern char **environ;
  * descriptors handed over cross the execve without close-on-exec. Before any code of the
  * program runs, every descriptor above 2 is made close-on-exec again: a process the program
  * starts before ServiceManager.run() (system(), popen(), a sidecar) must not inherit the
- * master-alive pipe's write end, the listeners or the workers' pidfds. The library finds
+ * master-alive pipe's write end, the listeners or the workers' message pipes. The library finds
  * them by number all the same. close_range(CLOSE_RANGE_CLOEXEC) needs Linux 5.11; older
  * kernels get a loop over /proc/self/fd. */
 __attribute__((constructor))

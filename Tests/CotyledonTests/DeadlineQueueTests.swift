@@ -111,4 +111,35 @@ private func slot(_ workerID: Int) -> WorkerSlot {
         queue.cancel(.startup)
         #expect(queue.pollTimeout(now: at(0)) == -1)
     }
+
+    /// A stop arms one kill deadline per worker: with a thousand armed, cancelled as workers
+    /// exit and re-armed, the queue pops the same deadlines in the same order as a plain
+    /// table scanned in full (the model), at every step.
+    @Test func manyDeadlinesArmedCancelledAndReArmedPopLikeAFullScan() {
+        var random = SplitMix64(state: 0xC0FF_EE00)
+        var queue = DeadlineQueue()
+        var model: [Deadline: (instant: MonotonicInstant, sequence: Int)] = [:]
+        var sequence = 0
+        var now: Int64 = 0
+        for step in 0..<20_000 {
+            let pid = Int32(Int.random(in: 1...1000, using: &random))
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<5:
+                let instant = at(now + Int64.random(in: 0...500, using: &random))
+                queue.schedule(.killWorker(pid), at: instant)
+                model[.killWorker(pid)] = (instant, sequence)
+                sequence += 1
+            case 5..<8:
+                queue.cancel(.killWorker(pid))
+                model[.killWorker(pid)] = nil
+            default:
+                now += Int64.random(in: 0...50, using: &random)
+                let expected = model.filter { $0.value.instant <= at(now) }
+                    .sorted { ($0.value.instant, $0.value.sequence) < ($1.value.instant, $1.value.sequence) }.map(\.key)
+                for deadline in expected { model[deadline] = nil }
+                #expect(queue.popDue(now: at(now)) == expected, "step \(step)")
+            }
+            #expect(queue.next == model.values.map(\.instant).min(), "step \(step)")
+        }
+    }
 }

@@ -13,7 +13,7 @@ private func service(workers: Int, minWorkers: Int = 1, maxWorkers: Int = 8) -> 
 
 /// A worker record as the master keeps one, for a process that is never forked.
 private func worker(_ pool: ServicePool, _ workerID: Int, pid: Int32) -> WorkerRecord {
-    WorkerRecord(service: pool.service, workerID: workerID, pid: pid, pidfd: nil,
+    WorkerRecord(service: pool.service, workerID: workerID, pid: pid,
                  messages: FileDescriptor(rawValue: -1), startedAt: MonotonicInstant(nanoseconds: 0), build: "unknown")
 }
 

@@ -22,10 +22,10 @@ import Testing
             .init(workerID: 1, restarts: 2, earlyFailures: 1, lastExit: nil, hasStarted: true),
         ])],
         workers: [
-            .init(service: "web", workerID: 0, pid: 4321, pidfd: 13, messages: 14, ready: true, startedAt: 8_000_000_000_000_000_001,
+            .init(service: "web", workerID: 0, pid: 4321, messages: 14, ready: true, startedAt: 8_000_000_000_000_000_001,
                   heartbeatSlot: 0, stopping: nil, replacement: false, build: "1.0.0 (build 3f2a9c1b7d4e)",
                   recycleAt: 8_000_000_000_000_000_999, announcedReloadExit: false),
-            .init(service: "web", workerID: 1, pid: 4322, pidfd: -1, messages: 15, ready: false, startedAt: 5,
+            .init(service: "web", workerID: 1, pid: 4322, messages: 15, ready: false, startedAt: 5,
                   heartbeatSlot: -1, stopping: "scaled-down", replacement: true, build: "0.9.0",
                   recycleAt: nil, announcedReloadExit: true),
         ],
@@ -36,13 +36,29 @@ import Testing
         #expect(decoded == Self.sample)
         #expect(decoded.masterStartedAt == 9_123_456_789_012_345_678, "nanoseconds beyond a double's precision survive")
         #expect(decoded.listeners[1].inode == 18_446_744_073_709_551_000)
-        #expect(decoded.workers[1].stopping == "scaled-down" && decoded.workers[1].pidfd == -1)
+        #expect(decoded.workers[1].stopping == "scaled-down")
         #expect(decoded.control?.path == "/run/d/control.sock")
-        #expect(Set(decoded.descriptors) == [7, 8, 9, 10, 11, 12, 16, 3, 5, 13, 14, 15], "every descriptor that crosses, none of -1")
+        #expect(Set(decoded.descriptors) == [7, 8, 9, 10, 11, 12, 16, 3, 5, 14, 15], "every descriptor that crosses, none of -1")
         #expect(decoded.waitingClients.map(\.awaiting) == [.upgrade, .reload], "the reload's waiters cross too")
         #expect(decoded.control?.inode == 77)
         #expect(decoded.workers[0].recycleAt == 8_000_000_000_000_000_999 && decoded.workers[1].recycleAt == nil)
         #expect(!decoded.workers[0].announcedReloadExit && decoded.workers[1].announcedReloadExit)
+    }
+
+    /// Older builds wrote a pidfd per worker: such a record is read, the pidfd named for the
+    /// new image to close; a record written now names none.
+    @Test func aWorkersPidfdIsReadFromOlderRecordsAndNeverWritten() throws {
+        let text = String(decoding: Self.sample.encoded(), as: UTF8.self)
+        #expect(!text.contains("pidfd"), "no pidfd written: \(text)")
+        let older = text.replacingOccurrences(of: "\"messages\":14", with: "\"pidfd\":13,\"messages\":14")
+        #expect(older != text)
+        let decoded = try UpgradeState(decoding: Array(older.utf8))
+        #expect(decoded.workers.map(\.pidfd) == [13, -1])
+        #expect(Set(decoded.descriptors).isSuperset(of: [13, 14, 15]), "the pidfd crosses the exec, to be closed there")
+        let mistyped = text.replacingOccurrences(of: "\"messages\":14", with: "\"pidfd\":1,\"messages\":14")
+        #expect(throws: UpgradeStateError("workers[0].pidfd in the upgrade state is not a descriptor number above 2 or -1")) {
+            try UpgradeState(decoding: Array(mistyped.utf8))
+        }
     }
 
     @Test func anotherFormatIsRefused() throws {
@@ -61,8 +77,8 @@ import Testing
         let text = String(decoding: Self.sample.encoded(), as: UTF8.self)
         let missing = text.replacingOccurrences(of: "\"masterAlive\"", with: "\"masterAlivf\"")
         #expect(throws: UpgradeStateError("the upgrade state lacks masterAlive")) { try UpgradeState(decoding: Array(missing.utf8)) }
-        let nested = text.replacingOccurrences(of: "\"pidfd\"", with: "\"pidfe\"")
-        #expect(throws: UpgradeStateError("the upgrade state lacks workers[0].pidfd")) { try UpgradeState(decoding: Array(nested.utf8)) }
+        let nested = text.replacingOccurrences(of: "\"messages\"", with: "\"messagez\"")
+        #expect(throws: UpgradeStateError("the upgrade state lacks workers[0].messages")) { try UpgradeState(decoding: Array(nested.utf8)) }
         let mistyped = text.replacingOccurrences(of: "\"reloadQueued\":true", with: "\"reloadQueued\":1")
         #expect(throws: UpgradeStateError("reloadQueued in the upgrade state is not a boolean")) { try UpgradeState(decoding: Array(mistyped.utf8)) }
     }

@@ -51,14 +51,6 @@ static inline pid_t ccotyledon_fork(void) {
     return fork();
 }
 
-static inline int ccotyledon_pidfd_open(pid_t pid) {
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static inline int ccotyledon_pidfd_send_signal(int pidfd, int signal) {
-    return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
-}
-
 static inline int ccotyledon_close_range(unsigned int first, unsigned int last) {
     return (int)syscall(SYS_close_range, first, last, 0);
 }

@@ -99,16 +99,16 @@ extension Master {
         let now = MonotonicInstant.now
         var adopted = 0
         for saved in state.workers {
-            let pidfd = saved.pidfd >= 0 ? FileDescriptor(rawValue: saved.pidfd) : nil
+            // Older builds handed over a pidfd per worker: this one signals workers by pid.
+            if saved.pidfd >= 0 { Syscall.close(FileDescriptor(rawValue: saved.pidfd)) }
             let messages = saved.messages >= 0 ? FileDescriptor(rawValue: saved.messages) : nil
-            UpgradeHandover.closeOnExec([saved.pidfd, saved.messages].filter { $0 >= 0 })
+            if let messages { UpgradeHandover.closeOnExec([messages.rawValue]) }
             guard let pool = pools.first(where: { $0.service.name == saved.service }) else {
                 stopWorkerOfVanishedService(saved, graceful: state.services.first { $0.name == saved.service }?.gracefulShutdownTimeout)
-                if let pidfd { Syscall.close(pidfd) }
                 if let messages { Syscall.close(messages) }
                 continue
             }
-            let worker = WorkerRecord(service: pool.service, workerID: saved.workerID, pid: saved.pid, pidfd: pidfd,
+            let worker = WorkerRecord(service: pool.service, workerID: saved.workerID, pid: saved.pid,
                                       messages: messages, startedAt: MonotonicInstant(nanoseconds: saved.startedAt), build: saved.build)
             worker.isAdopted = true
             worker.heartbeatSlot = saved.heartbeatSlot >= 0 ? saved.heartbeatSlot : nil

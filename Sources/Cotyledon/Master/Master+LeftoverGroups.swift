@@ -2,25 +2,12 @@ import Glibc
 import Logging
 
 extension Master {
-    /// Sends `SIGTERM` and `SIGCONT` to what is left in the process group of `worker`, which
-    /// has exited and is not reaped yet: its zombie keeps the group's id from being reused, so
-    /// the signal reaches that group and no other.
+    /// Logs the `count` processes left in the group of `worker`, which got `SIGTERM`, and arms
+    /// the `SIGKILL` that follows after the service's graceful shutdown timeout.
     ///
-    /// - Returns: how many processes were in the group besides the worker, 0 when none or
-    ///   when `/proc` shows another pid namespace (the group is signalled all the same:
-    ///   see ``ProcessTable/adoptedProcesses()``).
-    func terminateLeftovers(of worker: WorkerRecord) -> Int {
-        // What is left in the group descends from the worker, whose children the master
-        // adopted when it died: with no adopted process, the group is empty (and `/proc`
-        // need not be scanned at every exit).
-        let left = children.adoptedProcesses().isEmpty ? 0 : ProcessGroup.membersBesidesLeader(worker.pid).count
-        worker.sendToGroup(.terminate)
-        worker.sendToGroup(.continue)
-        return left
-    }
-
-    /// Logs what ``terminateLeftovers(of:)`` signalled and arms the `SIGKILL` that follows
-    /// after the service's graceful shutdown timeout.
+    /// Only while supervising: while stopping, the groups get their `SIGTERM` uncounted, since
+    /// the master exits once its workers are reaped and kills whatever it adopted then
+    /// (logged `reaped-other`); no group deadline would come.
     func watchLeftovers(of worker: WorkerRecord, count: Int) {
         let timeout = worker.service.gracefulShutdownTimeout
         var fields = workerFields(worker, event: .workerGroupCleanup)

@@ -14,7 +14,7 @@ extension Master {
             logger.error("reading signals failed: \(error)", metadata: ["event": .event(.signalReadFailed)])
             return
         }
-        if received.contains(.child) {
+        if received.contains(.child) || reapBacklog {
             reapChildren()
         }
         // Standard signals coalesce; a stop read in the same batch as others wins.

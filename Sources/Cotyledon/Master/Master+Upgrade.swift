@@ -278,7 +278,7 @@ extension Master {
                 let pool = pools[worker.service.id.rawValue]
                 return UpgradeState.Worker(
                     service: worker.service.name, workerID: worker.workerID, pid: worker.pid,
-                    pidfd: worker.pidfd?.rawValue ?? -1, messages: worker.messages?.rawValue ?? -1, ready: worker.isReady,
+                    messages: worker.messages?.rawValue ?? -1, ready: worker.isReady,
                     startedAt: worker.startedAt.nanoseconds, heartbeatSlot: worker.heartbeatSlot ?? -1,
                     stopping: worker.stopRequest?.rawValue, replacement: pool[worker.workerID].replacement === worker,
                     build: worker.build, recycleAt: worker.recycleAt?.nanoseconds, announcedReloadExit: worker.announcedReloadExit)

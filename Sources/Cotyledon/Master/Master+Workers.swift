@@ -9,20 +9,27 @@ extension Master {
 
     /// Forks a worker for every desired slot left empty, as gunicorn's `manage_workers`
     /// compares the desired count with the actual one; only pools where a slot may be
-    /// empty are scanned.
+    /// empty are scanned. The missing workers of a pool are forked in bursts of
+    /// ``forkBurst`` (see ``forkBurst(in:workerIDs:)``), a stop signal ending them early.
     func spawnMissingWorkers() {
         guard lifecycle.isSupervising else { return }
         for pool in pools {
             let missing = pool.missingWorkerIDs { workerID in
                 deadlines.instant(of: .respawn(WorkerSlot(service: pool.service.id, workerID: workerID))) != nil
             }
-            for workerID in missing {
-                guard !stopSignalPending else {
+            var next = 0
+            while next < missing.count {
+                let burst = missing[next..<min(next + Self.forkBurst, missing.count)]
+                let (forked, complete) = forkBurst(in: pool, workerIDs: burst)
+                for child in forked {
+                    record(child, in: pool, replacement: false)
+                }
+                pingWatchdogIfDue()
+                guard complete else {
                     pool.slotMayBeEmpty()
                     return
                 }
-                spawn(in: pool, workerID: workerID)
-                pingWatchdogIfDue()
+                next += burst.count
             }
         }
     }
@@ -30,63 +37,104 @@ extension Master {
     /// Forks a worker for `workerID`; a `replacement` waits beside its slot until ready.
     @discardableResult
     func spawn(in pool: ServicePool, workerID: Int, replacement: Bool = false) -> WorkerRecord? {
+        fflush(nil) // or the child would print the master's buffered output again
+        guard let child = forkWorker(in: pool, workerID: workerID) else { return nil }
+        return record(child, in: pool, replacement: replacement)
+    }
+
+    /// A worker forked, not recorded yet.
+    struct ForkedWorker {
+        let workerID: Int
+        let pid: pid_t
+        let messages: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        let heartbeatSlot: Int?
+    }
+
+    /// Forks the workers `workerIDs` of `pool` one after the other, doing nothing else in
+    /// between, and leaves their records to the caller; stops early when a stop signal is
+    /// waiting (`complete` is then false).
+    ///
+    /// After a fork every page of the master is shared with the child until one of them
+    /// writes it: each page the master writes before its next fork costs a copy. Recording
+    /// a worker (its record, the tables, metrics, the log line) writes some twenty pages, so
+    /// the records of a burst are made after its last fork, once.
+    private func forkBurst(in pool: ServicePool, workerIDs: ArraySlice<Int>) -> (forked: [ForkedWorker], complete: Bool) {
+        var forked: [ForkedWorker] = []
+        forked.reserveCapacity(workerIDs.count)
+        fflush(nil) // once: nothing prints between the forks of a burst
+        for workerID in workerIDs {
+            guard !stopSignalPending else { return (forked, false) }
+            if let child = forkWorker(in: pool, workerID: workerID) { forked.append(child) }
+        }
+        return (forked, true)
+    }
+
+    /// Forks the worker `workerID` of `pool` with a fresh message pipe; the child runs the
+    /// worker and never returns. `nil` when the fork failed (logged, respawn in 1 s).
+    private func forkWorker(in pool: ServicePool, workerID: Int) -> ForkedWorker? {
         let service = pool.service
         // Taken before the fork: the value and the generation the worker starts with.
         let settings = forkContext.settings?.forWorker
         let messages: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
         let child: pid_t
         do {
-            (messages, child) = try forkWorkerProcess()
+            messages = try Syscall.pipe()
         } catch {
-            deadlines.schedule(.respawn(WorkerSlot(service: service.id, workerID: workerID)), at: .now + .seconds(1))
-            logger.error("cannot fork \(service.name) worker(\(workerID)): \(error); retrying in 1 s",
-                         metadata: ["event": .event(.forkFailed), "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
+            forkFailed(service, workerID: workerID, error: error)
             return nil
         }
-        let heartbeats = forkContext.heartbeats
-        let heartbeatSlot = service.heartbeatTimeout == nil ? nil : heartbeats?.allocate()
+        do {
+            child = try Syscall.fork()
+        } catch {
+            Syscall.close(messages.readEnd)
+            Syscall.close(messages.writeEnd)
+            forkFailed(service, workerID: workerID, error: error)
+            return nil
+        }
+        // Both sides take the same slot: the board's state was copied by the fork.
+        let heartbeatSlot = service.heartbeatTimeout == nil ? nil : forkContext.heartbeats?.allocate()
         if child == 0 {
             WorkerProcess.run(WorkerLaunch(
                 service: service, workerID: workerID, context: forkContext, messagesWriteEnd: messages.writeEnd,
                 heartbeatSlot: heartbeatSlot, settings: settings, newWorkerHooks: hooks.newWorker, logger: logger))
         }
-        Syscall.setProcessGroup(of: child, to: child)
-        Syscall.close(messages.writeEnd)
-        try? Syscall.setNonBlocking(messages.readEnd)
+        return ForkedWorker(workerID: workerID, pid: child, messages: messages, heartbeatSlot: heartbeatSlot)
+    }
+
+    private func forkFailed(_ service: ServiceRegistration, workerID: Int, error: Errno) {
+        deadlines.schedule(.respawn(WorkerSlot(service: service.id, workerID: workerID)), at: .now + .seconds(1))
+        logger.error("cannot fork \(service.name) worker(\(workerID)): \(error); retrying in 1 s",
+                     metadata: ["event": .event(.forkFailed), "service": "\(service.name)", "worker": "\(workerID)", "error": "\(error)"])
+    }
+
+    /// Makes the master's record of `child`: its process group (which the child also sets
+    /// itself, whichever runs first), its pipe watched, its slot filled, `worker-started`.
+    @discardableResult
+    private func record(_ child: ForkedWorker, in pool: ServicePool, replacement: Bool) -> WorkerRecord {
+        let service = pool.service
+        Syscall.setProcessGroup(of: child.pid, to: child.pid)
+        Syscall.close(child.messages.writeEnd)
+        try? Syscall.setNonBlocking(child.messages.readEnd)
         do {
-            try events.add(messages.readEnd, token: UInt64(child))
+            try events.add(child.messages.readEnd, token: UInt64(child.pid))
         } catch {
-            logger.error("cannot watch \(service.name) worker(\(workerID))'s pipe: \(error)",
-                         metadata: ["event": .event(.epollFailed), "service": "\(service.name)", "worker": "\(workerID)"])
+            logger.error("cannot watch \(service.name) worker(\(child.workerID))'s pipe: \(error)",
+                         metadata: ["event": .event(.epollFailed), "service": "\(service.name)", "worker": "\(child.workerID)"])
         }
-        let worker = WorkerRecord(service: service, workerID: workerID, pid: child,
-                                  pidfd: try? Syscall.openPIDFileDescriptor(child), messages: messages.readEnd, startedAt: .now,
-                                  build: "\(upgradeContext.build)")
+        let worker = WorkerRecord(service: service, workerID: child.workerID, pid: child.pid, messages: child.messages.readEnd,
+                                  startedAt: .now, build: "\(upgradeContext.build)")
         if let lifetime = service.configuration.maxLifetime {
             let spread = 1 - service.configuration.lifetimeJitter * Double.random(in: 0...1)
             worker.recycleAt = worker.startedAt + .saturating(seconds: lifetime.secondsValue * spread)
         }
-        worker.heartbeatSlot = heartbeatSlot
-        children.workers[child] = worker
+        worker.heartbeatSlot = child.heartbeatSlot
+        children.workers[child.pid] = worker
         let isRespawn = pool.add(worker, asReplacement: replacement)
         metrics.increment(.workerStarts, ["service": service.name])
         var fields = workerFields(worker, event: .workerStarted)
         fields["respawn"] = "\(isRespawn)"
         logger.info("\(worker.label) \(replacement ? "started as a replacement" : isRespawn ? "respawned" : "started")", metadata: fields)
         return worker
-    }
-
-    /// Forks, with a fresh message pipe: in the child the pid is 0.
-    private func forkWorkerProcess() throws(Errno) -> (messages: (readEnd: FileDescriptor, writeEnd: FileDescriptor), pid: pid_t) {
-        let pipe = try Syscall.pipe()
-        fflush(nil) // or the child would print the master's buffered output again
-        do {
-            return (pipe, try Syscall.fork())
-        } catch {
-            Syscall.close(pipe.readEnd)
-            Syscall.close(pipe.writeEnd)
-            throw error
-        }
     }
 
     // MARK: - Messages
@@ -151,16 +199,34 @@ extension Master {
 
     // MARK: - Reaping
 
-    /// Reaps every exited child. A worker's process group is signalled before its zombie
-    /// is reaped, while the group's id (the worker's pid) cannot have been reused.
+    /// Reaps the children that exited, at most ``reapBatch`` in one turn of the loop (the
+    /// next turns take the rest without waiting: ``reapBacklog``). A worker's process group
+    /// is signalled before its zombie is reaped, while the group's id (the worker's pid)
+    /// cannot have been reused.
+    ///
+    /// While supervising, what a worker left in its group is counted first, from a
+    /// ``GroupCensus`` the batch shares; while stopping it is not (see
+    /// ``watchLeftovers(of:count:)``), so a stop costs no look at `/proc` per exit.
     func reapChildren() {
-        // Ends when no child has exited, or none is left (ECHILD).
-        while let pid = try? Syscall.exitedChild() {
+        var census = GroupCensus()
+        var reaped = 0
+        defer { reapBacklog = reaped == Self.reapBatch }
+        let childSignal = SignalSet([.child])
+        // Ends when no child has exited, or none is left (ECHILD), or the batch is full.
+        while reaped < Self.reapBatch, let pid = try? Syscall.exitedChild() {
+            reaped += 1
             let worker = children.workers[pid]
-            let leftovers = worker.map { terminateLeftovers(of: $0) } ?? 0
+            let counting = lifecycle.isSupervising && (worker != nil || children.vanishedWorkers[pid] != nil)
+            // A child exited since the census was taken: its children may be missing from it.
+            if counting, Syscall.takePendingSignal(in: childSignal) { census.invalidate() }
+            let left = counting ? census.membersBesidesLeader(pid, adoptedProcesses: children.adoptedProcesses) : 0
+            if let worker {
+                worker.sendToGroup(.terminate)
+                worker.sendToGroup(.continue)
+            }
             // A vanished service's worker that leaves nobody in its group: the group's kill
             // deadline goes with it, before its id can be reused.
-            if children.vanishedWorkers[pid] != nil, children.adoptedProcesses().isEmpty || ProcessGroup.membersBesidesLeader(pid).isEmpty {
+            if children.vanishedWorkers[pid] != nil, !lifecycle.isSupervising || left == 0 {
                 children.leftoverGroups[pid] = nil
                 deadlines.cancel(.killLeftoverGroup(pid))
             }
@@ -175,7 +241,7 @@ extension Master {
             } else if let worker {
                 children.workers[pid] = nil
                 workerExited(worker, status: status)
-                if leftovers > 0 { watchLeftovers(of: worker, count: leftovers) }
+                if left > 0 { watchLeftovers(of: worker, count: left) }
             } else if let vanished = children.vanishedWorkers.removeValue(forKey: pid) {
                 vanishedWorkerExited(vanished, pid: pid, status: status)
             } else {

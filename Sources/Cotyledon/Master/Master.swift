@@ -26,6 +26,13 @@ final class Master {
     private static let notifyToken = UInt64.max - 2
     /// The epoll token of the output pipe of an upgrade's check run.
     static let upgradeCheckToken = UInt64.max - 3
+    /// The most children reaped in one turn of the loop, so that a thousand exits at once
+    /// (a stop, a mass kill) leave turns for signals, messages and control clients.
+    static let reapBatch = 128
+    /// The most workers forked one after the other before their records are made (see
+    /// ``forkBurst(in:workerIDs:)``), so a stop signal or the watchdog waits for at most
+    /// this many forks.
+    static let forkBurst = 64
 
     /// One pool per service, in registration order: a service's id is its index.
     let pools: [ServicePool]
@@ -54,6 +61,9 @@ final class Master {
     var deadlines = DeadlineQueue()
     /// The workers, leftover process groups and adopted orphans.
     var children = ProcessTable()
+    /// The last reaping stopped at ``reapBatch`` children: the next turn reaps on without
+    /// waiting for events (the SIGCHLD that announced them was read already).
+    var reapBacklog = false
     /// Restart intensity, boot failures and backoff of every service.
     var crashPolicy = CrashPolicy()
     /// The outcome of the last reload or upgrade (`reload failed: …`, `upgraded to …`), which
@@ -231,7 +241,7 @@ final class Master {
         refreshComponentDeadlines()
         let ready: [EventPoll.Event]
         do {
-            ready = try events.wait(timeout: deadlines.pollTimeout(now: .now))
+            ready = try events.wait(timeout: reapBacklog ? 0 : deadlines.pollTimeout(now: .now))
         } catch {
             logger.critical("epoll_wait failed: \(error)", metadata: ["event": .event(.pollFailed)])
             exitMaster(status: MasterExitCode.software.rawValue)
@@ -255,6 +265,8 @@ final class Master {
         }
         if signalsArrived {
             handleSignals()
+        } else if reapBacklog {
+            reapChildren()
         }
     }
 

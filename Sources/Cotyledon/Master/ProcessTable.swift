@@ -20,7 +20,7 @@ struct ProcessTable {
     /// pids are not the master's to signal (warned at start).
     func adoptedProcesses() -> [pid_t] {
         guard procShowsOwnPidNamespace else { return [] }
-        let children = ProcFile.read("/proc/thread-self/children") ?? ""
-        return children.split(separator: " ").compactMap { pid_t($0) }.filter { workers[$0] == nil && upgradeCheck?.pid != $0 }
+        let children = ProcFile.pids(in: ProcFile.bytes("/proc/thread-self/children") ?? [])
+        return children.filter { workers[$0] == nil && upgradeCheck?.pid != $0 }
     }
 }

@@ -2,12 +2,14 @@ import Glibc
 import SystemPackage
 
 /// The master's view of one live worker process.
+///
+/// The master signals a worker by its pid, holding no pidfd: a child keeps its pid until its
+/// parent reaps it (as a zombie once it exited), and the master forgets the record when it
+/// reaps, so the pid cannot name another process while the record exists.
 final class WorkerRecord {
     let service: ServiceRegistration
     let workerID: Int
     let pid: pid_t
-    /// Signals the worker itself without the risk of a reused pid; `nil` if the kernel has no pidfds.
-    let pidfd: FileDescriptor?
     /// The read end of the worker's message pipe; `nil` once the worker closed it.
     var messages: FileDescriptor?
     let startedAt: MonotonicInstant
@@ -33,13 +35,12 @@ final class WorkerRecord {
     /// runs the old code and is never reloaded in place.
     var isAdopted = false
 
-    init(service: ServiceRegistration, workerID: Int, pid: pid_t, pidfd: FileDescriptor?,
+    init(service: ServiceRegistration, workerID: Int, pid: pid_t,
          messages: FileDescriptor?, startedAt: MonotonicInstant, build: String) {
         self.service = service
         self.build = build
         self.workerID = workerID
         self.pid = pid
-        self.pidfd = pidfd
         self.messages = messages
         self.startedAt = startedAt
     }
@@ -49,13 +50,9 @@ final class WorkerRecord {
     /// `printer worker(2) [pid 1234]`, the subject of the master's log lines.
     var label: String { "\(service.name) worker(\(workerID)) [pid \(pid)]" }
 
-    /// Sends `signal` to the worker process alone.
+    /// Sends `signal` to the worker process alone; its pid is still its own (see above).
     func send(_ signal: Signal) {
-        if let pidfd {
-            Syscall.send(signal, to: pidfd)
-        } else {
-            Syscall.send(signal, toProcess: pid)
-        }
+        Syscall.send(signal, toProcess: pid)
     }
 
     /// Sends `signal` to the worker's process group (the worker and what it started);
@@ -64,9 +61,8 @@ final class WorkerRecord {
         Syscall.send(signal, toGroup: pid)
     }
 
-    /// Closes the master's descriptors for this worker.
+    /// Closes the master's descriptor for this worker (its message pipe).
     func closeDescriptors() {
-        if let pidfd { Syscall.close(pidfd) }
         if let messages { Syscall.close(messages) }
         messages = nil
     }

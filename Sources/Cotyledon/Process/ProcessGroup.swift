@@ -19,13 +19,6 @@ enum ProcessGroup {
         }
     }
 
-    /// The processes in group `leader` other than the leader itself. Call it while the
-    /// leader is an unreaped zombie: its pid, the group's id, cannot be reused until then,
-    /// so every process found is in the leader's group.
-    static func membersBesidesLeader(_ leader: pid_t) -> [pid_t] {
-        ProcessStat.all().filter { $0.processGroup == leader && $0.pid != leader }.map(\.pid)
-    }
-
     /// The processes still in the group of a leader that was reaped, confirmed from `/proc`
     /// as members of that same group: in group `id`, in the caller's session, descending
     /// from the caller (adopted by it as a subreaper, or children of such).
@@ -39,15 +32,18 @@ enum ProcessGroup {
     /// and exited, leaving members; that takes the pids to wrap around within one graceful
     /// timeout and such a process in the caller's own tree.
     static func leftovers(of id: pid_t) -> [ProcessStat] {
-        let processes = ProcessStat.all()
+        leftovers(of: id, among: ProcessStat.all(), caller: getpid(), session: getsid(0))
+    }
+
+    /// ``leftovers(of:)`` among `processes`, seen from `caller` in `session`: the pure rule,
+    /// tested in-process.
+    static func leftovers(of id: pid_t, among processes: [ProcessStat], caller: pid_t, session: pid_t) -> [ProcessStat] {
         guard !processes.contains(where: { $0.pid == id }) else { return [] }
-        let me = getpid()
-        let session = getsid(0)
         var parents: [pid_t: pid_t] = [:]
         for process in processes { parents[process.pid] = process.parent }
         return processes.filter { process in
             process.processGroup == id && process.session == session
-                && descends(process.pid, from: me, parents: parents)
+                && descends(process.pid, from: caller, parents: parents)
         }
     }
 

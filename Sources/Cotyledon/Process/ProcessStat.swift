@@ -8,6 +8,14 @@ struct ProcessStat {
     let processGroup: pid_t
     let session: pid_t
 
+    /// A process with these ids.
+    init(pid: pid_t, parent: pid_t, processGroup: pid_t, session: pid_t) {
+        self.pid = pid
+        self.parent = parent
+        self.processGroup = processGroup
+        self.session = session
+    }
+
     /// Reads `/proc/PID/stat`; `nil` when the process is gone or the file is not as expected.
     init?(pid: pid_t) {
         guard let stat = ProcFile.read("/proc/\(pid)/stat"),

@@ -60,19 +60,16 @@ package enum Syscall {
         _ = Glibc.kill(pid, signal.rawValue)
     }
 
+    /// `sigtimedwait` with a zero timeout: takes one pending signal of `set` (blocked in the
+    /// caller) without waiting; whether one was pending.
+    static func takePendingSignal(in set: SignalSet) -> Bool {
+        var timeout = timespec(tv_sec: 0, tv_nsec: 0)
+        return withUnsafePointer(to: set.raw) { sigtimedwait($0, nil, &timeout) } > 0
+    }
+
     /// `kill(-pgid, signal)`; a group that is already gone is not an error.
     static func send(_ signal: Signal, toGroup pgid: pid_t) {
         _ = Glibc.kill(-pgid, signal.rawValue)
-    }
-
-    /// `pidfd_open(pid, 0)`.
-    static func openPIDFileDescriptor(_ pid: pid_t) throws(Errno) -> FileDescriptor {
-        FileDescriptor(rawValue: try retrying { ccotyledon_pidfd_open(pid) })
-    }
-
-    /// `pidfd_send_signal`; a process that already exited is not an error.
-    static func send(_ signal: Signal, to pidfd: FileDescriptor) {
-        _ = ccotyledon_pidfd_send_signal(pidfd.rawValue, signal.rawValue)
     }
 
     /// `pipe2(O_CLOEXEC)`.

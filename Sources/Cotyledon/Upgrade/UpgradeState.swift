@@ -80,7 +80,9 @@ struct UpgradeState: Equatable {
         var service: String
         var workerID: Int
         var pid: Int32
-        var pidfd: Int32
+        /// A pidfd on the worker, -1 when none: older builds handed one over per worker, which
+        /// the new image closes. Never written: the master signals its workers by pid.
+        var pidfd: Int32 = -1
         var messages: Int32
         var ready: Bool
         var startedAt: Int64
@@ -176,7 +178,7 @@ struct UpgradeState: Equatable {
             "workers": .array(workers.map { worker in
                 .object([
                     "service": .string(worker.service), "workerID": .integer(worker.workerID), "pid": .integer(worker.pid),
-                    "pidfd": .integer(worker.pidfd), "messages": .integer(worker.messages), "ready": .bool(worker.ready),
+                    "messages": .integer(worker.messages), "ready": .bool(worker.ready),
                     "startedAt": .string(String(worker.startedAt)), "heartbeatSlot": .integer(worker.heartbeatSlot),
                     "stopping": worker.stopping.map(JSONValue.string) ?? .null, "replacement": .bool(worker.replacement),
                     "build": .string(worker.build),
@@ -260,7 +262,7 @@ struct UpgradeState: Equatable {
             let worker = try item.object()
             return Worker(
                 service: try worker.string("service"), workerID: try worker.workerID("workerID"), pid: try worker.processID("pid"),
-                pidfd: try worker.optionalDescriptor("pidfd"), messages: try worker.optionalDescriptor("messages"),
+                pidfd: try worker.has("pidfd") ? worker.optionalDescriptor("pidfd") : -1, messages: try worker.optionalDescriptor("messages"),
                 ready: try worker.bool("ready"),
                 startedAt: try worker.int64("startedAt"), heartbeatSlot: try worker.int("heartbeatSlot"),
                 stopping: try worker.optionalString("stopping"), replacement: try worker.bool("replacement"),
@@ -350,6 +352,12 @@ private struct Fields {
         let field = try member(key)
         guard let number = Int32(exactly: try field.int()), number > 2 else { throw field.wrongType("a descriptor number above 2") }
         return number
+    }
+
+    /// Whether the object has a member `key` (one that older builds wrote and this one does not).
+    func has(_ key: String) -> Bool {
+        guard case .object(let members) = value else { return false }
+        return members[key] != nil
     }
 
     /// A descriptor number, or -1 for none.

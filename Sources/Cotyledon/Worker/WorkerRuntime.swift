@@ -155,6 +155,12 @@ final class WorkerRuntime {
         stopDeadline = .now + Self.giveUpDelay(after: launch.service.gracefulShutdownTimeout)
         service.stopToken.requestStop()
         logger.info("\(label) terminating", metadata: ["event": .event(.workerTerminate)])
+        if hasRunEnded {
+            // terminate() runs next on the main thread and may block it before it first
+            // suspends, so that neither the task below nor the give-up ever runs: the group
+            // kill, which needs no thread, bounds the wait from now on.
+            WorkerSignals.killGroup(after: launch.service.gracefulShutdownTimeout)
+        }
         isTerminatePending = true
         Task {
             await service.terminate()
@@ -185,7 +191,9 @@ final class WorkerRuntime {
     /// bounds the waits no master clock covers: a default `reload()` and a `SIGTERM` sent to
     /// the worker directly. Should a `terminate()` block the main thread instead of
     /// suspending, the task cannot run: the signal handlers' group kill, armed for the end
-    /// of the graceful shutdown timeout, is the bound then.
+    /// of the graceful shutdown timeout, is the bound then. It is armed here, and already
+    /// by `beginTermination()` when `run()` had ended before the termination began (a
+    /// `terminate()` that blocks before it first suspends keeps this method from running).
     private func waitForTerminate() {
         guard !isWaitingForTerminate, let terminationStart else { return }
         isWaitingForTerminate = true

@@ -158,12 +158,17 @@ do {
         try manager.add(BlockingService.self, workers: workers)
     case "idle":
         try manager.add(IdleService.self, workers: workers)
+    case "idle-beside-hung":
+        try manager.add(IdleService.self, workers: workers)
+        try manager.add(HungBeaterService.self, workers: 1)
     case "probe":
         try manager.add(ProbeService.self, workers: workers)
     case "parallel":
         try manager.add(ParallelService.self, workers: workers)
     case "block-main":
         try manager.add(MainBlockingService.self, workers: workers)
+    case "deaf-block-main":
+        try manager.add(DeafMainBlockingService.self, workers: workers)
     case "default-reload":
         try manager.add(RestartingService.self, workers: workers)
     case "never-ready":

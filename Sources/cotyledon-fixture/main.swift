@@ -175,6 +175,8 @@ do {
         try manager.add(NeverReadyService.self, workers: workers)
     case "hanging-terminate":
         try manager.add(HangingService.self, workers: workers)
+    case "blocking-terminate":
+        try manager.add(BlockingTerminateService.self, workers: workers)
     case "pending-terminate":
         try manager.add(PendingTerminateService.self, workers: workers)
     case "misuse-zero-workers":

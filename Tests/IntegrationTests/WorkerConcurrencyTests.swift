@@ -131,6 +131,26 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("SIGTERM to a worker whose run() returned and whose terminate() blocks before it suspends: its group is killed after the graceful timeout",
+              .timeLimit(.minutes(1)))
+        func terminateBlockingBeforeItSuspendsIsBounded() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            // No master stop covers a SIGTERM sent to the worker directly: the worker's own
+            // group kill, armed for the end of the graceful timeout, is the only bound.
+            let fixture = try driver.spawn("cotyledon-fixture", ["blocking-terminate", "--workers", "1", "--graceful-timeout", "2"])
+            let ready = try fixture.waitForEvent("worker-ready")
+            let worker = try #require(ready.subjectPid)
+            _ = try fixture.waitForEvent("run-returned") { $0.fields["service"] == "terminate-blocker" }
+            let mark = fixture.cursor
+            try driver.signal(worker, SIGTERM)
+            _ = try fixture.waitForLine("terminate() blocks", from: mark) { $0.stream == "stdout" && $0.text == "terminate blocks worker=0" }
+            let exit = try fixture.waitForEvent("worker-exited", from: mark, timeout: .seconds(20)) { $0.subjectPid == worker }
+            #expect(exit.fields["status"] == "killed:SIGKILL" && exit.fields["reason"] == "outside-signal", "\(exit)")
+            try fixture.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
         @Test("an orphaned worker whose run() blocks the main thread still dies: its group is killed after the grace period",
               .timeLimit(.minutes(1)))
         func orphanBlockingItsMainThreadDies() throws {

@@ -278,7 +278,9 @@ static int ccotyledon_watch_master_alive(int fd, int signal_number) {
     if (status_flags < 0 || descriptor_flags < 0) {
         return -1;
     }
-    int own = open(path, O_RDONLY | O_CLOEXEC | (status_flags & O_NONBLOCK));
+    /* Non-blocking: opening a pipe for reading without O_NONBLOCK waits for a writer, for
+     * ever once the master is gone. The pipe's own flags are set again below. */
+    int own = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (own < 0) {
         return 0;
     }

@@ -63,10 +63,18 @@ open class Service {
         nil
     }
 
-    /// Opt-in hung-worker detection: a worker beats from its main actor at a quarter of
-    /// this interval; when the master sees no beat for this long (a `run()` that blocks or
-    /// spins on the main actor), it sends SIGABRT (Swift prints a backtrace), then SIGKILL
-    /// to the worker's group after the same time again, and respawns it. `nil`: off.
+    /// Opt-in hung-worker detection: a worker beats from a task on its event loop at a
+    /// quarter of this interval; when the master sees no beat for this long, it sends
+    /// SIGABRT (Swift prints a backtrace), then SIGKILL to the worker's group after the same
+    /// time again, and respawns it. `nil`: off.
+    ///
+    /// Under ``WorkerConcurrency/mainThread`` (the default) every task runs on the main
+    /// thread, so any task that blocks it or computes for long without suspending stops the
+    /// beats: a `run()` that blocks, but also a `Task.detached` CPU loop, a blocking call in
+    /// a nonisolated async function or a long `DispatchQueue.main` block. Such a worker is
+    /// aborted as hung. Put blocking calls in ``runBlocking(_:)``, and long computations
+    /// there or under ``WorkerConcurrency/threadPool``, where only the main actor shares the
+    /// thread with the beats.
     nonisolated open class var heartbeatTimeout: Duration? {
         nil
     }

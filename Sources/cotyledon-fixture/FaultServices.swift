@@ -118,6 +118,21 @@ final class ChildWaitingService: Service, WorkerIDInitializable {
 /// Its `terminate()` lets `run()` return, then never returns itself (as a close that never
 /// completes): the worker reports that it waits for `terminate()` and gives up just before
 /// the graceful timeout.
+/// `run()` returns at once; `terminate()` then blocks the main thread before it first
+/// suspends: only the group kill armed when the termination begins can end the worker.
+final class BlockingTerminateService: Service, WorkerIDInitializable {
+    override class var name: String { "terminate-blocker" }
+
+    override func run() async throws {}
+
+    override func terminate() async {
+        emit("terminate blocks worker=\(workerID)")
+        while true {
+            sleep(3600)
+        }
+    }
+}
+
 final class PendingTerminateService: Service, WorkerIDInitializable {
     override class var name: String { "closer" }
     private var release: CheckedContinuation<Void, Never>?

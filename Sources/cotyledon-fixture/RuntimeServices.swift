@@ -1,3 +1,4 @@
+import CCotyledonLinux
 import Cotyledon
 import Dispatch
 import Glibc
@@ -111,6 +112,37 @@ final class ParallelService: Service, WorkerIDInitializable {
         emit("parallel worker=\(workerID) threads=\(distinct) met=\(threads.allSatisfy(\.metOther)) main-on-main=\(onMainThread())")
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
+/// Beats like ``IdleService`` (same timeout), then blocks its main thread for good: its
+/// heartbeat stops, and so does its respawn's. Beside idle workers, its timeouts show that
+/// the master checked their beats long after the timeout had passed.
+final class HungBeaterService: Service, WorkerIDInitializable {
+    override class var name: String { "hung-beater" }
+    override class var heartbeatTimeout: Duration? { IdleService.heartbeatTimeout }
+
+    override func run() async throws {
+        signal(SIGABRT, SIG_IGN)  // no backtrace: the master's SIGKILL ends it
+        emit("hung beater worker=\(workerID)")
+        while true {
+            sleep(3600)
+        }
+    }
+}
+
+/// Clears its parent-death signal, as a change of user or group id does, then blocks its
+/// main thread for good: only the kernel's signal for the master-alive pipe's end can
+/// tell it that the master is gone.
+final class DeafMainBlockingService: Service, WorkerIDInitializable {
+    override class var name: String { "deaf-main-blocker" }
+
+    override func run() async throws {
+        _ = ccotyledon_set_parent_death_signal(0)
+        emit("deaf and blocking the main thread worker=\(workerID)")
+        while true {
+            sleep(3600)
         }
     }
 }

@@ -158,18 +158,25 @@ do {
         try manager.add(BlockingService.self, workers: workers)
     case "idle":
         try manager.add(IdleService.self, workers: workers)
+    case "idle-beside-hung":
+        try manager.add(IdleService.self, workers: workers)
+        try manager.add(HungBeaterService.self, workers: 1)
     case "probe":
         try manager.add(ProbeService.self, workers: workers)
     case "parallel":
         try manager.add(ParallelService.self, workers: workers)
     case "block-main":
         try manager.add(MainBlockingService.self, workers: workers)
+    case "deaf-block-main":
+        try manager.add(DeafMainBlockingService.self, workers: workers)
     case "default-reload":
         try manager.add(RestartingService.self, workers: workers)
     case "never-ready":
         try manager.add(NeverReadyService.self, workers: workers)
     case "hanging-terminate":
         try manager.add(HangingService.self, workers: workers)
+    case "blocking-terminate":
+        try manager.add(BlockingTerminateService.self, workers: workers)
     case "pending-terminate":
         try manager.add(PendingTerminateService.self, workers: workers)
     case "misuse-zero-workers":

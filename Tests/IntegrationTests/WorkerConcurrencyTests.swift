@@ -37,7 +37,32 @@ extension DaemonSuite {
                 #expect(threads == ["\(pid)"], "worker \(pid) has only its main thread: \(threads)")
                 #expect(try ProcStatus.fields(of: pid)["Threads"] == "1")
             }
-            #expect(fixture.events("heartbeat-timeout").isEmpty && fixture.events("worker-exited").isEmpty, "log:\n\(fixture.tail)")
+            try fixture.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
+        @Test("an idle worker's heartbeat keeps going from the loop's timer, past two timeouts of a hung worker beside it",
+              .timeLimit(.minutes(1)))
+        func idleWorkerKeepsBeating() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            // Both services have a 4 s heartbeat timeout; the hung beater blocks its main thread
+            // after its first beat, and so does its respawn. The master checks every worker's
+            // beat in the same pass. Its second heartbeat-timeout comes a timeout after the
+            // respawn, which follows the first: at least two checks after the idle workers'
+            // own timeout would have run out had they stopped beating (a check flags all the
+            // late workers of its pass, and the master logs in order).
+            let fixture = try driver.spawn("cotyledon-fixture", ["idle-beside-hung", "--workers", "2", "--graceful-timeout", "1"])
+            let idle = try fixture.waitForEvents("worker-ready", count: 3).filter { $0.fields["service"] == "idler" }.compactMap(\.subjectPid)
+            #expect(idle.count == 2)
+            let first = try fixture.waitForEvent("heartbeat-timeout", timeout: .seconds(30)) { $0.fields["service"] == "hung-beater" }
+            let second = try fixture.waitForEvent("heartbeat-timeout", from: first.index + 1, timeout: .seconds(40)) {
+                $0.fields["service"] == "hung-beater"
+            }
+            #expect(second.subjectPid != first.subjectPid, "the respawned hung beater: \(second)")
+            let late = fixture.events("heartbeat-timeout").filter { $0.fields["service"] != "hung-beater" }
+            #expect(late.isEmpty, "the idle workers kept beating: \(late)\nlog:\n\(fixture.tail)")
+            #expect(fixture.events("worker-exited").allSatisfy { !idle.contains($0.subjectPid ?? 0) }, "log:\n\(fixture.tail)")
             try fixture.stopAndExpectCleanExit()
             try driver.expectCleanEnd()
         }
@@ -106,6 +131,26 @@ extension DaemonSuite {
             try driver.expectCleanEnd()
         }
 
+        @Test("SIGTERM to a worker whose run() returned and whose terminate() blocks before it suspends: its group is killed after the graceful timeout",
+              .timeLimit(.minutes(1)))
+        func terminateBlockingBeforeItSuspendsIsBounded() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            // No master stop covers a SIGTERM sent to the worker directly: the worker's own
+            // group kill, armed for the end of the graceful timeout, is the only bound.
+            let fixture = try driver.spawn("cotyledon-fixture", ["blocking-terminate", "--workers", "1", "--graceful-timeout", "2"])
+            let ready = try fixture.waitForEvent("worker-ready")
+            let worker = try #require(ready.subjectPid)
+            _ = try fixture.waitForEvent("run-returned") { $0.fields["service"] == "terminate-blocker" }
+            let mark = fixture.cursor
+            try driver.signal(worker, SIGTERM)
+            _ = try fixture.waitForLine("terminate() blocks", from: mark) { $0.stream == "stdout" && $0.text == "terminate blocks worker=0" }
+            let exit = try fixture.waitForEvent("worker-exited", from: mark, timeout: .seconds(20)) { $0.subjectPid == worker }
+            #expect(exit.fields["status"] == "killed:SIGKILL" && exit.fields["reason"] == "outside-signal", "\(exit)")
+            try fixture.stopAndExpectCleanExit()
+            try driver.expectCleanEnd()
+        }
+
         @Test("an orphaned worker whose run() blocks the main thread still dies: its group is killed after the grace period",
               .timeLimit(.minutes(1)))
         func orphanBlockingItsMainThreadDies() throws {
@@ -123,6 +168,29 @@ extension DaemonSuite {
             for worker in workers {
                 let exit = try driver.waitForReap(of: worker, timeout: .seconds(15))
                 #expect(exit.status == .killed("SIGKILL"), "the backstop kills the orphan's group: \(exit)")
+            }
+            try driver.expectCleanEnd()
+        }
+
+        @Test("an orphaned worker that cleared its parent-death signal and blocks its main thread still dies, by the pipe's signal",
+              .timeLimit(.minutes(1)))
+        func orphanWithoutParentDeathSignalDies() throws {
+            let driver = try Driver()
+            defer { driver.close() }
+            let fixture = try driver.spawn("cotyledon-fixture", ["deaf-block-main", "--workers", "2", "--graceful-timeout", "60"])
+            let ready = try fixture.waitForEvents("worker-ready", count: 2)
+            for id in 0..<2 {
+                _ = try fixture.waitForLine("worker \(id) deaf and blocking") {
+                    $0.stream == "stdout" && $0.text == "deaf and blocking the main thread worker=\(id)"
+                }
+            }
+            let workers = ready.compactMap(\.subjectPid)
+            try driver.signal(fixture.pid, SIGKILL)
+            _ = try fixture.waitForExit()
+            // Every worker, not only the last to open the pipe: each has a description of its own.
+            for worker in workers {
+                let exit = try driver.waitForReap(of: worker, timeout: .seconds(15))
+                #expect(exit.status == .killed("SIGKILL"), "the pipe's signal armed the group kill: \(exit)")
             }
             try driver.expectCleanEnd()
         }

@@ -122,16 +122,21 @@ struct ccotyledon_signal_record {
 /// writing the record, the handler:
 /// - for SIGINT and SIGQUIT, when the worker's event loop is not waiting in `epoll_wait`
 ///   (a `run()` may hold the main thread), ends the worker itself: it reports an outside
-///   sender to the master (see `ccotyledon_worker_claim_outside_report`) by writing
-///   `outside_message` (`outside_length` bytes, at most 16) with the signal number in its
-///   byte 1 and the sender's pid, little-endian, in its bytes 2 to 5, then kills the
-///   process group if the master is gone, then `_exit(0)`. When the loop is waiting, it
+///   sender to the master (`ccotyledon_worker_report_outside`), then kills the process
+///   group if the master is gone, then `_exit(0)`. When the loop is waiting, it
 ///   leaves the signal to the loop and arms a timer that does the same after
 ///   `fast_stop_backstop_ns`, should the loop have stopped waiting in between;
 /// - for SIGTERM while the parent is no longer `master_pid` (the parent-death signal),
 ///   arms the group kill `orphan_grace_ns` from now (`ccotyledon_worker_arm_group_kill`).
+/// It also puts `master_alive_fd`, the read end of the pipe whose only writer is the master,
+/// in signal-driven mode on a description of its own (reopened through /proc/self/fd, at the
+/// same number; left as it is without /proc): when the master's end closes, the kernel sends
+/// `backstop_signal`, whose handler arms the same group kill if the pipe has hung up. That
+/// holds even for a worker whose parent-death signal a change of user or group id cleared.
+/// In a process other than the one that installed them (a fork without exec), the handlers
+/// restore the signal's default action and raise it again.
 /// Returns 0, or -1 with errno.
-int ccotyledon_worker_signals_install(int pipe_fd, int message_fd, pid_t master_pid,
+int ccotyledon_worker_signals_install(int pipe_fd, int message_fd, int master_alive_fd, pid_t master_pid,
                                       const unsigned char *outside_message, int outside_length,
                                       const int *signals, int count, int backstop_signal,
                                       int64_t fast_stop_backstop_ns, int64_t orphan_grace_ns);
@@ -146,12 +151,17 @@ static inline int ccotyledon_worker_backstop_signal(void) {
 /// code (0), with a sequentially consistent store.
 void ccotyledon_worker_set_loop_waiting(int waiting);
 
-/// Takes the one report of an outside stop signal the worker may make: returns 1 the first
-/// time (the caller reports), 0 once it was taken or withdrawn (`..._withdraw_...`).
-int ccotyledon_worker_claim_outside_report(void);
+/// Makes the one report of an outside stop signal the worker may make, claiming and
+/// writing it in one call with the worker's signals blocked: writes the `outside_message`
+/// given at install (`outside_length` bytes, at most 16) to `message_fd`, with
+/// `signal_number` in its byte 1 and `sender`, little-endian, in its bytes 2 to 5. Returns 1
+/// when this call wrote it; 0 when it was made or withdrawn before, or is being written by
+/// another thread, which this call then waits for (at most 100 ms) so that a caller about to
+/// exit does not cut the report short. Async-signal-safe.
+int ccotyledon_worker_report_outside(int signal_number, pid_t sender);
 
-/// Withdraws the report of an outside stop signal: the worker is already stopping, or has
-/// no master to tell.
+/// Withdraws the report of an outside stop signal, unless it was claimed already: the
+/// worker is already stopping, or has no master to tell.
 void ccotyledon_worker_withdraw_outside_report(void);
 
 /// Arms the backstop that SIGKILLs the worker's whole process group (itself included)

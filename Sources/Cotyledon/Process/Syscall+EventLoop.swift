@@ -41,14 +41,14 @@ extension Syscall {
     /// and the sender) to `messages` for a sender other than `masterPID`; a parent-death
     /// SIGTERM arms the group kill `orphanGrace` later.
     static func installWorkerSignalHandlers(
-        pipe: FileDescriptor, messages: Int32, masterPID: pid_t, outsideMessage: [UInt8], signals: [Signal],
+        pipe: FileDescriptor, messages: Int32, masterAlive: Int32, masterPID: pid_t, outsideMessage: [UInt8], signals: [Signal],
         fastStopBackstop: Duration, orphanGrace: Duration
     ) throws(Errno) {
         let numbers = signals.map(\.rawValue)
         // Not retried: it creates timers, and none of its calls fails with EINTR.
         _ = try retryingOnce {
             ccotyledon_worker_signals_install(
-                pipe.rawValue, messages, masterPID, outsideMessage, Int32(outsideMessage.count), numbers, Int32(numbers.count),
+                pipe.rawValue, messages, masterAlive, masterPID, outsideMessage, Int32(outsideMessage.count), numbers, Int32(numbers.count),
                 ccotyledon_worker_backstop_signal(), fastStopBackstop.nanoseconds, orphanGrace.nanoseconds)
         }
     }

@@ -9,10 +9,10 @@ import SystemPackage
 /// | worker gets | does |
 /// |---|---|
 /// | SIGTERM | `terminate()`, waits for `run()` to return, exits 0 |
-/// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop), even while `run()` blocks the main thread |
+/// | SIGINT, SIGQUIT | exits 0 at once (the master's fast stop), even while `run()` blocks the main thread; an orphan kills its process group, itself included, instead |
 /// | SIGTERM, SIGINT, SIGQUIT from another process than the master | tells the master who sent it, then as above |
 /// | SIGHUP | reads the newest settings (``SettingsService/settings``), then `reload()` |
-/// | master gone (pipe EOF or parent-death SIGTERM) | `terminate()` within ``WorkerSignals/orphanGracePeriod``, then kills its process group, even while `run()` blocks the main thread |
+/// | master gone (pipe EOF, the pipe's hang-up signal, or parent-death SIGTERM) | `terminate()` within ``WorkerSignals/orphanGracePeriod``, then kills its process group, even while `run()` blocks the main thread |
 ///
 /// Once `run()` has ended, a worker still waiting for `terminate()` says so in the log and
 /// gives up just before its graceful shutdown timeout (see ``giveUpDelay(after:)``).
@@ -86,7 +86,8 @@ final class WorkerRuntime {
             }
         }
         if let timeout = launch.service.heartbeatTimeout, let heartbeat = launch.heartbeat {
-            // On the main actor: a run() that blocks or spins it stops the beats.
+            // On the main actor, on the event loop: under .mainThread any task that blocks
+            // or spins the main thread stops the beats, not only run().
             Task {
                 while true {
                     heartbeat.board.beat(heartbeat.slot)
@@ -155,6 +156,12 @@ final class WorkerRuntime {
         stopDeadline = .now + Self.giveUpDelay(after: launch.service.gracefulShutdownTimeout)
         service.stopToken.requestStop()
         logger.info("\(label) terminating", metadata: ["event": .event(.workerTerminate)])
+        if hasRunEnded {
+            // terminate() runs next on the main thread and may block it before it first
+            // suspends, so that neither the task below nor the give-up ever runs: the group
+            // kill, which needs no thread, bounds the wait from now on.
+            WorkerSignals.killGroup(after: launch.service.gracefulShutdownTimeout)
+        }
         isTerminatePending = true
         Task {
             await service.terminate()
@@ -185,7 +192,9 @@ final class WorkerRuntime {
     /// bounds the waits no master clock covers: a default `reload()` and a `SIGTERM` sent to
     /// the worker directly. Should a `terminate()` block the main thread instead of
     /// suspending, the task cannot run: the signal handlers' group kill, armed for the end
-    /// of the graceful shutdown timeout, is the bound then.
+    /// of the graceful shutdown timeout, is the bound then. It is armed here, and already
+    /// by `beginTermination()` when `run()` had ended before the termination began (a
+    /// `terminate()` that blocks before it first suspends keeps this method from running).
     private func waitForTerminate() {
         guard !isWaitingForTerminate, let terminationStart else { return }
         isWaitingForTerminate = true
@@ -254,7 +263,8 @@ final class WorkerRuntime {
     /// Installs signal handling and has the loop read the signals and watch the master.
     private func watchSignalsAndMaster() {
         do {
-            let signals = try WorkerSignals(masterPID: launch.masterPID, messages: descriptors.messages)
+            let signals = try WorkerSignals(masterPID: launch.masterPID, messages: descriptors.messages,
+                                            masterAlive: descriptors.masterAlive)
             try loop.watch(signals.readEnd) { [self] in
                 MainActor.assumeIsolated { handleSignals(signals.received()) }
             }
@@ -301,13 +311,14 @@ final class WorkerRuntime {
 
     /// Tells the master, once, that a stop signal came from `sender`, another process than
     /// the master (the master's own stops are signalled by its pid), so that it does not
-    /// take the exit for a crash. An orphan has no master to tell.
+    /// take the exit for a crash. An orphan has no master to tell. The report is written
+    /// before the log line: a fast-stop backstop that ends the worker meanwhile may cut the
+    /// log line, not the report.
     private func reportIfFromOutside(_ signal: Signal, sender: pid_t) {
         guard sender != launch.masterPID, !isTerminating, !isOrphaned, getppid() == launch.masterPID,
-              WorkerSignals.claimOutsideReport() else { return }
+              WorkerSignals.reportOutside(signal, sender: sender) else { return }
         logger.warning("\(label) got \(signal) from pid \(sender), not from the master; stopping",
                        metadata: ["event": .event(.outsideSignal), "signal": "\(signal)", "sender": "\(sender)"])
-        send(.stoppedByOutsideSignal(signal, sender: sender))
     }
 
     private func send(_ message: WorkerMessage) {

@@ -11,7 +11,10 @@ import SystemPackage
 ///   otherwise the loop does, and a timer ``fastStopBackstop`` later does it in the handler
 ///   should the loop have started a job that blocks in between;
 /// - a parent-death SIGTERM (the master is gone) arms a timer that kills the worker's process
-///   group ``orphanGracePeriod`` later, whatever the main thread does.
+///   group ``orphanGracePeriod`` later, whatever the main thread does;
+/// - so does the hang-up of the master-alive pipe, which the kernel signals (signal-driven
+///   I/O on a description of the pipe the worker opened for itself): this one still works
+///   once a change of user or group id has cleared the parent-death signal.
 ///
 /// The handlers are installed before the signals the master blocked are unblocked, so a
 /// signal sent to a just-forked worker is never lost, never handled by master code and
@@ -36,13 +39,18 @@ struct WorkerSignals {
     ///   - masterPID: the master's pid, the parent of a worker that is not orphaned.
     ///   - messages: the write end of the worker's message pipe, where the handler reports a
     ///     stop signal sent by another process than the master.
-    init(masterPID: pid_t, messages: Int32) throws(Errno) {
+    ///   - masterAlive: the read end of the master-alive pipe; it is replaced, at the same
+    ///     number, by a description of the same pipe that belongs to this worker alone.
+    init(masterPID: pid_t, messages: Int32, masterAlive: Int32) throws(Errno) {
+        // A handler writes the outside report to it and must never block: only a master that
+        // stopped reading can fill it, and every message is a few bytes, written whole.
+        try Syscall.setNonBlocking(FileDescriptor(rawValue: messages))
         let pipe = try Syscall.pipe()
         try Syscall.setNonBlocking(pipe.readEnd)
         try Syscall.setNonBlocking(pipe.writeEnd)
         readEnd = pipe.readEnd
         try Syscall.installWorkerSignalHandlers(
-            pipe: pipe.writeEnd, messages: messages, masterPID: masterPID,
+            pipe: pipe.writeEnd, messages: messages, masterAlive: masterAlive, masterPID: masterPID,
             outsideMessage: WorkerMessage.stoppedByOutsideSignal(Signal(rawValue: 0), sender: 0).bytes,
             signals: Self.handledSignals, fastStopBackstop: Self.fastStopBackstop, orphanGrace: Self.orphanGracePeriod)
         try SignalSet(Master.handledSignals + [Signal(rawValue: ccotyledon_worker_backstop_signal())]).unblock()
@@ -60,10 +68,14 @@ struct WorkerSignals {
         }
     }
 
-    /// Takes the worker's one report of a stop signal from outside, which the handler makes
-    /// instead when it ends the worker itself: `true` for the first caller.
-    static func claimOutsideReport() -> Bool {
-        ccotyledon_worker_claim_outside_report() != 0
+    /// Makes the worker's one report of a stop signal from outside (which the handler makes
+    /// instead when it ends the worker itself): claims it and writes it to the message pipe
+    /// in one async-signal-safe call, so that no handler ending the worker can come between
+    /// the two. `true` when this call wrote it. When a handler on another thread is writing
+    /// it, waits for that write (briefly) before returning `false`, so that the caller may
+    /// exit at once.
+    static func reportOutside(_ signal: Signal, sender: pid_t) -> Bool {
+        ccotyledon_worker_report_outside(signal.rawValue, sender) != 0
     }
 
     /// No stop signal is to be reported from now on (the worker is stopping already, or has

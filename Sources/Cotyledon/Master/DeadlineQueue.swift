@@ -32,13 +32,14 @@ enum Deadline: Hashable {
 /// The master's timers: at most one instant per ``Deadline``, so the loop sleeps until the
 /// nearest one and then handles those that are due, whatever their kind.
 ///
-/// A binary heap ordered by instant (then scheduling order) beside a table of the armed
+/// A ``TimerQueue`` ordered by instant (then scheduling order) beside a table of the armed
 /// deadlines: arming, cancelling and popping cost a logarithm of the number of timers, and
 /// the nearest instant is read at once, however many workers are stopping (each has its
-/// own kill deadline). Cancelling or re-arming leaves the old heap element in place, stale,
-/// skipped when it surfaces; the heap is rebuilt when stale elements outnumber live ones.
+/// own kill deadline). Cancelling or re-arming leaves the old scheduling in the queue,
+/// stale, skipped when it surfaces; the queue is rebuilt when stale schedulings outnumber
+/// live ones.
 struct DeadlineQueue {
-    /// When an entry is due, and when it was scheduled relative to the others.
+    /// When an armed deadline is due, and when it was scheduled relative to the others.
     private struct Entry {
         /// The instant the deadline is due.
         let instant: MonotonicInstant
@@ -46,21 +47,17 @@ struct DeadlineQueue {
         let sequence: UInt64
     }
 
-    /// One scheduling in the heap; stale once its deadline was cancelled or armed again.
-    private struct Element {
-        let entry: Entry
+    /// One scheduling in the queue; stale once its deadline was cancelled or armed again.
+    private struct Scheduling {
         let deadline: Deadline
-
-        func precedes(_ other: Element) -> Bool {
-            (entry.instant, entry.sequence) < (other.entry.instant, other.entry.sequence)
-        }
+        let sequence: UInt64
     }
 
     /// The armed deadlines.
     private var entries: [Deadline: Entry] = [:]
-    /// Every scheduling not yet popped or dropped, as a min-heap; its first element is live
-    /// (or the heap is empty) after every change.
-    private var heap: [Element] = []
+    /// Every scheduling not yet popped or dropped; the first is live (or there is none)
+    /// after every change.
+    private var queue = TimerQueue<Scheduling>()
     /// The sequence number of the next scheduling.
     private var nextSequence: UInt64 = 0
 
@@ -72,7 +69,7 @@ struct DeadlineQueue {
         let entry = Entry(instant: instant, sequence: nextSequence)
         nextSequence += 1
         entries[deadline] = entry
-        push(Element(entry: entry, deadline: deadline))
+        queue.insert(Scheduling(deadline: deadline, sequence: entry.sequence), at: instant)
         tidy()
     }
 
@@ -106,18 +103,18 @@ struct DeadlineQueue {
 
     /// The nearest armed instant, or `nil` when none is armed.
     var next: MonotonicInstant? {
-        heap.first?.entry.instant
+        queue.earliestDeadline
     }
 
     /// Disarms and returns the deadlines due at `now`, earliest first; those due at the
     /// same instant in the order they were scheduled.
     mutating func popDue(now: MonotonicInstant) -> [Deadline] {
         var due: [Deadline] = []
-        while let first = heap.first, first.entry.instant <= now {
-            popFirst()
-            if isLive(first) {
-                entries[first.deadline] = nil
-                due.append(first.deadline)
+        while let first = queue.first, first.deadline <= now {
+            queue.removeFirst()
+            if isLive(first.element) {
+                entries[first.element.deadline] = nil
+                due.append(first.element.deadline)
             }
         }
         tidy()
@@ -130,53 +127,29 @@ struct DeadlineQueue {
         next?.pollTimeout(from: now) ?? -1
     }
 
-    // MARK: - Heap
+    // MARK: - Stale schedulings
 
-    private func isLive(_ element: Element) -> Bool {
-        entries[element.deadline]?.sequence == element.entry.sequence
+    private func isLive(_ scheduling: Scheduling) -> Bool {
+        entries[scheduling.deadline]?.sequence == scheduling.sequence
     }
 
-    /// Drops the stale elements on top, and rebuilds the heap when most of it is stale.
+    /// Drops the stale schedulings on top, and rebuilds the queue when most of it is stale.
     private mutating func tidy() {
-        if heap.count > 2 * entries.count + 64 {
+        if queue.count > 2 * entries.count + 64 {
             rebuild()
             return
         }
-        while let first = heap.first, !isLive(first) {
-            popFirst()
+        while let first = queue.first, !isLive(first.element) {
+            queue.removeFirst()
         }
     }
 
-    /// The heap of the armed deadlines alone (a sorted array is a heap).
+    /// The queue of the armed deadlines alone, inserted in their order so that ties keep it.
     private mutating func rebuild() {
-        heap = entries.map { Element(entry: $0.value, deadline: $0.key) }.sorted { $0.precedes($1) }
-    }
-
-    private mutating func push(_ element: Element) {
-        heap.append(element)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func popFirst() {
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return }
-        heap[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < heap.count, heap[left].precedes(heap[smallest]) { smallest = left }
-            if right < heap.count, heap[right].precedes(heap[smallest]) { smallest = right }
-            guard smallest != parent else { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
+        queue = TimerQueue()
+        let armed = entries.sorted { ($0.value.instant, $0.value.sequence) < ($1.value.instant, $1.value.sequence) }
+        for (deadline, entry) in armed {
+            queue.insert(Scheduling(deadline: deadline, sequence: entry.sequence), at: entry.instant)
         }
     }
 }

@@ -1,5 +1,6 @@
 /// Elements due at `CLOCK_MONOTONIC` deadlines, taken in deadline order: a binary min-heap.
-/// Elements due at the same deadline come out in the order they were inserted.
+/// Elements due at the same deadline come out in the order they were inserted. The worker's
+/// event loop keeps its scheduled jobs in one, the master's ``DeadlineQueue`` its timers.
 struct TimerQueue<Element> {
     private struct Entry {
         let deadline: MonotonicInstant
@@ -24,6 +25,11 @@ struct TimerQueue<Element> {
     /// The earliest deadline, `nil` when the queue is empty.
     var earliestDeadline: MonotonicInstant? { heap.first?.deadline }
 
+    /// The element due first and its deadline, `nil` when the queue is empty.
+    var first: (deadline: MonotonicInstant, element: Element)? {
+        heap.first.map { ($0.deadline, $0.element) }
+    }
+
     /// Adds `element`, due at `deadline`.
     mutating func insert(_ element: Element, at deadline: MonotonicInstant) {
         heap.append(Entry(deadline: deadline, sequence: nextSequence, element: element))
@@ -46,7 +52,8 @@ struct TimerQueue<Element> {
         }
     }
 
-    private mutating func removeFirst() {
+    /// Removes the element due first; the queue must not be empty.
+    mutating func removeFirst() {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return }
         heap[0] = last

@@ -315,6 +315,11 @@ def build(plans):
     """Builds every program; returns the failures per target. One build when all pass; when it
     fails, each program is built alone so that every failure is found and attributed."""
     status, output = swift(["build", "--package-path", str(PACKAGE)])
+    if status != 0 and "because of missing inputs" in output:
+        # SwiftPM keeps the build plan of the generated package, which depends on this one by
+        # path, when a source file of this package is moved or deleted; build it anew.
+        shutil.rmtree(PACKAGE / ".build", ignore_errors=True)
+        status, output = swift(["build", "--package-path", str(PACKAGE)])
     if status == 0:
         return {}
     failures = {}

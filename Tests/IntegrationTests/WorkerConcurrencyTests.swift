@@ -109,11 +109,8 @@ extension DaemonSuite {
             let driver = try Driver()
             defer { driver.close() }
             // A graceful stop of these workers can only end with the master's SIGKILL, 60 s on.
-            let fixture = try driver.spawn("cotyledon-fixture", ["block-main", "--workers", "2", "--graceful-timeout", "60"])
-            let ready = try fixture.waitForEvents("worker-ready", count: 2)
-            for id in 0..<2 {
-                _ = try fixture.waitForLine("worker \(id) blocking") { $0.stream == "stdout" && $0.text == "blocking the main thread worker=\(id)" }
-            }
+            let (fixture, ready) = try Self.startWorkersBlockingTheirMainThread(driver, scenario: "block-main",
+                                                                                 saying: "blocking the main thread")
             let victim = try #require(ready.first { $0.worker == 0 }?.subjectPid)
             let mark = fixture.cursor
             try driver.signal(victim, SIGINT)
@@ -156,11 +153,8 @@ extension DaemonSuite {
         func orphanBlockingItsMainThreadDies() throws {
             let driver = try Driver()
             defer { driver.close() }
-            let fixture = try driver.spawn("cotyledon-fixture", ["block-main", "--workers", "2", "--graceful-timeout", "60"])
-            let ready = try fixture.waitForEvents("worker-ready", count: 2)
-            for id in 0..<2 {
-                _ = try fixture.waitForLine("worker \(id) blocking") { $0.stream == "stdout" && $0.text == "blocking the main thread worker=\(id)" }
-            }
+            let (fixture, ready) = try Self.startWorkersBlockingTheirMainThread(driver, scenario: "block-main",
+                                                                                 saying: "blocking the main thread")
             let workers = ready.compactMap(\.subjectPid)
             try driver.signal(fixture.pid, SIGKILL)
             _ = try fixture.waitForExit()
@@ -177,13 +171,8 @@ extension DaemonSuite {
         func orphanWithoutParentDeathSignalDies() throws {
             let driver = try Driver()
             defer { driver.close() }
-            let fixture = try driver.spawn("cotyledon-fixture", ["deaf-block-main", "--workers", "2", "--graceful-timeout", "60"])
-            let ready = try fixture.waitForEvents("worker-ready", count: 2)
-            for id in 0..<2 {
-                _ = try fixture.waitForLine("worker \(id) deaf and blocking") {
-                    $0.stream == "stdout" && $0.text == "deaf and blocking the main thread worker=\(id)"
-                }
-            }
+            let (fixture, ready) = try Self.startWorkersBlockingTheirMainThread(driver, scenario: "deaf-block-main",
+                                                                                 saying: "deaf and blocking the main thread")
             let workers = ready.compactMap(\.subjectPid)
             try driver.signal(fixture.pid, SIGKILL)
             _ = try fixture.waitForExit()
@@ -194,5 +183,18 @@ extension DaemonSuite {
             }
             try driver.expectCleanEnd()
         }
-    }
+    
+        /// Starts the fixture's `scenario` with 2 workers (graceful timeout 60 s, so a graceful
+        /// stop could end only by the master's SIGKILL) and waits until both are ready and
+        /// have printed "`saying` worker=ID", just before blocking their main thread.
+        private static func startWorkersBlockingTheirMainThread(_ driver: Driver, scenario: String, saying: String) throws
+            -> (fixture: DaemonProcess, ready: [LogLine]) {
+            let fixture = try driver.spawn("cotyledon-fixture", [scenario, "--workers", "2", "--graceful-timeout", "60"])
+            let ready = try fixture.waitForEvents("worker-ready", count: 2)
+            for id in 0..<2 {
+                _ = try fixture.waitForLine("worker \(id): \(saying)") { $0.stream == "stdout" && $0.text == "\(saying) worker=\(id)" }
+            }
+            return (fixture, ready)
+        }
+}
 }

@@ -19,7 +19,7 @@ import select
 import signal
 from typing import Callable, NamedTuple
 
-from .procfs import monotonic
+from .procfs import monotonic, parents
 
 PR_SET_CHILD_SUBREAPER = 36
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -396,18 +396,7 @@ class Daemon:
 def _adopted_children() -> list[int]:
     """Live processes whose parent is the harness: after a master is gone, its orphans."""
     me = os.getpid()
-    children = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if fields[0] != "Z" and int(fields[1]) == me:
-            children.append(int(entry))
-    return children
+    return [pid for pid, parent in parents().items() if parent == me]
 
 
 def close_all_daemons() -> None:
